@@ -1,0 +1,60 @@
+// `rlt data status`: coverage of every stored kind and symbol, as data and as a terminal table.
+import { UsageError } from "../core/errors.ts";
+import { isoMinute } from "../core/time.ts";
+import { type Coverage, coverage } from "./coverage.ts";
+import { type KindName, KIND_NAMES, isKindName, kindSpec } from "./kinds.ts";
+import { Store } from "./store.ts";
+
+export interface DataStatus {
+  dataDir: string;
+  entries: Coverage[];
+}
+
+/** How many gaps a terminal table lists before summarizing the rest. */
+const MAX_GAPS_SHOWN = 20;
+
+export function parseKinds(list: string | undefined, fallback: readonly KindName[] = KIND_NAMES): KindName[] {
+  if (!list) return [...fallback];
+  const kinds = list.split(",").map((k) => k.trim()).filter(Boolean);
+  for (const k of kinds) {
+    if (!isKindName(k)) throw new UsageError(`unknown kind "${k}"`, { hint: `kinds are: ${KIND_NAMES.join(", ")}` });
+  }
+  return kinds as KindName[];
+}
+
+export async function dataStatus(dataDir: string, opts: { symbol?: string; kinds?: string } = {}): Promise<DataStatus> {
+  const store = await Store.open(dataDir);
+  try {
+    const entries: Coverage[] = [];
+    for (const kind of parseKinds(opts.kinds)) {
+      const symbols = opts.symbol ? store.symbols(kind).filter((s) => s === opts.symbol) : store.symbols(kind);
+      for (const symbol of symbols) entries.push(await coverage(store, kind, symbol));
+    }
+    return { dataDir: store.dir, entries };
+  } finally {
+    store.close();
+  }
+}
+
+export function formatStatus(status: DataStatus): string {
+  if (status.entries.length === 0) return `no data in ${status.dataDir}\n  try: rlt import --sample, or rlt fetch BTCUSDT --days 30\n`;
+  const lines = [`data: ${status.dataDir}`];
+  for (const e of status.entries) {
+    const spec = kindSpec(e.kind);
+    const range = e.firstMs !== undefined ? `${isoMinute(e.firstMs)} → ${isoMinute(e.lastMs!)} UTC` : "empty";
+    const gapCount = e.gaps.length + e.idGaps.length;
+    lines.push(
+      `${e.kind.padEnd(15)} ${e.symbol.padEnd(10)} ${String(e.rows.toLocaleString("en-US")).padStart(12)} rows  ${range}  ` +
+        `${gapCount === 0 ? "no gaps" : `${gapCount} gap${gapCount > 1 ? "s" : ""}`}` +
+        (e.duplicates ? `  ${e.duplicates} duplicate keys` : ""),
+    );
+    const unit = spec.cadenceMs ? "missing" : "";
+    for (const g of e.gaps.slice(0, MAX_GAPS_SHOWN)) {
+      lines.push(`    gap ${isoMinute(g.after)} → ${isoMinute(g.before)}${g.missing !== undefined ? ` (${g.missing} ${unit})` : ""}`);
+    }
+    for (const g of e.idGaps.slice(0, MAX_GAPS_SHOWN)) lines.push(`    id gap ${g.after} → ${g.before} (${g.missing} ids missing)`);
+    const hidden = Math.max(0, e.gaps.length - MAX_GAPS_SHOWN) + Math.max(0, e.idGaps.length - MAX_GAPS_SHOWN);
+    if (hidden) lines.push(`    … ${hidden} more (use --json for all)`);
+  }
+  return `${lines.join("\n")}\n`;
+}

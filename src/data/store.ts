@@ -1,0 +1,301 @@
+// The market-data store: Parquet files partitioned by kind / symbol / day, written atomically and
+// idempotently through DuckDB, plus a DuckDB catalog file that exposes each kind as a view.
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
+import path from "node:path";
+import type { DuckDBInstance } from "@duckdb/node-api";
+import { DataError, RltError } from "../core/errors.ts";
+import { type Duck, ident, lit, openDuck, queryRows } from "./duck.ts";
+import { type ColumnType, type KindName, KINDS, KIND_NAMES, kindSpec } from "./kinds.ts";
+
+export const CATALOG_FILE = "catalog.duckdb";
+const TMP_PREFIX = ".rlt-tmp-";
+/** Name of the single merged file in a day partition of a fetched kind. */
+const MERGED_FILE = "data.parquet";
+
+export type ColumnValues = ArrayLike<number | bigint | boolean | string | null>;
+
+export interface UpsertResult {
+  /** Rows in the incoming relation (after de-duplication within it). */
+  rows: number;
+  /** Day partitions rewritten. */
+  days: string[];
+}
+
+export class Store {
+  private constructor(
+    /** Absolute data directory. */
+    readonly dir: string,
+    private readonly instance: DuckDBInstance,
+    readonly db: Duck,
+  ) {}
+
+  static async open(dir: string): Promise<Store> {
+    const abs = path.resolve(dir);
+    try {
+      mkdirSync(abs, { recursive: true });
+    } catch (err) {
+      throw new RltError(`cannot create data directory ${abs}: ${(err as Error).message}`, { cause: err, hint: "pass a writable --data-dir or set RLT_DATA_DIR" });
+    }
+    const { instance, conn } = await openDuck();
+    const store = new Store(abs, instance, conn);
+    store.removeStaleTemp();
+    return store;
+  }
+
+  close(): void {
+    this.db.closeSync();
+    this.instance.closeSync();
+  }
+
+  kindDir(kind: KindName, symbol?: string): string {
+    return symbol ? path.join(this.dir, kind, `symbol=${symbol}`) : path.join(this.dir, kind);
+  }
+
+  dayDir(kind: KindName, symbol: string, day: string): string {
+    return path.join(this.kindDir(kind, symbol), `date=${day}`);
+  }
+
+  /** Every Parquet file of a kind (optionally one symbol), sorted by day. */
+  files(kind: KindName, symbol?: string): string[] {
+    const out: string[] = [];
+    const symbols = symbol ? [`symbol=${symbol}`] : listDir(this.kindDir(kind)).filter((d) => d.startsWith("symbol="));
+    for (const s of symbols) {
+      const sdir = path.join(this.kindDir(kind), s);
+      for (const d of listDir(sdir).filter((x) => x.startsWith("date=")).sort()) {
+        for (const f of listDir(path.join(sdir, d)).filter((x) => x.endsWith(".parquet")).sort()) out.push(path.join(sdir, d, f));
+      }
+    }
+    return out;
+  }
+
+  symbols(kind: KindName): string[] {
+    return listDir(this.kindDir(kind))
+      .filter((d) => d.startsWith("symbol="))
+      .map((d) => d.slice("symbol=".length))
+      .sort();
+  }
+
+  /** SQL relation over the stored rows of a kind, or undefined when nothing is stored. */
+  scan(kind: KindName, symbol: string): string | undefined {
+    const files = this.files(kind, symbol);
+    if (files.length === 0) return undefined;
+    return `read_parquet([${files.map(lit).join(", ")}], union_by_name = true)`;
+  }
+
+  /**
+   * Merge the rows of a SQL relation into the kind's day partitions. Incoming rows replace stored rows
+   * with the same key; each affected day file is rewritten to a temp file and renamed into place, so a
+   * reader (or a crash) never sees a half-written partition.
+   */
+  async upsert(kind: KindName, symbol: string, relationSql: string): Promise<UpsertResult> {
+    const spec = kindSpec(kind);
+    if (spec.recorded) throw new RltError(`internal: ${kind} is written as part files, not merged`);
+    const cols = spec.columns.map((c) => `CAST(${ident(c.name)} AS ${c.type}) AS ${ident(c.name)}`).join(", ");
+    const keyList = spec.key.map(ident).join(", ");
+    const dayExpr = `strftime(epoch_ms(CAST(${ident(spec.timeColumn)} AS BIGINT)), '%Y-%m-%d')`;
+    await this.db.run(
+      `CREATE OR REPLACE TEMP TABLE _incoming AS SELECT ${cols}, 0 AS _src FROM (${relationSql}) ` +
+        `QUALIFY row_number() OVER (PARTITION BY ${keyList}) = 1`,
+    );
+    const dayRows = await queryRows<{ d: string; n: number }>(
+      this.db,
+      `SELECT ${dayExpr} AS d, count(*)::BIGINT AS n FROM _incoming GROUP BY d ORDER BY d`,
+    );
+    const rows = dayRows.reduce((a, r) => a + r.n, 0);
+    if (rows === 0) return { rows: 0, days: [] };
+    const days = dayRows.map((r) => r.d);
+    const existing = days.map((d) => path.join(this.dayDir(kind, symbol, d), MERGED_FILE)).filter((f) => existsSync(f));
+    const names = spec.columns.map((c) => ident(c.name)).join(", ");
+    const stored = existing.length
+      ? `UNION ALL BY NAME SELECT ${cols}, 1 AS _src FROM read_parquet([${existing.map(lit).join(", ")}], union_by_name = true)`
+      : "";
+    const staging = this.tempDir();
+    try {
+      await this.db.run(
+        `COPY (SELECT ${names}, ${dayExpr} AS _day FROM (SELECT * FROM _incoming ${stored}) ` +
+          `QUALIFY row_number() OVER (PARTITION BY ${keyList} ORDER BY _src) = 1 ORDER BY ${keyList}) ` +
+          `TO ${lit(staging)} (FORMAT parquet, PARTITION_BY (_day), COMPRESSION zstd, FILENAME_PATTERN 'part_{i}')`,
+      );
+      for (const d of days) this.promote(path.join(staging, `_day=${d}`), this.dayDir(kind, symbol, d), MERGED_FILE);
+    } catch (err) {
+      throw wrapWriteError(err, kind, symbol);
+    } finally {
+      rmSync(staging, { recursive: true, force: true });
+      await this.db.run("DROP TABLE IF EXISTS _incoming");
+    }
+    return { rows, days };
+  }
+
+  /** Upsert rows given as columns (REST pages, parsed events): appended to a temp table, then merged. */
+  async upsertColumns(kind: KindName, symbol: string, columns: Record<string, ColumnValues>): Promise<UpsertResult> {
+    await this.loadTempTable("_cols", kind, columns);
+    try {
+      return await this.upsert(kind, symbol, "SELECT * FROM _cols");
+    } finally {
+      await this.db.run("DROP TABLE IF EXISTS _cols");
+    }
+  }
+
+  /**
+   * Write one immutable part file (the recorder's rolling output) into the partition of its first row's
+   * day, atomically. Parts of a recorded kind are never rewritten; readers de-duplicate by key.
+   */
+  async writePart(kind: KindName, symbol: string, partName: string, columns: Record<string, ColumnValues>): Promise<string | undefined> {
+    const spec = kindSpec(kind);
+    const n = columnLength(columns);
+    if (n === 0) return undefined;
+    await this.loadTempTable("_part", kind, columns);
+    const dayExpr = `strftime(epoch_ms(CAST(${ident(spec.timeColumn)} AS BIGINT)), '%Y-%m-%d')`;
+    const staging = this.tempDir();
+    try {
+      const names = spec.columns.map((c) => ident(c.name)).join(", ");
+      await this.db.run(
+        `COPY (SELECT ${names}, ${dayExpr} AS _day FROM _part) TO ${lit(staging)} ` +
+          `(FORMAT parquet, PARTITION_BY (_day), COMPRESSION zstd, FILENAME_PATTERN 'part_{i}')`,
+      );
+      let written: string | undefined;
+      for (const d of listDir(staging).filter((x) => x.startsWith("_day="))) {
+        const day = d.slice("_day=".length);
+        written = this.promote(path.join(staging, d), this.dayDir(kind, symbol, day), `${partName}.parquet`);
+      }
+      return written;
+    } catch (err) {
+      throw wrapWriteError(err, kind, symbol);
+    } finally {
+      rmSync(staging, { recursive: true, force: true });
+      await this.db.run("DROP TABLE IF EXISTS _part");
+    }
+  }
+
+  /** (Re)create the catalog file's views, one per kind that has data. Best effort: a locked catalog is skipped. */
+  async refreshCatalog(): Promise<{ file: string; views: string[] } | undefined> {
+    const file = path.join(this.dir, CATALOG_FILE);
+    let handle: Awaited<ReturnType<typeof openDuck>> | undefined;
+    try {
+      handle = await openDuck(file);
+      const views: string[] = [];
+      for (const kind of KIND_NAMES) {
+        if (this.files(kind).length === 0) {
+          await handle.conn.run(`DROP VIEW IF EXISTS ${ident(kind)}`);
+          continue;
+        }
+        const glob = path.join(this.kindDir(kind), "symbol=*", "date=*", "*.parquet");
+        await handle.conn.run(
+          `CREATE OR REPLACE VIEW ${ident(kind)} AS SELECT * FROM read_parquet(${lit(glob)}, hive_partitioning = true, union_by_name = true)`,
+        );
+        views.push(kind);
+      }
+      return { file, views };
+    } catch {
+      return undefined; // another rlt process holds the catalog; it will refresh it
+    } finally {
+      handle?.conn.closeSync();
+      handle?.instance.closeSync();
+    }
+  }
+
+  private async loadTempTable(table: string, kind: KindName, columns: Record<string, ColumnValues>): Promise<void> {
+    const spec = kindSpec(kind);
+    for (const c of spec.columns) {
+      if (!(c.name in columns) && !c.nullable) throw new RltError(`internal: ${kind} rows lack column ${c.name}`);
+    }
+    await this.db.run(`CREATE OR REPLACE TEMP TABLE ${table} (${spec.columns.map((c) => `${ident(c.name)} ${c.type}`).join(", ")})`);
+    const appender = await this.db.createAppender(table);
+    const n = columnLength(columns);
+    const arrays = spec.columns.map((c) => [c.type, columns[c.name]] as const);
+    for (let i = 0; i < n; i++) {
+      for (const [type, values] of arrays) appendValue(appender, type, values?.[i] ?? null);
+      appender.endRow();
+    }
+    appender.closeSync();
+  }
+
+  /** Move the single file DuckDB wrote into a staging partition to its final name. */
+  private promote(stagingPart: string, targetDir: string, fileName: string): string {
+    const written = listDir(stagingPart).filter((f) => f.endsWith(".parquet"));
+    if (written.length !== 1) throw new RltError(`internal: expected one file in ${stagingPart}, found ${written.length}`);
+    mkdirSync(targetDir, { recursive: true });
+    const target = path.join(targetDir, fileName);
+    renameSync(path.join(stagingPart, written[0]), target); // atomic on one filesystem
+    return target;
+  }
+
+  private tempDir(): string {
+    return path.join(this.dir, `${TMP_PREFIX}${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`);
+  }
+
+  /** Staging folders left by a process that was killed mid-write. */
+  private removeStaleTemp(): void {
+    for (const name of listDir(this.dir)) {
+      if (!name.startsWith(TMP_PREFIX)) continue;
+      const pid = Number(name.slice(TMP_PREFIX.length).split("-")[0]);
+      if (pid !== process.pid && !isAlive(pid)) rmSync(path.join(this.dir, name), { recursive: true, force: true });
+    }
+  }
+}
+
+function appendValue(
+  appender: Awaited<ReturnType<Duck["createAppender"]>>,
+  type: ColumnType,
+  v: number | bigint | boolean | string | null,
+): void {
+  if (v === null || v === undefined || (typeof v === "number" && Number.isNaN(v))) return appender.appendNull();
+  switch (type) {
+    case "BIGINT":
+      return appender.appendBigInt(typeof v === "bigint" ? v : BigInt(Math.trunc(Number(v))));
+    case "INTEGER":
+      return appender.appendInteger(Number(v));
+    case "DOUBLE":
+      return appender.appendDouble(Number(v));
+    case "BOOLEAN":
+      return appender.appendBoolean(v === true || v === "true" || v === 1);
+    case "VARCHAR":
+      return appender.appendVarchar(String(v));
+  }
+}
+
+function columnLength(columns: Record<string, ColumnValues>): number {
+  const lengths = new Set(Object.values(columns).map((c) => c.length));
+  if (lengths.size > 1) throw new RltError(`internal: columns of unequal length ${[...lengths].join(", ")}`);
+  return lengths.size ? [...lengths][0] : 0;
+}
+
+function wrapWriteError(err: unknown, kind: string, symbol: string): Error {
+  if (err instanceof RltError) return err;
+  const msg = (err as Error).message ?? String(err);
+  if (/Conversion Error|Could not convert|Invalid Input/i.test(msg)) {
+    return new DataError(`cannot store ${kind} ${symbol}: ${msg}`, { cause: err });
+  }
+  return new RltError(`writing ${kind} ${symbol} failed; nothing was changed: ${msg}`, {
+    cause: err,
+    hint: "check free disk space and permissions of the data directory",
+  });
+}
+
+function listDir(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+export function fileSize(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+export { KINDS };

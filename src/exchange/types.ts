@@ -1,0 +1,73 @@
+// Contracts between the local exchange's HTTP server and the sources that feed it.
+// The server (src/exchange/server.ts) owns HTTP, WebSocket routing, weights and faults;
+// market-data sources own what is said on each stream.
+
+/** A live stream source, e.g. a replayed WebSocket capture or bars synthesized from the store. */
+export interface StreamSource {
+  /** Stream names this source can serve, lower-case as Binance spells them ("btcusdt@depth@100ms"). */
+  canServe(stream: string): boolean;
+  /** Start delivering payloads (the `data` part of a combined-stream message) for a stream; returns unsubscribe. */
+  subscribe(stream: string, send: (payload: Record<string, unknown>) => void): () => void;
+  /** The current REST depth snapshot for GET /fapi/v1/depth, consistent with what depth streams have sent. */
+  depthSnapshot?(symbol: string, limit: number): DepthSnapshot | undefined;
+  close?(): void;
+}
+
+export interface DepthSnapshot {
+  lastUpdateId: number;
+  E: number;
+  T: number;
+  bids: [string, string][];
+  asks: [string, string][];
+}
+
+/** Switches for injected faults; every field can be changed while the server runs. */
+export interface FaultConfig {
+  /** Added latency for every REST response, ms. */
+  delayMs: number;
+  /** Fraction (0..1) of REST requests answered with HTTP 503 / 500. */
+  error5xxRate: number;
+  /** Fraction (0..1) of signed requests answered with -1021 (timestamp outside recvWindow). */
+  timestampErrorRate: number;
+  /** Close every WebSocket connection after this many messages (0 = never). */
+  dropWsAfterMessages: number;
+  /** REQUEST_WEIGHT per minute before HTTP 429 (Binance: 2400). */
+  weightLimitPerMinute: number;
+  /** After this many 429s in a minute, answer 418 (IP ban) like Binance (0 = never). */
+  banAfter429s: number;
+}
+
+export interface ExchangeOptions {
+  /** Data directory (the store) to serve klines, funding, aggTrades and bulk files from. */
+  dataDir: string;
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  /** Fixed server clock (ms); default: the end of the stored klines + 1 minute. */
+  nowMs?: number;
+  /** Extra stream sources (capture replays). */
+  streams?: StreamSource[];
+  faults?: Partial<FaultConfig>;
+}
+
+export interface ExchangeStats {
+  requests: number;
+  /** Requests per path, e.g. {"/fapi/v1/klines": 29}. */
+  byPath: Record<string, number>;
+  maxWeightInMinute: number;
+  rejected429: number;
+  wsConnections: number;
+  wsMessages: number;
+}
+
+export interface RunningExchange {
+  /** REST base, e.g. http://127.0.0.1:41234 (also the bulk-data base). */
+  restUrl: string;
+  /** WebSocket root, e.g. ws://127.0.0.1:41234 (routes /public, /market appended by clients). */
+  wsUrl: string;
+  faults: FaultConfig;
+  stats(): ExchangeStats;
+  /** Called for each REST request after it is counted (tests use it to kill a client mid-run). */
+  onRequest(listener: (path: string, stats: ExchangeStats) => void): void;
+  close(): Promise<void>;
+}

@@ -90,11 +90,18 @@ export class Store {
   async upsert(kind: KindName, symbol: string, relationSql: string): Promise<UpsertResult> {
     const spec = kindSpec(kind);
     if (spec.recorded) throw new RltError(`internal: ${kind} is written as part files, not merged`);
+    const present = new Set((await this.db.run(`SELECT * FROM (${relationSql}) LIMIT 0`)).columnNames());
+    const missing = spec.columns.filter((c) => !present.has(c.name) && !c.nullable).map((c) => c.name);
+    if (missing.length) throw new DataError(`${kind} rows lack required column(s): ${missing.join(", ")}`);
+    // Columns a source does not have (taker volumes in old kline files) are stored as NULL, never invented.
+    const incomingCols = spec.columns
+      .map((c) => `${present.has(c.name) ? `CAST(${ident(c.name)} AS ${c.type})` : `NULL::${c.type}`} AS ${ident(c.name)}`)
+      .join(", ");
     const cols = spec.columns.map((c) => `CAST(${ident(c.name)} AS ${c.type}) AS ${ident(c.name)}`).join(", ");
     const keyList = spec.key.map(ident).join(", ");
     const dayExpr = `strftime(epoch_ms(CAST(${ident(spec.timeColumn)} AS BIGINT)), '%Y-%m-%d')`;
     await this.db.run(
-      `CREATE OR REPLACE TEMP TABLE _incoming AS SELECT ${cols}, 0 AS _src FROM (${relationSql}) ` +
+      `CREATE OR REPLACE TEMP TABLE _incoming AS SELECT ${incomingCols}, 0 AS _src FROM (${relationSql}) ` +
         `QUALIFY row_number() OVER (PARTITION BY ${keyList}) = 1`,
     );
     const dayRows = await queryRows<{ d: string; n: number }>(

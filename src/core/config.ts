@@ -72,10 +72,8 @@ export interface GlobalFlags {
 }
 
 /** Render zod issues as "field.path: message" lines. */
-export function formatIssues(issues: readonly z.core.$ZodIssue[], source: string): string {
-  return issues
-    .map((i) => `  ${source}: ${i.path.length ? i.path.join(".") : "(root)"}: ${i.message}`)
-    .join("\n");
+export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
+  return issues.map((i) => `  ${i.path.length ? i.path.join(".") : "(root)"}: ${i.message}`).join("\n");
 }
 
 function readYaml(file: string): unknown {
@@ -94,7 +92,7 @@ export function loadConfig(flags: GlobalFlags = {}, env: NodeJS.ProcessEnv = pro
   const raw = (file ? readYaml(file) : {}) as Record<string, unknown>;
   const parsed = ConfigSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new ConfigError(`invalid config in ${file}:\n${formatIssues(parsed.error.issues, file ?? "config")}`);
+    throw new ConfigError(`invalid config in ${file}:\n${formatIssues(parsed.error.issues)}`);
   }
   const cfg = parsed.data;
   // environment, then flags
@@ -110,7 +108,7 @@ export function loadConfig(flags: GlobalFlags = {}, env: NodeJS.ProcessEnv = pro
     vision: flags.visionUrl ?? env.RLT_VISION_URL ?? base.vision,
   });
   if (!endpoint.success) {
-    throw new ConfigError(`invalid endpoint URL:\n${formatIssues(endpoint.error.issues, "endpoint (--rest-url/--ws-url/--vision-url or RLT_*_URL)")}`);
+    throw new ConfigError(`invalid endpoint URL (from --rest-url/--ws-url/--vision-url, RLT_*_URL or the config file):\n${formatIssues(endpoint.error.issues)}`);
   }
   const dataDir = flags.dataDir ?? env.RLT_DATA_DIR ?? cfg.dataDir;
   return {

@@ -88,6 +88,16 @@ export class Store {
    * reader (or a crash) never sees a half-written partition.
    */
   async upsert(kind: KindName, symbol: string, relationSql: string): Promise<UpsertResult> {
+    try {
+      return await this.mergeIntoPartitions(kind, symbol, relationSql);
+    } catch (err) {
+      throw wrapWriteError(err, kind, symbol);
+    } finally {
+      await this.db.run("DROP TABLE IF EXISTS _incoming");
+    }
+  }
+
+  private async mergeIntoPartitions(kind: KindName, symbol: string, relationSql: string): Promise<UpsertResult> {
     const spec = kindSpec(kind);
     if (spec.recorded) throw new RltError(`internal: ${kind} is written as part files, not merged`);
     const present = new Set((await this.db.run(`SELECT * FROM (${relationSql}) LIMIT 0`)).columnNames());
@@ -124,11 +134,8 @@ export class Store {
           `TO ${lit(staging)} (FORMAT parquet, PARTITION_BY (_day), COMPRESSION zstd, FILENAME_PATTERN 'part_{i}')`,
       );
       for (const d of days) this.promote(path.join(staging, `_day=${d}`), this.dayDir(kind, symbol, d), MERGED_FILE);
-    } catch (err) {
-      throw wrapWriteError(err, kind, symbol);
     } finally {
       rmSync(staging, { recursive: true, force: true });
-      await this.db.run("DROP TABLE IF EXISTS _incoming");
     }
     return { rows, days };
   }

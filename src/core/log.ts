@@ -1,53 +1,65 @@
-// Output for humans and for cron: progress bars on a terminal, plain timestamped lines otherwise.
+// Output for humans and for cron: cli-progress bars on a terminal, plain timestamped lines otherwise.
+// Everything goes to stderr so that stdout stays free for results and --json.
 import chalk from "chalk";
+import cliProgress from "cli-progress";
 
 export interface Reporter {
   info(msg: string): void;
   warn(msg: string): void;
-  /** Progress of a named task; rendered as a bar on a TTY, as occasional log lines otherwise. */
+  /** Progress of a named task; a bar on a TTY, a log line per 10 % otherwise. */
   progress(task: string, done: number, total: number, detail?: string): void;
+  /** The task finished: its bar is removed. */
   done(task: string): void;
 }
 
-/** Plain lines to stderr; stdout stays free for results and --json. */
 export function createReporter(opts: { quiet?: boolean; tty?: boolean } = {}): Reporter {
   const tty = opts.tty ?? Boolean(process.stderr.isTTY);
-  const lastLogged = new Map<string, number>();
-  let barLine = false;
-  const clearBar = () => {
-    if (barLine) {
-      process.stderr.write("\r\x1b[2K");
-      barLine = false;
-    }
-  };
-  const line = (msg: string) => {
-    if (opts.quiet) return;
-    clearBar();
-    process.stderr.write(tty ? `${msg}\n` : `${new Date().toISOString()} ${msg}\n`);
-  };
+  if (opts.quiet) return { info() {}, warn() {}, progress() {}, done() {} };
+  return tty ? ttyReporter() : plainReporter();
+}
+
+function plainReporter(): Reporter {
+  const lastStep = new Map<string, number>();
+  const line = (msg: string) => process.stderr.write(`${new Date().toISOString()} ${msg}\n`);
   return {
-    info: (msg) => line(msg),
-    warn: (msg) => line(tty ? chalk.yellow(`warning: ${msg}`) : `warning: ${msg}`),
+    info: line,
+    warn: (msg) => line(`warning: ${msg}`),
     progress(task, done, total, detail = "") {
-      if (opts.quiet) return;
       const pct = total > 0 ? Math.min(100, (100 * done) / total) : 0;
-      if (tty) {
-        const width = 30;
-        const filled = Math.round((pct / 100) * width);
-        process.stderr.write(`\r\x1b[2K${task} [${"█".repeat(filled)}${"░".repeat(width - filled)}] ${pct.toFixed(0)}% ${detail}`);
-        barLine = true;
-      } else {
-        // cron-friendly: one line per 10 % step
-        const step = Math.floor(pct / 10);
-        if (lastLogged.get(task) !== step) {
-          lastLogged.set(task, step);
-          line(`${task}: ${pct.toFixed(0)}% (${done}/${total}) ${detail}`.trimEnd());
-        }
+      const step = Math.floor(pct / 10);
+      if (lastStep.get(task) === step) return;
+      lastStep.set(task, step);
+      line(`${task}: ${pct.toFixed(0)}% (${done}/${total}) ${detail}`.trimEnd());
+    },
+    done: (task) => void lastStep.delete(task),
+  };
+}
+
+function ttyReporter(): Reporter {
+  const multi = new cliProgress.MultiBar(
+    { format: "{task} [{bar}] {percentage}% {value}/{total} {detail}", hideCursor: true, clearOnComplete: true, stream: process.stderr },
+    cliProgress.Presets.shades_classic,
+  );
+  const bars = new Map<string, cliProgress.SingleBar>();
+  return {
+    info: (msg) => multi.log(`${msg}\n`),
+    warn: (msg) => multi.log(`${chalk.yellow(`warning: ${msg}`)}\n`),
+    progress(task, done, total, detail = "") {
+      let bar = bars.get(task);
+      if (!bar) {
+        bar = multi.create(total, done, { task, detail });
+        bars.set(task, bar);
       }
+      bar.setTotal(total);
+      bar.update(done, { task, detail });
     },
     done(task) {
-      clearBar();
-      lastLogged.delete(task);
+      const bar = bars.get(task);
+      if (bar) {
+        multi.remove(bar);
+        bars.delete(task);
+      }
+      if (bars.size === 0) multi.stop();
     },
   };
 }

@@ -3,6 +3,7 @@
 import chalk from "chalk";
 import { Command, CommanderError } from "commander";
 import { registerData } from "../commands/data.ts";
+import { registerImport } from "../commands/import.ts";
 import { EXIT, RltError, exitCodeOf } from "./core/errors.ts";
 
 export const VERSION = "0.1.0";
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
     .option("-q, --quiet", "no progress output")
     .showHelpAfterError()
     .exitOverride();
+  registerImport(program);
   registerData(program);
   return program;
 }

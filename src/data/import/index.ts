@@ -29,6 +29,8 @@ export interface ImportResult {
   /** sha256 verified against the sibling .CHECKSUM file, when there was one. */
   checksum?: string;
   validation?: ValidationReport;
+  /** Captures store several kinds at once. */
+  rowsByKind?: Record<string, number>;
 }
 
 export function isCaptureFile(file: string): boolean {
@@ -43,7 +45,7 @@ export async function importFile(store: Store, opts: ImportOptions): Promise<Imp
   if (isCaptureFile(file)) {
     const { importCapture } = await import("../../record/capture-import.ts");
     const res = await importCapture(store, file, { symbol: symbol ?? "BTCUSDT" });
-    return { file, kind: "depth_updates", symbol: res.symbol, layout: "WebSocket capture", rows: res.rows, days: res.days, firstMs: res.firstMs, lastMs: res.lastMs };
+    return { file, kind: "depth_updates", symbol: res.symbol, layout: "WebSocket capture", rows: res.rows, days: res.days, firstMs: res.firstMs, lastMs: res.lastMs, rowsByKind: res.rowsByKind };
   }
   const kind = opts.kind ?? inferred.kind;
   if (!kind) throw new UsageError(`cannot tell what kind of data ${path.basename(file)} holds`, { hint: "pass --kind klines|funding|aggtrades|trades|book_ticker|bookdepth|metrics" });

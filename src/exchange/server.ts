@@ -1,0 +1,180 @@
+// `rlt exchange`: a local Binance USD-M compatible exchange over the store, on 127.0.0.1. It speaks the
+// real protocol (REST + weights + routed WebSocket streams + data.binance.vision bulk files) so fetch,
+// record and, later, trade are tested against it over real HTTP and WebSocket, and users can rehearse
+// the whole toolchain offline.
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Store } from "../data/store.ts";
+import { ApiError } from "./api-error.ts";
+import { createKlineSource } from "./kline-source.ts";
+import { MarketData } from "./market-data.ts";
+import { MARKET_ROUTES, REQUEST_WEIGHT_PER_MINUTE } from "./rest-market.ts";
+import { buildTable, routeKey } from "./routes.ts";
+import type { ExchangeOptions, ExchangeStats, FaultConfig, RunningExchange, StreamSource } from "./types.ts";
+import { VisionFiles } from "./vision-files.ts";
+import { WeightLimiter } from "./weights.ts";
+import { WsRouter } from "./ws-router.ts";
+
+export const DEFAULT_FAULTS: FaultConfig = {
+  delayMs: 0,
+  error5xxRate: 0,
+  timestampErrorRate: 0,
+  dropWsAfterMessages: 0,
+  weightLimitPerMinute: REQUEST_WEIGHT_PER_MINUTE,
+  banAfter429s: 0,
+};
+
+/** Binance's server ping interval and connection lifetime. */
+const PING_INTERVAL_MS = 3 * 60_000;
+const MAX_CONNECTION_MS = 24 * 3_600_000;
+
+export interface LocalExchangeOptions extends ExchangeOptions {
+  pingIntervalMs?: number;
+  maxConnectionMs?: number;
+  /** Seed of the fault generator, so injected 5xx are the same on every run. */
+  faultSeed?: number;
+  klineReplay?: { fromMs?: number; barsPerSecond?: number };
+}
+
+export async function startExchange(opts: LocalExchangeOptions): Promise<RunningExchange> {
+  const store = await Store.open(opts.dataDir);
+  const data = new MarketData(store);
+  const startNowMs = opts.nowMs ?? ((await data.lastKlineCloseMs()) ?? Date.now() - 1) + 1;
+  const startedAt = Date.now();
+  const now = () => startNowMs + (Date.now() - startedAt);
+  const faults: FaultConfig = { ...DEFAULT_FAULTS, ...opts.faults };
+  const sources: StreamSource[] = [...(opts.streams ?? []), createKlineSource(data, opts.klineReplay)];
+  const table = buildTable(MARKET_ROUTES);
+  const vision = new VisionFiles(data);
+  const limiter = new WeightLimiter(() => faults.weightLimitPerMinute, () => faults.banAfter429s);
+  const random = mulberry32(opts.faultSeed ?? 42);
+  const listeners: ((path: string, stats: ExchangeStats) => void)[] = [];
+  const counts = { requests: 0, byPath: {} as Record<string, number> };
+  const router = new WsRouter({
+    sources: () => sources,
+    faults,
+    pingIntervalMs: opts.pingIntervalMs ?? PING_INTERVAL_MS,
+    maxConnectionMs: opts.maxConnectionMs ?? MAX_CONNECTION_MS,
+  });
+  const stats = (): ExchangeStats => ({
+    requests: counts.requests,
+    byPath: { ...counts.byPath },
+    maxWeightInMinute: limiter.maxUsedInAMinute,
+    rejected429: limiter.rejected429,
+    wsConnections: router.connections,
+    wsMessages: router.messages,
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    const path = url.pathname;
+    if (path.startsWith("/__rlt/")) return admin(req, res, path);
+    counts.requests++;
+    counts.byPath[path] = (counts.byPath[path] ?? 0) + 1;
+    for (const l of listeners) l(path, stats());
+    if (faults.delayMs > 0) await new Promise((r) => setTimeout(r, faults.delayMs));
+    if (faults.error5xxRate > 0 && random() < faults.error5xxRate) {
+      res.writeHead(503, { "Content-Type": "text/html" });
+      res.end("<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>");
+      return;
+    }
+    if (VisionFiles.matches(path)) {
+      const file = await vision.get(path, now());
+      if (!file) {
+        res.writeHead(404, { "Content-Type": "application/xml" });
+        res.end(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message><Key>${path.slice(1)}</Key></Error>`);
+        return;
+      }
+      res.writeHead(200, { "Content-Type": file.contentType, "Content-Length": file.body.length });
+      res.end(file.body);
+      return;
+    }
+    const route = table.get(routeKey(req.method ?? "GET", path));
+    if (!route) return json(res, 404, { code: -5000, msg: `Path ${path}, Method ${req.method} is invalid` });
+    const nowMs = now();
+    const admission = limiter.admit(route.weight(url.searchParams), nowMs);
+    const headers = { "X-MBX-USED-WEIGHT-1M": String(admission.used) };
+    if (!admission.ok) {
+      const msg =
+        admission.status === 429
+          ? `Too many requests; current limit of IP(127.0.0.1) is ${faults.weightLimitPerMinute} requests per minute. Please use the websocket for live updates to avoid polling the API.`
+          : "Way too many requests; IP(127.0.0.1) banned. Please use the websocket for live updates to avoid bans.";
+      return json(res, admission.status, { code: -1003, msg }, { ...headers, "Retry-After": String(admission.retryAfterSec) });
+    }
+    if (route.signed && faults.timestampErrorRate > 0 && random() < faults.timestampErrorRate) {
+      return json(res, 400, { code: -1021, msg: "Timestamp for this request is outside of the recvWindow." }, headers);
+    }
+    try {
+      const body = await route.handle({ params: url.searchParams, nowMs, data, sources });
+      json(res, 200, body, headers);
+    } catch (err) {
+      if (err instanceof ApiError) return json(res, err.status, { code: err.code, msg: err.message }, headers);
+      json(res, 500, { code: -1000, msg: `An unknown error occurred while processing the request. (${(err as Error).message})` }, headers);
+    }
+  }
+
+  async function admin(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+    if (path === "/__rlt/stats") return json(res, 200, { ...stats(), nowMs: now(), faults });
+    if (path === "/__rlt/faults" && req.method === "POST") {
+      let body = "";
+      for await (const chunk of req) body += chunk;
+      try {
+        Object.assign(faults, JSON.parse(body || "{}"));
+      } catch {
+        return json(res, 400, { msg: "body must be JSON" });
+      }
+      return json(res, 200, faults);
+    }
+    if (path === "/__rlt/reset-limits" && req.method === "POST") {
+      limiter.reset();
+      return json(res, 200, { ok: true });
+    }
+    json(res, 404, { msg: "unknown admin path" });
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err) => {
+      if (!res.headersSent) json(res, 500, { code: -1000, msg: String(err) });
+    });
+  });
+  server.on("upgrade", (req, socket, head) => {
+    if (!router.upgrade(req, socket, head)) socket.destroy();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(opts.port ?? 0, opts.host ?? "127.0.0.1", () => resolve());
+  });
+  const { port, address } = server.address() as AddressInfo;
+  return {
+    restUrl: `http://${address}:${port}`,
+    wsUrl: `ws://${address}:${port}`,
+    faults,
+    stats,
+    onRequest: (l) => void listeners.push(l),
+    async close() {
+      router.closeAll();
+      for (const s of sources) s.close?.();
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+      store.close();
+    },
+  };
+}
+
+function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+/** Small seeded PRNG (Mulberry32) for reproducible fault injection. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

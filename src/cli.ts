@@ -3,6 +3,8 @@
 import chalk from "chalk";
 import { Command, CommanderError } from "commander";
 import { registerData } from "../commands/data.ts";
+import { registerExchange } from "../commands/exchange.ts";
+import { registerFetch } from "../commands/fetch.ts";
 import { registerImport } from "../commands/import.ts";
 import { EXIT, RltError, exitCodeOf } from "./core/errors.ts";
 
@@ -21,8 +23,10 @@ export function buildProgram(): Command {
     .option("-q, --quiet", "no progress output")
     .showHelpAfterError()
     .exitOverride();
+  registerFetch(program);
   registerImport(program);
   registerData(program);
+  registerExchange(program);
   return program;
 }
 

@@ -34,6 +34,8 @@ export interface LocalExchangeOptions extends ExchangeOptions {
   /** Seed of the fault generator, so injected 5xx are the same on every run. */
   faultSeed?: number;
   klineReplay?: { fromMs?: number; barsPerSecond?: number };
+  /** Keep the server clock at nowMs instead of letting it advance with wall time (deterministic tests). */
+  freezeClock?: boolean;
 }
 
 export async function startExchange(opts: LocalExchangeOptions): Promise<RunningExchange> {
@@ -41,7 +43,7 @@ export async function startExchange(opts: LocalExchangeOptions): Promise<Running
   const data = new MarketData(store);
   const startNowMs = opts.nowMs ?? ((await data.lastKlineCloseMs()) ?? Date.now() - 1) + 1;
   const startedAt = Date.now();
-  const now = () => startNowMs + (Date.now() - startedAt);
+  const now = () => (opts.freezeClock ? startNowMs : startNowMs + (Date.now() - startedAt));
   const faults: FaultConfig = { ...DEFAULT_FAULTS, ...opts.faults };
   const sources: StreamSource[] = [...(opts.streams ?? []), createKlineSource(data, opts.klineReplay)];
   const table = buildTable(MARKET_ROUTES);
@@ -98,7 +100,7 @@ export async function startExchange(opts: LocalExchangeOptions): Promise<Running
       const msg =
         admission.status === 429
           ? `Too many requests; current limit of IP(127.0.0.1) is ${faults.weightLimitPerMinute} requests per minute. Please use the websocket for live updates to avoid polling the API.`
-          : "Way too many requests; IP(127.0.0.1) banned. Please use the websocket for live updates to avoid bans.";
+          : `Way too many requests; IP(127.0.0.1) banned until ${nowMs + admission.retryAfterSec * 1000}. Please use the websocket for live updates to avoid bans.`;
       return json(res, admission.status, { code: -1003, msg }, { ...headers, "Retry-After": String(admission.retryAfterSec) });
     }
     if (route.signed && faults.timestampErrorRate > 0 && random() < faults.timestampErrorRate) {

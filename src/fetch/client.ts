@@ -1,0 +1,203 @@
+// Market-data REST client for fetch: binance-api-node pointed at the configured base URL, paced by the
+// exchange's X-MBX-USED-WEIGHT-1M header and retried only on temporary failures.
+import BinanceModule from "binance-api-node";
+import { ExchangeError, RltError, TemporaryError } from "../core/errors.ts";
+import { sleep } from "../core/time.ts";
+
+// binance-api-node is CommonJS; its default export is the factory.
+const Binance = ((BinanceModule as unknown as { default?: unknown }).default ?? BinanceModule) as unknown as (opts: object) => BinanceClient;
+
+/* The subset of binance-api-node's client that fetch uses, as it returns them. */
+export interface Candle {
+  openTime: number;
+  open: string;
+  high: string;
+  low: string;
+  close: string;
+  volume: string;
+  closeTime: number;
+  quoteVolume: string;
+  trades: number;
+  baseAssetVolume: string;
+  quoteAssetVolume: string;
+}
+export interface AggTrade {
+  aggId: number;
+  price: string;
+  quantity: string;
+  firstId: number;
+  lastId: number;
+  timestamp: number;
+  isBuyerMaker: boolean;
+}
+export interface FundingRow {
+  symbol: string;
+  fundingTime: number;
+  fundingRate: string;
+  markPrice: string;
+}
+interface BinanceClient {
+  futuresTime(): Promise<number>;
+  futuresExchangeInfo(): Promise<{ rateLimits: { rateLimitType: string; interval: string; intervalNum: number; limit: number }[]; symbols: { symbol: string; status: string }[] }>;
+  futuresCandles(p: object): Promise<Candle[]>;
+  futuresAggTrades(p: object): Promise<AggTrade[]>;
+  futuresFundingRate(p: object): Promise<FundingRow[]>;
+  getInfo(): Record<string, { usedWeight1m?: string }>;
+}
+
+export interface ClientOptions {
+  restUrl: string;
+  /** Fraction of the REQUEST_WEIGHT limit to use (config fetch.weightBudget). */
+  weightBudget: number;
+  maxRetries: number;
+  signal?: AbortSignal;
+  onWait?: (reason: string, ms: number) => void;
+}
+
+/** Binance's documented default, used until exchangeInfo tells otherwise. */
+const DEFAULT_WEIGHT_LIMIT = 2400;
+const MAX_BACKOFF_MS = 30_000;
+
+export class MarketClient {
+  private readonly api: BinanceClient;
+  private readonly host: string;
+  private weightLimit = DEFAULT_WEIGHT_LIMIT;
+  /** serverTime − local time, from the last /time call. */
+  private clockOffsetMs = 0;
+  /** Server minute of the last response whose weight header we read. */
+  private lastMinute = -1;
+  requests = 0;
+  retries = 0;
+  waitedMs = 0;
+
+  constructor(private readonly opts: ClientOptions) {
+    this.api = Binance({ httpFutures: opts.restUrl });
+    this.host = new URL(opts.restUrl).host.replace(/:\d+$/, "");
+  }
+
+  serverNow(): number {
+    return Date.now() + this.clockOffsetMs;
+  }
+
+  async syncTime(): Promise<number> {
+    const t0 = Date.now();
+    const serverTime = await this.call(1, () => this.api.futuresTime());
+    this.clockOffsetMs = serverTime - Math.round((t0 + Date.now()) / 2);
+    return serverTime;
+  }
+
+  /** Symbols TRADING on the exchange; also reads the weight limit. */
+  async tradingSymbols(): Promise<Set<string>> {
+    const info = await this.call(1, () => this.api.futuresExchangeInfo());
+    const rl = info.rateLimits.find((r) => r.rateLimitType === "REQUEST_WEIGHT" && r.interval === "MINUTE" && r.intervalNum === 1);
+    if (rl) this.weightLimit = rl.limit;
+    return new Set(info.symbols.filter((s) => s.status === "TRADING").map((s) => s.symbol));
+  }
+
+  candles(p: { symbol: string; startTime: number; endTime: number; limit: number }): Promise<Candle[]> {
+    return this.call(klinesWeight(p.limit), () => this.api.futuresCandles({ ...p, interval: "1m" }));
+  }
+
+  aggTrades(p: { symbol: string; fromId?: number; startTime?: number; endTime?: number; limit: number }): Promise<AggTrade[]> {
+    return this.call(20, () => this.api.futuresAggTrades(p));
+  }
+
+  fundingRate(p: { symbol: string; startTime: number; endTime: number; limit: number }): Promise<FundingRow[]> {
+    return this.call(1, () => this.api.futuresFundingRate(p));
+  }
+
+  /** GET a bulk file (data.binance.vision); undefined on 404. Retries temporary failures like REST calls. */
+  async download(url: string): Promise<Uint8Array | undefined> {
+    return this.withRetry(async () => {
+      let res: Response;
+      try {
+        res = await fetch(url, { signal: this.opts.signal });
+      } catch (err) {
+        throw new TemporaryError(`cannot reach ${new URL(url).host}: ${(err as Error).message}`, { cause: err });
+      }
+      this.requests++;
+      if (res.status === 404) return undefined;
+      if (res.status === 429 || res.status >= 500) {
+        throw new TemporaryError(`${url} answered ${res.status}`, { retryAfterMs: retryAfterHeader(res.headers.get("retry-after")) });
+      }
+      if (!res.ok) throw new ExchangeError(`${url} answered ${res.status}`);
+      return new Uint8Array(await res.arrayBuffer());
+    });
+  }
+
+  /** One weighted REST call: wait if it would pass the weight budget, then retry temporary failures. */
+  private async call<T>(weight: number, fn: () => Promise<T>): Promise<T> {
+    return this.withRetry(async () => {
+      await this.pace(weight);
+      try {
+        const out = await fn();
+        this.requests++;
+        return out;
+      } catch (err) {
+        this.requests++;
+        throw classify(err, this.serverNow());
+      } finally {
+        this.lastMinute = Math.floor(this.serverNow() / 60_000);
+      }
+    });
+  }
+
+  private async pace(weight: number): Promise<void> {
+    const minute = Math.floor(this.serverNow() / 60_000);
+    const used = Number(this.api.getInfo()[this.host]?.usedWeight1m ?? 0);
+    if (minute !== this.lastMinute) return; // a new minute: the exchange has reset the counter
+    if (used + weight <= this.weightLimit * this.opts.weightBudget) return;
+    const waitMs = (minute + 1) * 60_000 - this.serverNow() + 250;
+    await this.wait(`weight ${used}/${this.weightLimit} used this minute`, waitMs);
+  }
+
+  private async withRetry<T>(fn: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      if (this.opts.signal?.aborted) throw new RltError("interrupted");
+      try {
+        return await fn();
+      } catch (err) {
+        if (!(err instanceof TemporaryError) || attempt >= this.opts.maxRetries) throw err;
+        this.retries++;
+        const backoff = Math.min(MAX_BACKOFF_MS, 500 * 2 ** attempt) * (0.5 + Math.random() / 2);
+        await this.wait(err.message, err.retryAfterMs ?? backoff);
+      }
+    }
+  }
+
+  private async wait(reason: string, ms: number): Promise<void> {
+    this.opts.onWait?.(reason, ms);
+    this.waitedMs += ms;
+    await sleep(ms, this.opts.signal);
+  }
+}
+
+function klinesWeight(limit: number): number {
+  return limit < 100 ? 1 : limit < 500 ? 2 : limit <= 1000 ? 5 : 10;
+}
+
+function retryAfterHeader(v: string | null): number | undefined {
+  const n = Number(v);
+  return v !== null && Number.isFinite(n) ? n * 1000 : undefined;
+}
+
+/** Map a binance-api-node / network error onto rlt's hierarchy: only TemporaryError is retried. */
+export function classify(err: unknown, serverNowMs: number): Error {
+  const e = err as { code?: number | string; message?: string; response?: { status?: number; headers?: { get(k: string): string | null } } };
+  const msg = e?.message ?? String(err);
+  const status = e.response?.status ?? Number(/^(\d{3}) /.exec(msg)?.[1] ?? NaN);
+  if (e.code === -1003 || status === 429 || status === 418) {
+    // A ban names its end ("banned until <ms>"); a plain 429 resets with the minute.
+    const until = Number(/banned until (\d+)/.exec(msg)?.[1]);
+    const retryAfterMs = Number.isFinite(until)
+      ? until - serverNowMs + 1000
+      : (retryAfterHeader(e.response?.headers?.get("retry-after") ?? null) ?? (Math.floor(serverNowMs / 60_000) + 1) * 60_000 - serverNowMs + 250);
+    return new TemporaryError(`rate limited by the exchange: ${msg}`, { cause: err, retryAfterMs });
+  }
+  if (e.code === -1021) return new TemporaryError(`clock skew: ${msg}`, { cause: err });
+  if (status >= 500 || /ECONNREFUSED|ECONNRESET|ETIMEDOUT|socket hang up|network|fetch failed/i.test(msg)) {
+    return new TemporaryError(`exchange or network unavailable: ${msg.split("\n")[0].slice(0, 200)}`, { cause: err });
+  }
+  if (typeof e.code === "number") return new ExchangeError(`the exchange refused the request: ${msg} (code ${e.code})`, { cause: err, code: e.code });
+  return new ExchangeError(`exchange request failed: ${msg}`, { cause: err });
+}

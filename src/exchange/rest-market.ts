@@ -216,7 +216,7 @@ async function exchangeInfo(ctx: RouteContext) {
     serverTime: ctx.nowMs,
     futuresType: "U_MARGINED",
     rateLimits: [
-      { rateLimitType: "REQUEST_WEIGHT", interval: "MINUTE", intervalNum: 1, limit: REQUEST_WEIGHT_PER_MINUTE },
+      { rateLimitType: "REQUEST_WEIGHT", interval: "MINUTE", intervalNum: 1, limit: ctx.weightLimitPerMinute },
       { rateLimitType: "ORDERS", interval: "MINUTE", intervalNum: 1, limit: 1200 },
       { rateLimitType: "ORDERS", interval: "SECOND", intervalNum: 10, limit: 300 },
     ],

@@ -8,6 +8,8 @@ export interface RouteContext {
   nowMs: number;
   data: MarketData;
   sources: StreamSource[];
+  /** REQUEST_WEIGHT per minute in force (exchangeInfo reports it). */
+  weightLimitPerMinute: number;
 }
 
 export interface Route {

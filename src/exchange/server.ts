@@ -107,7 +107,7 @@ export async function startExchange(opts: LocalExchangeOptions): Promise<Running
       return json(res, 400, { code: -1021, msg: "Timestamp for this request is outside of the recvWindow." }, headers);
     }
     try {
-      const body = await route.handle({ params: url.searchParams, nowMs, data, sources });
+      const body = await route.handle({ params: url.searchParams, nowMs, data, sources, weightLimitPerMinute: faults.weightLimitPerMinute });
       json(res, 200, body, headers);
     } catch (err) {
       if (err instanceof ApiError) return json(res, err.status, { code: err.code, msg: err.message }, headers);

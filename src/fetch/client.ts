@@ -57,6 +57,8 @@ export interface ClientOptions {
 /** Binance's documented default, used until exchangeInfo tells otherwise. */
 const DEFAULT_WEIGHT_LIMIT = 2400;
 const MAX_BACKOFF_MS = 30_000;
+/** Our estimate of the server clock can be off by the latency of one request: keep clear of minute edges. */
+const MINUTE_EDGE_MARGIN_MS = 500;
 
 export class MarketClient {
   private readonly api: BinanceClient;
@@ -79,10 +81,30 @@ export class MarketClient {
     return Date.now() + this.clockOffsetMs;
   }
 
+  /**
+   * Learn the server clock. A plain GET rather than binance-api-node: before the clock is known, a 429
+   * can only be waited out by its Retry-After header, which binance-api-node does not expose.
+   */
   async syncTime(): Promise<number> {
-    const t0 = Date.now();
-    const serverTime = await this.call(1, () => this.api.futuresTime());
-    this.clockOffsetMs = serverTime - Math.round((t0 + Date.now()) / 2);
+    const url = `${this.opts.restUrl}/fapi/v1/time`;
+    const serverTime = await this.withRetry(async () => {
+      const t0 = Date.now();
+      let res: Response;
+      try {
+        res = await fetch(url, { signal: this.opts.signal });
+      } catch (err) {
+        throw new TemporaryError(`cannot reach ${url}: ${(err as Error).message}`, { cause: err });
+      }
+      this.requests++;
+      if (res.status === 429 || res.status === 418 || res.status >= 500) {
+        throw new TemporaryError(`${url} answered ${res.status}`, { retryAfterMs: retryAfterHeader(res.headers.get("retry-after")) });
+      }
+      if (!res.ok) throw new ExchangeError(`${url} answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
+      const { serverTime: t } = (await res.json()) as { serverTime: number };
+      this.clockOffsetMs = t - Math.round((t0 + Date.now()) / 2);
+      this.lastMinute = Math.floor(t / 60_000);
+      return t;
+    });
     return serverTime;
   }
 
@@ -143,11 +165,11 @@ export class MarketClient {
   }
 
   private async pace(weight: number): Promise<void> {
-    const minute = Math.floor(this.serverNow() / 60_000);
     const used = Number(this.api.getInfo()[this.host]?.usedWeight1m ?? 0);
-    if (minute !== this.lastMinute) return; // a new minute: the exchange has reset the counter
+    // a new minute (safely past its edge): the exchange has reset the counter
+    if (this.serverNow() >= (this.lastMinute + 1) * 60_000 + MINUTE_EDGE_MARGIN_MS) return;
     if (used + weight <= this.weightLimit * this.opts.weightBudget) return;
-    const waitMs = (minute + 1) * 60_000 - this.serverNow() + 250;
+    const waitMs = (this.lastMinute + 1) * 60_000 - this.serverNow() + MINUTE_EDGE_MARGIN_MS;
     await this.wait(`weight ${used}/${this.weightLimit} used this minute`, waitMs);
   }
 
@@ -191,7 +213,7 @@ export function classify(err: unknown, serverNowMs: number): Error {
     const until = Number(/banned until (\d+)/.exec(msg)?.[1]);
     const retryAfterMs = Number.isFinite(until)
       ? until - serverNowMs + 1000
-      : (retryAfterHeader(e.response?.headers?.get("retry-after") ?? null) ?? (Math.floor(serverNowMs / 60_000) + 1) * 60_000 - serverNowMs + 250);
+      : (retryAfterHeader(e.response?.headers?.get("retry-after") ?? null) ?? (Math.floor(serverNowMs / 60_000) + 1) * 60_000 - serverNowMs + MINUTE_EDGE_MARGIN_MS);
     return new TemporaryError(`rate limited by the exchange: ${msg}`, { cause: err, retryAfterMs });
   }
   if (e.code === -1021) return new TemporaryError(`clock skew: ${msg}`, { cause: err });

@@ -6,6 +6,7 @@ import { registerData } from "../commands/data.ts";
 import { registerExchange } from "../commands/exchange.ts";
 import { registerFetch } from "../commands/fetch.ts";
 import { registerImport } from "../commands/import.ts";
+import { registerRecord } from "../commands/record.ts";
 import { EXIT, RltError, exitCodeOf } from "./core/errors.ts";
 
 export const VERSION = "0.1.0";
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerFetch(program);
+  registerRecord(program);
   registerImport(program);
   registerData(program);
   registerExchange(program);

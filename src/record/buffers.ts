@@ -68,9 +68,12 @@ export class RecordBuffers {
     }
   }
 
-  /** Write every non-empty buffer as one part file per kind, then clear them. */
+  /**
+   * Write every non-empty buffer as one part file per kind. The buffers are swapped for empty ones
+   * before the first await, so events that arrive during the write go into the next part.
+   */
   async flush(store: Store, symbol: string, partName: string): Promise<{ rowsByKind: Record<string, number>; days: string[] }> {
-    const kinds: [KindName, Columns, string][] = [
+    const taken: [KindName, Columns, string][] = [
       ["depth_updates", this.depth, "event_time"],
       ["book_snapshots", this.snapshots, "time"],
       ["trades", this.trades, "trade_time"],
@@ -78,19 +81,29 @@ export class RecordBuffers {
       ["book_ticker", this.tickers, "event_time"],
       ["mark_price", this.marks, "event_time"],
     ];
+    this.depth = emptyLike(this.depth);
+    this.snapshots = emptyLike(this.snapshots);
+    this.trades = emptyLike(this.trades);
+    this.aggTrades = emptyLike(this.aggTrades);
+    this.tickers = emptyLike(this.tickers);
+    this.marks = emptyLike(this.marks);
     const rowsByKind: Record<string, number> = {};
     const days = new Set<string>();
-    for (const [kind, cols, timeCol] of kinds) {
+    for (const [kind, cols, timeCol] of taken) {
       const n = cols[timeCol].length;
       if (n === 0) continue;
+      // aggTrades have a global key (the aggregate id): merged like fetched data, not kept as parts
       if (kind === "aggtrades") await store.upsertColumns(kind, symbol, cols as Record<string, ColumnValues>);
       else await store.writePart(kind, symbol, partName, cols as Record<string, ColumnValues>);
       rowsByKind[kind] = n;
       for (const t of cols[timeCol]) days.add(dayOf(t as number));
-      for (const c of Object.values(cols)) c.length = 0;
     }
     return { rowsByKind, days: [...days].sort() };
   }
+}
+
+function emptyLike(cols: Columns): Columns {
+  return Object.fromEntries(Object.keys(cols).map((k) => [k, []]));
 }
 
 function push(cols: Columns, ...values: (number | boolean)[]): void {

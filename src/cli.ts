@@ -3,6 +3,7 @@
 import chalk from "chalk";
 import { Command, CommanderError } from "commander";
 import { registerData } from "../commands/data.ts";
+import { registerDemo } from "../commands/demo.ts";
 import { registerExchange } from "../commands/exchange.ts";
 import { registerFetch } from "../commands/fetch.ts";
 import { registerImport } from "../commands/import.ts";
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerImport(program);
   registerData(program);
   registerExchange(program);
+  registerDemo(program);
   return program;
 }
 

@@ -9,6 +9,12 @@ import type { FaultConfig, StreamSource } from "./types.ts";
 
 export type Route = "public" | "market" | "private" | "unrouted";
 
+/** Stream names are `<lower-case symbol>@<camelCase stream>`: only the symbol part is case-folded. */
+export function normalizeStream(stream: string): string {
+  const at = stream.indexOf("@");
+  return at < 0 ? stream.toLowerCase() : stream.slice(0, at).toLowerCase() + stream.slice(at);
+}
+
 export function streamRoute(stream: string): "public" | "market" {
   const name = stream.split("@")[1] ?? "";
   return name.startsWith("depth") || name === "bookTicker" || name === "rpiDepth" ? "public" : "market";
@@ -60,15 +66,15 @@ export class WsRouter {
       if (drop > 0 && sent >= drop) ws.terminate(); // injected fault: the connection dies without a close frame
     };
     const subscribe = (stream: string) => {
-      const name = stream.toLowerCase();
+      const name = normalizeStream(stream);
       if (subs.has(name)) return;
       const allowed = route === "unrouted" ? streamRoute(name) === "public" : route === streamRoute(name);
       const source = allowed ? this.opts.sources().find((s) => s.canServe(name)) : undefined;
       subs.set(name, source ? source.subscribe(name, (p) => send(name, p)) : () => {});
     };
     const unsubscribe = (stream: string) => {
-      subs.get(stream.toLowerCase())?.();
-      subs.delete(stream.toLowerCase());
+      subs.get(normalizeStream(stream))?.();
+      subs.delete(normalizeStream(stream));
     };
     for (const s of initial) subscribe(s);
     ws.on("message", (raw) => {

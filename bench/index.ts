@@ -15,6 +15,7 @@ export type Bench = () => Promise<BenchResult[]>;
 
 const benches: Record<string, () => Promise<{ run: Bench }>> = {
   // each bench module exports `run`
+  import: () => import("./import.ts"),
 };
 
 const only = process.argv.slice(2);

@@ -27,7 +27,7 @@ export interface Coverage {
 }
 
 /** Time gaps of a relation holding rows of `kind`: steps longer than the kind's cadence (or silence limit). */
-export async function timeGaps(db: Duck, kind: KindName, relationSql: string): Promise<Gap[]> {
+export async function timeGaps(db: Duck, kind: KindName, relationSql: string, opts: { strictlyIncreasing?: boolean } = {}): Promise<Gap[]> {
   const spec = kindSpec(kind);
   const t = ident(spec.timeColumn);
   // Funding intervals vary per symbol and over time (8 h, 4 h, 1 h): use each row's own interval when known.
@@ -41,7 +41,7 @@ export async function timeGaps(db: Duck, kind: KindName, relationSql: string): P
     db,
     `SELECT prev AS after, ${t} AS before, ${missing} AS missing FROM (
        SELECT ${t}, ${kind === "funding" ? "interval_hours," : ""} lag(${t}) OVER (ORDER BY ${t}) AS prev
-       FROM (SELECT DISTINCT ON (${t}) * FROM (${relationSql}))) WHERE prev IS NOT NULL AND ${t} - prev > ${limit}
+       FROM ${opts.strictlyIncreasing ? `(${relationSql})` : `(SELECT DISTINCT ON (${t}) * FROM (${relationSql}))`}) WHERE prev IS NOT NULL AND ${t} - prev > ${limit}
      ORDER BY ${t}`,
   );
   if (!spec.cadenceMs) for (const g of gaps) delete g.missing;

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from
 import path from "node:path";
 import type { DuckDBInstance } from "@duckdb/node-api";
 import { DataError, RltError } from "../core/errors.ts";
+import { DAY_MS, dayOf } from "../core/time.ts";
 import { type Duck, ident, lit, openDuck, queryRows } from "./duck.ts";
 import { type ColumnType, type KindName, KINDS, KIND_NAMES, kindSpec } from "./kinds.ts";
 
@@ -37,6 +38,9 @@ export class Store {
       throw new RltError(`cannot create data directory ${abs}: ${(err as Error).message}`, { cause: err, hint: "pass a writable --data-dir or set RLT_DATA_DIR" });
     }
     const { instance, conn } = await openDuck();
+    // one file per day partition in the common case: DuckDB starts extra files once more partitions than
+    // this are open at the same time (a year of days in one import)
+    await conn.run("SET partitioned_write_max_open_files = 4096");
     const store = new Store(abs, instance, conn);
     store.removeStaleTemp();
     return store;
@@ -93,7 +97,7 @@ export class Store {
     } catch (err) {
       throw wrapWriteError(err, kind, symbol);
     } finally {
-      await this.db.run("DROP TABLE IF EXISTS _incoming");
+      await this.db.run("DROP VIEW IF EXISTS _incoming");
     }
   }
 
@@ -109,31 +113,36 @@ export class Store {
       .join(", ");
     const cols = spec.columns.map((c) => `CAST(${ident(c.name)} AS ${c.type}) AS ${ident(c.name)}`).join(", ");
     const keyList = spec.key.map(ident).join(", ");
-    const dayExpr = `strftime(epoch_ms(CAST(${ident(spec.timeColumn)} AS BIGINT)), '%Y-%m-%d')`;
-    await this.db.run(
-      `CREATE OR REPLACE TEMP TABLE _incoming AS SELECT ${incomingCols}, 0 AS _src FROM (${relationSql}) ` +
-        `QUALIFY row_number() OVER (PARTITION BY ${keyList}) = 1`,
-    );
-    const dayRows = await queryRows<{ d: string; n: number }>(
+    const keyTuple = spec.key.length === 1 ? keyList : `(${keyList})`;
+    // a view, not a copy: callers pass temp tables, which are cheap to scan twice
+    await this.db.run(`CREATE OR REPLACE TEMP VIEW _incoming AS SELECT ${incomingCols} FROM (${relationSql})`);
+    const dayRows = await queryRows<{ d: number; n: number; k: number }>(
       this.db,
-      `SELECT ${dayExpr} AS d, count(*)::BIGINT AS n FROM _incoming GROUP BY d ORDER BY d`,
+      `SELECT ${epochDay(spec.timeColumn)} AS d, count(*)::BIGINT AS n, count(DISTINCT ${keyTuple})::BIGINT AS k FROM _incoming GROUP BY d ORDER BY d`,
     );
-    const rows = dayRows.reduce((a, r) => a + r.n, 0);
+    const rows = dayRows.reduce((a, r) => a + r.k, 0);
     if (rows === 0) return { rows: 0, days: [] };
-    const days = dayRows.map((r) => r.d);
+    const duplicated = dayRows.some((r) => r.n !== r.k);
+    const days = dayRows.map((r) => dayOf(r.d * DAY_MS));
     const existing = days.map((d) => path.join(this.dayDir(kind, symbol, d), MERGED_FILE)).filter((f) => existsSync(f));
     const names = spec.columns.map((c) => ident(c.name)).join(", ");
-    const stored = existing.length
-      ? `UNION ALL BY NAME SELECT ${cols}, 1 AS _src FROM read_parquet([${existing.map(lit).join(", ")}], union_by_name = true)`
-      : "";
+    // Fast path (a fresh import): nothing to merge or de-duplicate. Otherwise incoming rows win over
+    // stored rows with the same key.
+    const source =
+      existing.length === 0 && !duplicated
+        ? `SELECT ${names}, ${epochDay(spec.timeColumn)} AS _d FROM _incoming`
+        : `SELECT ${names}, ${epochDay(spec.timeColumn)} AS _d FROM (
+             SELECT *, 0 AS _src FROM _incoming
+             ${existing.length ? `UNION ALL BY NAME SELECT ${cols}, 1 AS _src FROM read_parquet([${existing.map(lit).join(", ")}], union_by_name = true)` : ""}
+           ) QUALIFY row_number() OVER (PARTITION BY ${keyList} ORDER BY _src) = 1 ORDER BY ${keyList}`;
     const staging = this.tempDir();
     try {
-      await this.db.run(
-        `COPY (SELECT ${names}, ${dayExpr} AS _day FROM (SELECT * FROM _incoming ${stored}) ` +
-          `QUALIFY row_number() OVER (PARTITION BY ${keyList} ORDER BY _src) = 1 ORDER BY ${keyList}) ` +
-          `TO ${lit(staging)} (FORMAT parquet, PARTITION_BY (_day), COMPRESSION zstd, FILENAME_PATTERN 'part_{i}')`,
-      );
-      for (const d of days) this.promote(path.join(staging, `_day=${d}`), this.dayDir(kind, symbol, d), MERGED_FILE);
+      await this.db.run(`COPY (${source}) TO ${lit(staging)} (FORMAT parquet, PARTITION_BY (_d), FILENAME_PATTERN 'part_{i}')`);
+      for (const r of dayRows) {
+        const part = path.join(staging, `_d=${r.d}`);
+        await this.compact(part, keyList);
+        this.promote(part, this.dayDir(kind, symbol, dayOf(r.d * DAY_MS)), MERGED_FILE);
+      }
     } finally {
       rmSync(staging, { recursive: true, force: true });
     }
@@ -159,17 +168,17 @@ export class Store {
     const n = columnLength(columns);
     if (n === 0) return undefined;
     await this.loadTempTable("_part", kind, columns);
-    const dayExpr = `strftime(epoch_ms(CAST(${ident(spec.timeColumn)} AS BIGINT)), '%Y-%m-%d')`;
     const staging = this.tempDir();
     try {
       const names = spec.columns.map((c) => ident(c.name)).join(", ");
       await this.db.run(
-        `COPY (SELECT ${names}, ${dayExpr} AS _day FROM _part) TO ${lit(staging)} ` +
-          `(FORMAT parquet, PARTITION_BY (_day), COMPRESSION zstd, FILENAME_PATTERN 'part_{i}')`,
+        `COPY (SELECT ${names}, ${epochDay(spec.timeColumn)} AS _d FROM _part) TO ${lit(staging)} ` +
+          `(FORMAT parquet, PARTITION_BY (_d), FILENAME_PATTERN 'part_{i}')`,
       );
       let written: string | undefined;
-      for (const d of listDir(staging).filter((x) => x.startsWith("_day="))) {
-        const day = d.slice("_day=".length);
+      for (const d of listDir(staging).filter((x) => x.startsWith("_d="))) {
+        const day = dayOf(Number(d.slice("_d=".length)) * DAY_MS);
+        await this.compact(path.join(staging, d), spec.key.map(ident).join(", "));
         written = this.promote(path.join(staging, d), this.dayDir(kind, symbol, day), `${partName}.parquet`);
       }
       return written;
@@ -224,6 +233,18 @@ export class Store {
     appender.closeSync();
   }
 
+  /** Large partitions (millions of aggTrades a day) come out of DuckDB as several files: merge them into one. */
+  private async compact(stagingPart: string, keyList: string): Promise<void> {
+    const files = listDir(stagingPart).filter((f) => f.endsWith(".parquet"));
+    if (files.length <= 1) return;
+    const merged = path.join(stagingPart, "merged.parquet.tmp");
+    await this.db.run(
+      `COPY (SELECT * FROM read_parquet([${files.map((f) => lit(path.join(stagingPart, f))).join(", ")}]) ORDER BY ${keyList}) TO ${lit(merged)} (FORMAT parquet)`,
+    );
+    for (const f of files) rmSync(path.join(stagingPart, f));
+    renameSync(merged, path.join(stagingPart, "part_0.parquet"));
+  }
+
   /** Move the single file DuckDB wrote into a staging partition to its final name. */
   private promote(stagingPart: string, targetDir: string, fileName: string): string {
     const written = listDir(stagingPart).filter((f) => f.endsWith(".parquet"));
@@ -246,6 +267,11 @@ export class Store {
       if (pid !== process.pid && !isAlive(pid)) rmSync(path.join(this.dir, name), { recursive: true, force: true });
     }
   }
+}
+
+/** UTC day number of a millisecond time column: partitioning on an integer is faster than on a formatted date. */
+function epochDay(timeColumn: string): string {
+  return `(CAST(${ident(timeColumn)} AS BIGINT) // ${DAY_MS})`;
 }
 
 function appendValue(

@@ -16,6 +16,8 @@ export type Bench = () => Promise<BenchResult[]>;
 const benches: Record<string, () => Promise<{ run: Bench }>> = {
   // each bench module exports `run`
   import: () => import("./import.ts"),
+  fetch: () => import("./fetch.ts"),
+  record: () => import("./record.ts"),
 };
 
 const only = process.argv.slice(2);

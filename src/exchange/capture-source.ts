@@ -17,6 +17,8 @@ export interface CaptureSourceOptions {
   speed?: number;
   /** Start again from the beginning at the end (the server's book restarts from the capture's snapshot). */
   loop?: boolean;
+  /** Stamp event times (E, T) with the wall clock at sending, as a live exchange would: lag becomes measurable. */
+  restampEventTimes?: boolean;
 }
 
 export async function createCaptureSource(file: string, opts: CaptureSourceOptions = {}): Promise<StreamSource> {
@@ -61,7 +63,8 @@ export async function createCaptureSource(file: string, opts: CaptureSourceOptio
       const f = frames[index++];
       if (f.event.type === "depth") sync.onDiff(f.event.diff);
       else if (f.event.type === "snapshot") sync.onSnapshot(f.event.snapshot);
-      for (const s of streamsOf(f.event)) emit(s, s.endsWith("@aggTrade") ? toAggTrade(f.payload) : f.payload);
+      const payload = opts.restampEventTimes ? { ...f.payload, E: Date.now(), T: Date.now() } : f.payload;
+      for (const s of streamsOf(f.event)) emit(s, s.endsWith("@aggTrade") ? toAggTrade(payload) : payload);
     }
     if (index >= frames.length) {
       if (!opts.loop) return stop();

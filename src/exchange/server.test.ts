@@ -1,21 +1,19 @@
 // The local exchange over real HTTP and WebSocket, driven by binance-api-node as rlt drives it.
 import { createHash } from "node:crypto";
 import { strFromU8, unzipSync } from "fflate";
-import BinanceModule from "binance-api-node";
 import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SAMPLE_FIRST_MS, SAMPLE_LAST_MS, sampleDataDir } from "../../test/helpers/sample-store.ts";
+import { binanceClient } from "./binance.ts";
 import { startExchange } from "./server.ts";
 import type { RunningExchange } from "./types.ts";
 
-// binance-api-node is CommonJS with a default export
-const Binance = ((BinanceModule as unknown as { default?: typeof BinanceModule }).default ?? BinanceModule) as unknown as (o: object) => any;
 
 let ex: RunningExchange;
 let client: any;
 beforeAll(async () => {
   ex = await startExchange({ dataDir: await sampleDataDir(), klineReplay: { barsPerSecond: 50 } });
-  client = Binance({ httpFutures: ex.restUrl, wsFuturesMarket: `${ex.wsUrl}/market/ws`, wsFuturesPublic: `${ex.wsUrl}/public/ws` });
+  client = binanceClient({ rest: ex.restUrl, ws: ex.wsUrl });
 });
 afterAll(() => ex.close());
 

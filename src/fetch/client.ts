@@ -1,11 +1,9 @@
 // Market-data REST client for fetch: binance-api-node pointed at the configured base URL, paced by the
 // exchange's X-MBX-USED-WEIGHT-1M header and retried only on temporary failures.
-import BinanceModule from "binance-api-node";
 import { ExchangeError, RltError, TemporaryError } from "../core/errors.ts";
 import { sleep } from "../core/time.ts";
+import { binanceClient } from "../exchange/binance.ts";
 
-// binance-api-node is CommonJS; its default export is the factory.
-const Binance = ((BinanceModule as unknown as { default?: unknown }).default ?? BinanceModule) as unknown as (opts: object) => BinanceClient;
 
 /* The subset of binance-api-node's client that fetch uses, as it returns them. */
 export interface Candle {
@@ -73,7 +71,7 @@ export class MarketClient {
   waitedMs = 0;
 
   constructor(private readonly opts: ClientOptions) {
-    this.api = Binance({ httpFutures: opts.restUrl });
+    this.api = binanceClient<BinanceClient>({ rest: opts.restUrl });
     this.host = new URL(opts.restUrl).host.replace(/:\d+$/, "");
   }
 

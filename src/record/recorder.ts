@@ -2,17 +2,15 @@
 // U / u / pu procedure (DepthSync, shared with capture replay), plus aggTrades, bookTicker and mark
 // price, persisted as rolling Parquet part files. Connections come from binance-api-node on the routed
 // endpoints (/public for depth and bookTicker, /market for aggTrade and markPrice).
-import BinanceModule from "binance-api-node";
 import type { RecordConfigSchema } from "../core/config.ts";
 import type { Store } from "../data/store.ts";
+import { binanceClient } from "../exchange/binance.ts";
 import { RecordBuffers } from "./buffers.ts";
 import { DepthSync, type DepthSyncStats } from "./depth-sync.ts";
 import { type MarketEvent, parsePayload } from "./events.ts";
 import type { z } from "zod";
 
 type RecordConfig = z.infer<typeof RecordConfigSchema>;
-// binance-api-node is CommonJS; its default export is the factory.
-const Binance = ((BinanceModule as unknown as { default?: unknown }).default ?? BinanceModule) as unknown as (opts: object) => any;
 
 export interface RecorderOptions {
   store: Store;
@@ -70,11 +68,7 @@ export class Recorder {
   constructor(private readonly opts: RecorderOptions) {
     this.buffers = new RecordBuffers(opts.config.topN, opts.config.snapshotIntervalMs);
     this.sync.onApplied = (diff, book) => this.buffers.onBookChanged(book, diff.eventTimeMs);
-    this.api = Binance({
-      httpFutures: opts.restUrl,
-      wsFuturesPublic: `${opts.wsUrl}/public/ws`,
-      wsFuturesMarket: `${opts.wsUrl}/market/ws`,
-    });
+    this.api = binanceClient({ rest: opts.restUrl, ws: opts.wsUrl });
   }
 
   start(): void {

@@ -5,6 +5,7 @@ import { Command, CommanderError } from "commander";
 import { registerData } from "../commands/data.ts";
 import { registerDemo } from "../commands/demo.ts";
 import { registerExchange } from "../commands/exchange.ts";
+import { registerFeatures } from "../commands/features.ts";
 import { registerFetch } from "../commands/fetch.ts";
 import { registerImport } from "../commands/import.ts";
 import { registerRecord } from "../commands/record.ts";
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerFetch(program);
   registerRecord(program);
+  registerFeatures(program);
   registerImport(program);
   registerData(program);
   registerExchange(program);

@@ -62,3 +62,36 @@ export async function queryFloat64Columns(conn: Duck, sql: string): Promise<Reco
   });
   return out;
 }
+
+export type TypedColumn = Float64Array | Uint8Array;
+
+/**
+ * Write typed-array columns to a Parquet file through a temp table filled by DataChunks (vector at a
+ * time, not value at a time). Float64Array → DOUBLE (NaN kept), Uint8Array → UTINYINT. Written to a
+ * temp name and renamed, so readers never see half a file.
+ */
+export async function writeColumnsParquet(conn: Duck, file: string, columns: Record<string, TypedColumn>): Promise<void> {
+  const { DOUBLE, UTINYINT, DuckDBDataChunk } = await import("@duckdb/node-api");
+  const { renameSync } = await import("node:fs");
+  const names = Object.keys(columns);
+  const n = columns[names[0]]?.length ?? 0;
+  const types = names.map((c) => (columns[c] instanceof Uint8Array ? UTINYINT : DOUBLE));
+  const table = `_cols_${Math.random().toString(36).slice(2, 10)}`;
+  await conn.run(`CREATE TEMP TABLE ${table} (${names.map((c, i) => `${ident(c)} ${types[i] === DOUBLE ? "DOUBLE" : "UTINYINT"}`).join(", ")})`);
+  try {
+    const appender = await conn.createAppender(table);
+    const CHUNK = 2048; // DuckDB's vector size
+    for (let start = 0; start < n; start += CHUNK) {
+      const rows = Math.min(CHUNK, n - start);
+      const chunk = DuckDBDataChunk.create(types, rows);
+      names.forEach((c, i) => chunk.setColumnValues(i, Array.from(columns[c].subarray(start, start + rows))));
+      appender.appendDataChunk(chunk);
+    }
+    appender.closeSync();
+    const tmp = `${file}.tmp`;
+    await conn.run(`COPY ${table} TO ${lit(tmp)} (FORMAT parquet)`);
+    renameSync(tmp, file);
+  } finally {
+    await conn.run(`DROP TABLE IF EXISTS ${table}`);
+  }
+}

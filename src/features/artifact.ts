@@ -1,0 +1,152 @@
+// The feature artifact: features/<name>/features.parquet (open_time, filled flag, 30 normalized
+// features, 30 masks, 30 raw values) and manifest.json (definitions version, normalization parameters,
+// source ranges and content hashes, config). Training, evaluation and live trading read it back
+// through loadFeatureArtifact, which refuses an artifact that is not what they expect.
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { DataError } from "../core/errors.ts";
+import { sha256File } from "../data/checksum.ts";
+import { type Duck, lit, queryFloat64Columns, writeColumnsParquet } from "../data/duck.ts";
+import { FEATURE_DEFINITION_VERSION, FEATURES, FEATURE_COUNT, type FeatureDef } from "./definitions.ts";
+import type { NormParams } from "./normalize.ts";
+
+export const MANIFEST_SCHEMA = "rlt.features/1";
+export const ARTIFACT_FILE = "features.parquet";
+export const MANIFEST_FILE = "manifest.json";
+
+export interface SourceManifest {
+  kind: string;
+  rows: number;
+  firstMs?: number;
+  lastMs?: number;
+  /** sha256 of every source Parquet file read, relative to the data directory. */
+  files: { path: string; sha256: string }[];
+}
+
+export interface FeatureManifest {
+  schema: typeof MANIFEST_SCHEMA;
+  definitionVersion: string;
+  symbol: string;
+  createdAt: string;
+  rows: number;
+  range: { fromMs: number; toMs: number };
+  /** Bars the normalization was fitted on. */
+  trainRange: { fromMs: number; toMs: number };
+  features: (Pick<FeatureDef, "name" | "group" | "unit"> & { norm: NormParams })[];
+  /** Rows with any feature masked missing / proxied, per feature. */
+  maskCounts: Record<string, { proxy: number; missing: number }>;
+  filledBars: number;
+  sources: SourceManifest[];
+  config: Record<string, unknown>;
+  /** sha256 of features.parquet. */
+  contentSha256: string;
+}
+
+export interface FeatureColumns {
+  openTime: Float64Array;
+  filled: Uint8Array;
+  /** Row-major n × 30. */
+  normalized: Float64Array;
+  raw: Float64Array;
+  mask: Uint8Array;
+}
+
+export async function writeFeatureArtifact(db: Duck, dir: string, cols: FeatureColumns, manifest: Omit<FeatureManifest, "contentSha256" | "schema">): Promise<FeatureManifest> {
+  const n = cols.openTime.length;
+  const columns: Record<string, Float64Array | Uint8Array> = { open_time: cols.openTime, filled: cols.filled };
+  FEATURES.forEach((f, j) => (columns[f.name] = strided(cols.normalized, n, j)));
+  FEATURES.forEach((f, j) => (columns[`m_${f.name}`] = stridedMask(cols.mask, n, j)));
+  FEATURES.forEach((f, j) => (columns[`raw_${f.name}`] = strided(cols.raw, n, j)));
+  // build beside the target, then swap: a reader sees the old artifact or the new one, never a mix
+  const staging = `${dir}.tmp-${process.pid}`;
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true });
+  await writeColumnsParquet(db, path.join(staging, ARTIFACT_FILE), columns);
+  const full: FeatureManifest = { schema: MANIFEST_SCHEMA, ...manifest, contentSha256: await sha256File(path.join(staging, ARTIFACT_FILE)) };
+  writeFileSync(path.join(staging, MANIFEST_FILE), `${JSON.stringify(full, null, 2)}\n`);
+  const old = `${dir}.old-${process.pid}`;
+  if (existsSync(dir)) renameSync(dir, old);
+  renameSync(staging, dir);
+  rmSync(old, { recursive: true, force: true });
+  return full;
+}
+
+export interface ArtifactExpectation {
+  definitionVersion?: string;
+  featureNames?: readonly string[];
+  /** Normalization parameters a model was trained with: the artifact must carry the same. */
+  norm?: NormParams[];
+}
+
+/** Read an artifact back, refusing one whose manifest does not match what the caller expects. */
+export async function loadFeatureArtifact(db: Duck, dir: string, expect: ArtifactExpectation = {}): Promise<{ manifest: FeatureManifest; cols: FeatureColumns }> {
+  const manifestFile = path.join(dir, MANIFEST_FILE);
+  const dataFile = path.join(dir, ARTIFACT_FILE);
+  if (!existsSync(manifestFile) || !existsSync(dataFile)) {
+    throw new DataError(`${dir} is not a feature artifact: ${existsSync(manifestFile) ? ARTIFACT_FILE : MANIFEST_FILE} is missing`, { hint: "build it with: rlt features SYMBOL" });
+  }
+  const manifest = JSON.parse(readFileSync(manifestFile, "utf8")) as FeatureManifest;
+  const problems = checkManifest(manifest, {
+    definitionVersion: FEATURE_DEFINITION_VERSION,
+    featureNames: FEATURES.map((f) => f.name),
+    ...expect,
+  });
+  const actualSha = await sha256File(dataFile);
+  if (actualSha !== manifest.contentSha256) problems.push(`${ARTIFACT_FILE} changed after it was written (sha256 ${actualSha.slice(0, 12)}…, manifest says ${manifest.contentSha256.slice(0, 12)}…)`);
+  if (problems.length) {
+    throw new DataError(`feature artifact ${dir} does not match:\n  ${problems.join("\n  ")}`, { hint: "rebuild it with rlt features (or use the artifact the model was trained on)" });
+  }
+  const names = manifest.features.map((f) => f.name);
+  const c = await queryFloat64Columns(
+    db,
+    `SELECT open_time, filled, ${names.map((x) => `"${x}"`).join(", ")}, ${names.map((x) => `"m_${x}"`).join(", ")}, ${names.map((x) => `"raw_${x}"`).join(", ")} FROM read_parquet(${lit(dataFile)}) ORDER BY open_time`,
+  );
+  const n = c.open_time.length;
+  const k = names.length;
+  const normalized = new Float64Array(n * k);
+  const raw = new Float64Array(n * k);
+  const mask = new Uint8Array(n * k);
+  names.forEach((name, j) => {
+    for (let i = 0; i < n; i++) {
+      normalized[i * k + j] = c[name][i];
+      raw[i * k + j] = c[`raw_${name}`][i];
+      mask[i * k + j] = c[`m_${name}`][i];
+    }
+  });
+  return { manifest, cols: { openTime: c.open_time, filled: Uint8Array.from(c.filled), normalized, raw, mask } };
+}
+
+export function checkManifest(m: FeatureManifest, expect: ArtifactExpectation): string[] {
+  const problems: string[] = [];
+  if (m.schema !== MANIFEST_SCHEMA) problems.push(`schema is ${m.schema}, expected ${MANIFEST_SCHEMA}`);
+  if (expect.definitionVersion && m.definitionVersion !== expect.definitionVersion) {
+    problems.push(`feature definitions version ${m.definitionVersion}, expected ${expect.definitionVersion}`);
+  }
+  if (expect.featureNames) {
+    const names = m.features.map((f) => f.name);
+    if (names.length !== expect.featureNames.length) problems.push(`${names.length} features, expected ${expect.featureNames.length}`);
+    const missing = expect.featureNames.filter((x) => !names.includes(x));
+    const extra = names.filter((x) => !expect.featureNames!.includes(x));
+    if (missing.length) problems.push(`missing features: ${missing.join(", ")}`);
+    if (extra.length) problems.push(`unexpected features: ${extra.join(", ")}`);
+    if (!missing.length && !extra.length && names.some((x, i) => x !== expect.featureNames![i])) problems.push("features are in a different order");
+  }
+  if (expect.norm) {
+    m.features.forEach((f, j) => {
+      if (JSON.stringify(f.norm) !== JSON.stringify(expect.norm![j])) problems.push(`normalization of ${f.name} differs: ${JSON.stringify(f.norm)} vs ${JSON.stringify(expect.norm![j])}`);
+    });
+  }
+  return problems;
+}
+
+function strided(m: Float64Array, n: number, j: number): Float64Array {
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = m[i * FEATURE_COUNT + j];
+  return out;
+}
+
+function stridedMask(m: Uint8Array, n: number, j: number): Uint8Array {
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) out[i] = m[i * FEATURE_COUNT + j];
+  return out;
+}

@@ -18,6 +18,7 @@ const benches: Record<string, () => Promise<{ run: Bench }>> = {
   import: () => import("./import.ts"),
   fetch: () => import("./fetch.ts"),
   record: () => import("./record.ts"),
+  features: () => import("./features.ts"),
 };
 
 const only = process.argv.slice(2);

@@ -48,7 +48,32 @@ export function emptyBar(openTime: number): BarInput {
   return bar;
 }
 
-export function barAt(cols: BarColumns, i: number, into: BarInput = emptyBar(0)): BarInput {
-  for (const f of BAR_INPUT_FIELDS) into[f] = cols[f][i];
+/** Row i of the columns. Written out field by field: a loop over names is several times slower here. */
+export function barAt(c: BarColumns, i: number, into: BarInput = emptyBar(0)): BarInput {
+  into.openTime = c.openTime[i];
+  into.open = c.open[i];
+  into.high = c.high[i];
+  into.low = c.low[i];
+  into.close = c.close[i];
+  into.volume = c.volume[i];
+  into.quoteVolume = c.quoteVolume[i];
+  into.klineTrades = c.klineTrades[i];
+  into.takerBuyVolume = c.takerBuyVolume[i];
+  into.aggCount = c.aggCount[i];
+  into.fills = c.fills[i];
+  into.buyVolume = c.buyVolume[i];
+  into.sellVolume = c.sellVolume[i];
+  into.largeVolume = c.largeVolume[i];
+  into.spreadBps = c.spreadBps[i];
+  into.bookImbalance = c.bookImbalance[i];
+  into.bookDepth = c.bookDepth[i];
+  into.priceImpactBps = c.priceImpactBps[i];
+  into.bookPressure = c.bookPressure[i];
+  into.liquidityNearShare = c.liquidityNearShare[i];
+  into.bookSlope = c.bookSlope[i];
+  into.micropriceDevBps = c.micropriceDevBps[i];
+  into.ofi = c.ofi[i];
+  into.levelIncreases = c.levelIncreases[i];
+  into.levelDecreases = c.levelDecreases[i];
   return into;
 }

@@ -19,7 +19,7 @@ export function computeFeatures(cols: BarColumns, engine = new FeatureEngine()):
   const bar = emptyBar(0);
   for (let i = 0; i < n; i++) {
     barAt(cols, i, bar);
-    engine.push(bar, values.subarray(i * FEATURE_COUNT, (i + 1) * FEATURE_COUNT), mask.subarray(i * FEATURE_COUNT, (i + 1) * FEATURE_COUNT));
+    engine.push(bar, values, mask, i * FEATURE_COUNT);
   }
   return { n, values, mask };
 }

@@ -25,8 +25,8 @@ export class FeatureEngine {
   private readonly flowMask = new Ring(FLOW_WINDOW);
   bars = 0;
 
-  /** Compute bar t's features into out[0..29] and mask[0..29]. */
-  push(b: BarInput, out: Float64Array, mask: Uint8Array): void {
+  /** Compute bar t's features into out[offset..offset+29] and mask[offset..offset+29]. */
+  push(b: BarInput, out: Float64Array, mask: Uint8Array, offset = 0): void {
     this.bars++;
     this.closes.push(b.close);
     this.volumes.push(b.volume);
@@ -34,13 +34,10 @@ export class FeatureEngine {
     this.rsi.push(b.close);
     this.macd.push(b.close);
     this.bb.push(b.close);
-    let i = 0;
-    const set = (v: number, m: Mask) => {
-      const missing = !Number.isFinite(v);
-      out[i] = missing ? Number.NaN : v;
-      mask[i] = missing ? MASK.missing : m;
-      i++;
-    };
+    this.out = out;
+    this.mask = mask;
+    this.i = offset;
+    const set = this.set;
 
     // OHLCV
     set(b.open, MASK.measured);
@@ -85,8 +82,19 @@ export class FeatureEngine {
     set(b.liquidityNearShare, MASK.measured);
     set(b.bookSlope, MASK.measured);
     set(b.micropriceDevBps, MASK.measured);
-    if (i !== FEATURE_COUNT) throw new Error(`internal: engine wrote ${i} features, expected ${FEATURE_COUNT}`);
+    if (this.i !== offset + FEATURE_COUNT) throw new Error(`internal: engine wrote ${this.i - offset} features, expected ${FEATURE_COUNT}`);
   }
+
+  private out: Float64Array<ArrayBufferLike> = new Float64Array(FEATURE_COUNT);
+  private mask: Uint8Array<ArrayBufferLike> = new Uint8Array(FEATURE_COUNT);
+  private i = 0;
+  /** Write the next feature: a non-finite value is stored as NaN and masked missing. */
+  private readonly set = (v: number, m: Mask): void => {
+    const missing = !Number.isFinite(v);
+    this.out[this.i] = missing ? Number.NaN : v;
+    this.mask[this.i] = missing ? MASK.missing : m;
+    this.i++;
+  };
 
   /** Taker buy − sell volume of the bar: aggTrades when present, else the klines' taker-buy volume (proxy). */
   private takerFlow(b: BarInput): { signed: number; total: number; m: Mask } {
@@ -97,18 +105,11 @@ export class FeatureEngine {
 
   private flowImbalance(): number {
     if (this.flowTotal.count < FLOW_WINDOW) return Number.NaN;
-    let s = 0;
-    let t = 0;
-    for (let k = 0; k < FLOW_WINDOW; k++) {
-      s += this.flowSigned.back(k);
-      t += this.flowTotal.back(k);
-    }
-    return t > 0 ? s / t : Number.NaN;
+    const t = this.flowTotal.sum();
+    return t > 0 ? this.flowSigned.sum() / t : Number.NaN;
   }
 
   private worstFlowMask(): Mask {
-    let worst = 0;
-    for (let k = 0; k < Math.min(FLOW_WINDOW, this.flowMask.count); k++) worst = Math.max(worst, this.flowMask.back(k));
-    return worst as Mask;
+    return this.flowMask.max() as Mask;
   }
 }

@@ -140,7 +140,21 @@ export class Ring {
   /** Value `k` steps back (0 = the latest); NaN when not that many were pushed. */
   back(k: number): number {
     if (k >= this.count) return Number.NaN;
-    return this.buf[(this.i - 1 - k + this.size * 2) % this.size];
+    const j = this.i - 1 - k;
+    return this.buf[j < 0 ? j + this.size : j];
+  }
+
+  /** Sum of the values held (recomputed: exact, and the window is small). */
+  sum(): number {
+    let s = 0;
+    for (let k = 0; k < this.count; k++) s += this.buf[k];
+    return s;
+  }
+
+  max(): number {
+    let m = -Infinity;
+    for (let k = 0; k < this.count; k++) if (this.buf[k] > m) m = this.buf[k];
+    return m;
   }
 }
 

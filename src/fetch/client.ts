@@ -52,15 +52,30 @@ export interface ClientOptions {
   onWait?: (reason: string, ms: number) => void;
 }
 
+/** Raised when the caller's signal stops a wait or a retry; fetch reports what was stored and exits nonzero. */
+export class Interrupted extends RltError {
+  constructor() {
+    super("fetch interrupted; everything fetched so far is stored", { hint: "re-run the same command to resume" });
+  }
+}
+
 /** Binance's documented default, used until exchangeInfo tells otherwise. */
 const DEFAULT_WEIGHT_LIMIT = 2400;
 const MAX_BACKOFF_MS = 30_000;
 /** Our estimate of the server clock can be off by the latency of one request: keep clear of minute edges. */
 const MINUTE_EDGE_MARGIN_MS = 500;
+/**
+ * Binance error codes that mean "the server could not answer now", worth a retry for a read-only call:
+ * -1000 unknown error, -1001 disconnected, -1006 unexpected response, -1007 backend timeout, -1008 server
+ * busy. https://developers.binance.com/docs/derivatives/usds-margined-futures/error-code
+ */
+const TEMPORARY_CODES = new Set([-1000, -1001, -1006, -1007, -1008]);
+const INVALID_SYMBOL_CODE = -1121;
 
 export class MarketClient {
   private readonly api: BinanceClient;
-  private readonly host: string;
+  /** The key under which binance-api-node's getInfo() keeps this exchange's weight header. */
+  private readonly weightKey: string;
   private weightLimit = DEFAULT_WEIGHT_LIMIT;
   /** serverTime − local time, from the last /time call. */
   private clockOffsetMs = 0;
@@ -72,7 +87,7 @@ export class MarketClient {
 
   constructor(private readonly opts: ClientOptions) {
     this.api = binanceClient<BinanceClient>({ rest: opts.restUrl });
-    this.host = new URL(opts.restUrl).host.replace(/:\d+$/, "");
+    this.weightKey = weightInfoKey(opts.restUrl);
   }
 
   serverNow(): number {
@@ -149,6 +164,7 @@ export class MarketClient {
   private async call<T>(weight: number, fn: () => Promise<T>): Promise<T> {
     return this.withRetry(async () => {
       await this.pace(weight);
+      if (this.opts.signal?.aborted) throw new Interrupted();
       try {
         const out = await fn();
         this.requests++;
@@ -163,7 +179,7 @@ export class MarketClient {
   }
 
   private async pace(weight: number): Promise<void> {
-    const used = Number(this.api.getInfo()[this.host]?.usedWeight1m ?? 0);
+    const used = Number(this.api.getInfo()[this.weightKey]?.usedWeight1m ?? 0);
     // a new minute (safely past its edge): the exchange has reset the counter
     if (this.serverNow() >= (this.lastMinute + 1) * 60_000 + MINUTE_EDGE_MARGIN_MS) return;
     if (used + weight <= this.weightLimit * this.opts.weightBudget) return;
@@ -173,7 +189,7 @@ export class MarketClient {
 
   private async withRetry<T>(fn: () => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
-      if (this.opts.signal?.aborted) throw new RltError("interrupted");
+      if (this.opts.signal?.aborted) throw new Interrupted();
       try {
         return await fn();
       } catch (err) {
@@ -192,6 +208,16 @@ export class MarketClient {
   }
 }
 
+/**
+ * binance-api-node records response headers per "domain": the host without port, found by its own
+ * regular expression, which yields null (the key "null") for a dotless host such as localhost.
+ */
+export function weightInfoKey(restUrl: string): string {
+  const m = /^(?:https?:\/\/)?(?:www\.)?([\w-]+(\.[\w-]+)+)/.exec(restUrl);
+  return m ? m[1] : "null";
+}
+
+/** GET /fapi/v1/klines weight by limit (Binance docs: [1,100) 1, [100,500) 2, [500,1000] 5, >1000 10). */
 function klinesWeight(limit: number): number {
   return limit < 100 ? 1 : limit < 500 ? 2 : limit <= 1000 ? 5 : 10;
 }
@@ -215,6 +241,10 @@ export function classify(err: unknown, serverNowMs: number): Error {
     return new TemporaryError(`rate limited by the exchange: ${msg}`, { cause: err, retryAfterMs });
   }
   if (e.code === -1021) return new TemporaryError(`clock skew: ${msg}`, { cause: err });
+  if (typeof e.code === "number" && TEMPORARY_CODES.has(e.code)) return new TemporaryError(`the exchange could not answer now: ${msg} (code ${e.code})`, { cause: err });
+  if (e.code === INVALID_SYMBOL_CODE) {
+    return new ExchangeError(`unknown symbol: ${msg} (code ${e.code})`, { cause: err, code: e.code, hint: "USD-M perpetual symbols look like BTCUSDT; check the spelling" });
+  }
   if (status >= 500 || /ECONNREFUSED|ECONNRESET|ETIMEDOUT|socket hang up|network|fetch failed/i.test(msg)) {
     return new TemporaryError(`exchange or network unavailable: ${msg.split("\n")[0].slice(0, 200)}`, { cause: err });
   }

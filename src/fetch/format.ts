@@ -9,10 +9,10 @@ export function formatFetch(s: FetchSummary): string {
     lines.push(
       `${r.kind.padEnd(10)} ${r.symbol.padEnd(10)} ${isoMinute(r.fromMs)} → ${isoMinute(r.toMs)} UTC: ${r.rowsStored.toLocaleString("en-US")} rows stored in ${r.requests} requests (${(r.elapsedMs / 1000).toFixed(1)} s)`,
     );
-    if (r.unavailableDays?.length) lines.push(`  not published for ${r.unavailableDays.length} day(s): ${r.unavailableDays.slice(0, 5).join(", ")}${r.unavailableDays.length > 5 ? ", …" : ""}`);
+    if (r.unavailable.length) lines.push(`  not published (${r.unavailable.length} file(s)): ${r.unavailable.slice(0, 3).join(", ")}${r.unavailable.length > 3 ? ", …" : ""}`);
     for (const rej of r.rejected ?? []) lines.push(`  rejected: ${rej}`);
     if (r.validation) lines.push(`  ${formatValidation(r.validation).replaceAll("\n", "\n  ")}`);
   }
-  if (s.interrupted) lines.push("interrupted: re-run the same command to resume");
+  if (s.interrupted) lines.push("interrupted; re-run the same command to resume");
   return `${lines.join("\n")}\n`;
 }

@@ -1,14 +1,12 @@
 // Funding settlements over REST (GET /fapi/v1/fundingRate, 1000 per page). Three a day, so the whole
 // range is re-read on every run: one request covers 333 days, and upserts make it idempotent.
-import type { Store } from "../data/store.ts";
-import type { MarketClient } from "./client.ts";
-import type { FetchedKind, KindProgress } from "./klines.ts";
+import type { FetchContext, KindCounters } from "./context.ts";
 import type { Range } from "./plan.ts";
 
 const FUNDING_PER_REQUEST = 1000;
 
-export async function fetchFunding(client: MarketClient, store: Store, symbol: string, range: Range, progress: KindProgress, signal?: AbortSignal): Promise<FetchedKind> {
-  const out: FetchedKind = { requests: 0, rowsFetched: 0, rowsStored: 0 };
+export async function fetchFunding(ctx: FetchContext, symbol: string, range: Range, out: KindCounters): Promise<void> {
+  const { client, store, progress, signal } = ctx;
   let cursor = range.fromMs;
   progress(0, 1);
   while (cursor < range.toMs && !signal?.aborted) {
@@ -28,5 +26,4 @@ export async function fetchFunding(client: MarketClient, store: Store, symbol: s
     if (rows.length < FUNDING_PER_REQUEST || inRange.length === 0) break;
     cursor = inRange[inRange.length - 1].fundingTime + 1;
   }
-  return out;
 }

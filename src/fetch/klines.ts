@@ -1,68 +1,49 @@
-// 1-minute klines over REST: only the missing minutes, 1500 per request (the fewest requests), each page
-// stored as soon as it arrives, so an interrupted fetch resumes where it stopped.
+// 1-minute klines over REST: only the missing minutes, in the fewest requests of 1500, each page stored
+// as soon as it arrives, so an interrupted fetch resumes where it stopped.
 import { MINUTE_MS } from "../core/time.ts";
 import { queryFloat64Columns } from "../data/duck.ts";
-import type { Store } from "../data/store.ts";
-import type { Candle, MarketClient } from "./client.ts";
-import { type FetchState, type Range, missingRanges } from "./plan.ts";
+import type { Candle } from "./client.ts";
+import type { FetchContext, KindCounters } from "./context.ts";
+import { type Range, coverWindows, missingRanges } from "./plan.ts";
 
 /** GET /fapi/v1/klines maximum page size. */
 export const KLINES_PER_REQUEST = 1500;
+/**
+ * Minutes this close to the server's clock may not be published yet: an empty answer for them is not
+ * proof that the exchange lacks them, so they are asked for again next time.
+ */
+const UNSETTLED_MS = 5 * MINUTE_MS;
 
-export interface KindProgress {
-  (done: number, total: number): void;
-}
-
-export interface FetchedKind {
-  requests: number;
-  rowsFetched: number;
-  rowsStored: number;
-}
-
-export async function fetchKlines(
-  client: MarketClient,
-  store: Store,
-  state: FetchState,
-  symbol: string,
-  range: Range,
-  progress: KindProgress,
-  signal?: AbortSignal,
-): Promise<FetchedKind> {
+export async function fetchKlines(ctx: FetchContext, symbol: string, range: Range, out: KindCounters): Promise<void> {
+  const { client, store, state, progress, signal } = ctx;
   const key = `klines/${symbol}`;
   const rel = store.scan("klines", symbol);
   const present = rel
     ? (await queryFloat64Columns(store.db, `SELECT open_time FROM ${rel} WHERE open_time >= ${range.fromMs} AND open_time < ${range.toMs} ORDER BY open_time`)).open_time
     : new Float64Array(0);
-  const todo = missingRanges(present, range, MINUTE_MS, state.absent(key));
-  const totalPages = todo.reduce((a, r) => a + Math.ceil((r.toMs - r.fromMs) / MINUTE_MS / KLINES_PER_REQUEST), 0);
-  const out: FetchedKind = { requests: 0, rowsFetched: 0, rowsStored: 0 };
-  progress(0, totalPages);
-  for (const r of todo) {
-    let cursor = r.fromMs;
-    while (cursor < r.toMs && !signal?.aborted) {
-      const candles = await client.candles({ symbol, startTime: cursor, endTime: r.toMs - 1, limit: KLINES_PER_REQUEST });
-      out.requests++;
-      // only closed bars: the current minute is still changing
-      const closed = candles.filter((c) => c.closeTime < client.serverNow() && c.openTime >= cursor && c.openTime < r.toMs);
-      out.rowsFetched += closed.length;
-      if (closed.length === 0) {
-        state.addAbsent(key, { fromMs: cursor, toMs: Math.min(r.toMs, client.serverNow() - MINUTE_MS) });
-        break;
-      }
-      // bars the exchange skipped inside this page do not exist there: remember, do not ask again
-      if (closed[0].openTime > cursor) state.addAbsent(key, { fromMs: cursor, toMs: closed[0].openTime });
-      out.rowsStored += (await store.upsertColumns("klines", symbol, candleColumns(closed))).rows;
-      cursor = closed[closed.length - 1].openTime + MINUTE_MS;
-      progress(out.requests, Math.max(totalPages, out.requests));
-      if (candles.length < KLINES_PER_REQUEST && cursor < r.toMs) {
-        // a short page means the exchange has nothing more up to the range end (or the bars are not closed yet)
-        const lastClosedOpen = Math.floor((client.serverNow() - MINUTE_MS) / MINUTE_MS) * MINUTE_MS;
-        if (candles.length === closed.length) state.addAbsent(key, { fromMs: cursor, toMs: Math.min(r.toMs, lastClosedOpen) });
-        break;
-      }
-    }
+  const windows = coverWindows(missingRanges(present, range, MINUTE_MS, state.absent(key)), KLINES_PER_REQUEST * MINUTE_MS);
+  progress(0, windows.length);
+  for (const w of windows) {
+    if (signal?.aborted) break;
+    // a window spans at most 1500 minutes, so one page holds all the exchange has in it
+    const candles = await client.candles({ symbol, startTime: w.fromMs, endTime: w.toMs - 1, limit: KLINES_PER_REQUEST });
+    out.requests++;
+    // only closed bars: the current minute is still changing
+    const nowMs = client.serverNow();
+    const closed = candles.filter((c) => c.closeTime < nowMs && c.openTime >= w.fromMs && c.openTime < w.toMs);
+    out.rowsFetched += closed.length;
+    // a window may span stored bars between two gaps: store only the missing ones
+    const fresh = closed.filter((c) => w.missing.some((m) => c.openTime >= m.fromMs && c.openTime < m.toMs));
+    if (fresh.length) out.rowsStored += (await store.upsertColumns("klines", symbol, candleColumns(fresh))).rows;
+    // minutes of this window the exchange did not return, long enough ago, do not exist there: remember
+    const returned = Float64Array.from(closed, (c) => c.openTime);
+    const settledBeforeMs = Math.floor((nowMs - UNSETTLED_MS) / MINUTE_MS) * MINUTE_MS;
+    const absent = w.missing
+      .flatMap((m) => missingRanges(returned, m, MINUTE_MS))
+      .map((r) => ({ fromMs: r.fromMs, toMs: Math.min(r.toMs, settledBeforeMs) }));
+    state.addAbsent(key, absent);
+    progress(out.requests, windows.length);
   }
-  return out;
 }
 
 /**

@@ -1,15 +1,16 @@
 // `rlt fetch`: for each symbol and kind, fetch what is missing, store it page by page, validate it.
-import { ExchangeError, RltError, UsageError } from "../core/errors.ts";
+import { ExchangeError, UsageError } from "../core/errors.ts";
 import type { ResolvedConfig } from "../core/config.ts";
 import type { Reporter } from "../core/log.ts";
-import { DAY_MS, MINUTE_MS, dayOf } from "../core/time.ts";
+import { DAY_MS, MINUTE_MS } from "../core/time.ts";
 import { ident } from "../data/duck.ts";
 import { type KindName, kindSpec } from "../data/kinds.ts";
 import { Store } from "../data/store.ts";
 import { type ValidationReport, validateRelation } from "../data/validate.ts";
 import { fetchAggTrades } from "./aggtrades.ts";
-import { importDaily } from "./bulk.ts";
-import { MarketClient } from "./client.ts";
+import { fetchDailyFiles } from "./bulk.ts";
+import { Interrupted, MarketClient } from "./client.ts";
+import { type FetchContext, type KindCounters, newCounters } from "./context.ts";
 import { fetchFunding } from "./funding.ts";
 import { fetchKlines } from "./klines.ts";
 import { FetchState, type Range } from "./plan.ts";
@@ -27,18 +28,15 @@ export interface FetchRequest {
   toMs?: number;
 }
 
-export interface KindSummary {
+export interface KindSummary extends KindCounters {
   symbol: string;
   kind: FetchKind;
-  requests: number;
-  rowsFetched: number;
-  rowsStored: number;
   fromMs: number;
   toMs: number;
   elapsedMs: number;
-  /** Days for which the exchange publishes no bulk file (bookDepth / metrics). */
-  unavailableDays?: string[];
-  rejected?: string[];
+  /** Stopped by SIGINT/SIGTERM before this kind was complete. */
+  interrupted: boolean;
+  /** Of what is stored in [fromMs, toMs) after the fetch; absent when nothing is stored. */
   validation?: ValidationReport;
 }
 
@@ -71,27 +69,28 @@ export async function runFetch(cfg: ResolvedConfig, req: FetchRequest, reporter:
   }
   const range = resolveRange(req, serverTimeMs);
   const store = await Store.open(cfg.dataDirAbs);
-  const state = FetchState.in(store.dir);
+  const state = FetchState.in(store.dir, cfg.endpoint.rest);
   const results: KindSummary[] = [];
+  let interrupted = false;
   try {
     for (const symbol of req.symbols) {
       for (const kind of req.kinds) {
-        if (signal?.aborted) break;
+        if (interrupted || signal?.aborted) break;
         const task = `${kind} ${symbol}`;
         const t0 = Date.now();
-        const progress = (done: number, total: number) => reporter.progress(task, done, total);
-        const base = { symbol, kind, fromMs: range.fromMs, toMs: range.toMs };
-        let summary: KindSummary;
-        if (kind === "klines") summary = { ...base, ...(await fetchKlines(client, store, state, symbol, range, progress, signal)), elapsedMs: 0 };
-        else if (kind === "funding") summary = { ...base, ...(await fetchFunding(client, store, symbol, range, progress, signal)), elapsedMs: 0 };
-        else if (kind === "aggtrades") {
-          const r = await fetchAggTrades(client, store, state, cfg.endpoint.vision, symbol, range, progress, signal);
-          summary = { ...base, requests: r.requests, rowsFetched: r.rowsFetched, rowsStored: r.rowsStored, rejected: r.rejected, elapsedMs: 0 };
-        } else summary = { ...base, ...(await fetchDailyOnly(client, store, state, cfg.endpoint.vision, kind, symbol, range, progress, signal)), elapsedMs: 0 };
+        const ctx: FetchContext = { client, store, state, visionBase: cfg.endpoint.vision, signal, progress: (done, total) => reporter.progress(task, done, total) };
+        const summary: KindSummary = { symbol, kind, fromMs: range.fromMs, toMs: range.toMs, ...newCounters(), elapsedMs: 0, interrupted: false };
+        try {
+          await fetchKind(ctx, kind, symbol, range, summary);
+        } catch (err) {
+          // stopped mid-wait or mid-retry: what is stored stays stored; report it like a stop between pages
+          if (!(err instanceof Interrupted)) throw err;
+        }
         reporter.done(task);
+        summary.interrupted = interrupted = Boolean(signal?.aborted);
         summary.elapsedMs = Date.now() - t0;
         summary.validation = await validateStored(store, kind, symbol, range);
-        for (const r of summary.rejected ?? []) reporter.warn(r);
+        for (const r of summary.rejected) reporter.warn(r);
         results.push(summary);
       }
     }
@@ -99,7 +98,21 @@ export async function runFetch(cfg: ResolvedConfig, req: FetchRequest, reporter:
   } finally {
     store.close();
   }
-  return { exchange: cfg.exchange, restUrl: cfg.endpoint.rest, serverTimeMs, interrupted: Boolean(signal?.aborted), requests: client.requests, retries: client.retries, waitedMs: client.waitedMs, results };
+  return { exchange: cfg.exchange, restUrl: cfg.endpoint.rest, serverTimeMs, interrupted, requests: client.requests, retries: client.retries, waitedMs: client.waitedMs, results };
+}
+
+function fetchKind(ctx: FetchContext, kind: FetchKind, symbol: string, range: Range, out: KindCounters): Promise<void> {
+  switch (kind) {
+    case "klines":
+      return fetchKlines(ctx, symbol, range, out);
+    case "funding":
+      return fetchFunding(ctx, symbol, range, out);
+    case "aggtrades":
+      return fetchAggTrades(ctx, symbol, range, out);
+    case "bookdepth":
+    case "metrics":
+      return fetchDailyFiles(ctx, kind, symbol, range, out);
+  }
 }
 
 export function resolveRange(req: FetchRequest, serverTimeMs: number): Range {
@@ -115,32 +128,6 @@ export function resolveRange(req: FetchRequest, serverTimeMs: number): Range {
   return { fromMs: req.fromMs, toMs };
 }
 
-async function fetchDailyOnly(
-  client: MarketClient, store: Store, state: FetchState, visionBase: string, kind: "bookdepth" | "metrics",
-  symbol: string, range: Range, progress: (d: number, t: number) => void, signal?: AbortSignal,
-) {
-  const key = `${kind}/${symbol}`;
-  const out = { requests: 0, rowsFetched: 0, rowsStored: 0, unavailableDays: [] as string[], rejected: [] as string[] };
-  const todayStart = Math.floor(client.serverNow() / DAY_MS) * DAY_MS;
-  const days: number[] = [];
-  for (let d = Math.floor(range.fromMs / DAY_MS) * DAY_MS; d + DAY_MS <= Math.min(range.toMs + DAY_MS - 1, todayStart); d += DAY_MS) days.push(d);
-  for (const [i, d] of days.entries()) {
-    if (signal?.aborted) break;
-    const day = dayOf(d);
-    if (state.isDayDone(key, day)) continue;
-    const res = await importDaily(client, store, visionBase, kind, symbol, day);
-    out.requests += res.status === "unavailable" ? 1 : 2;
-    if (res.status === "imported") {
-      out.rowsFetched += res.rows;
-      out.rowsStored += res.rows;
-      state.markDayDone(key, day);
-    } else if (res.status === "unavailable") out.unavailableDays.push(day);
-    else out.rejected.push(res.reason);
-    progress(i + 1, days.length);
-  }
-  return out;
-}
-
 async function validateStored(store: Store, kind: KindName, symbol: string, range: Range): Promise<ValidationReport | undefined> {
   const rel = store.scan(kind, symbol);
   if (!rel) return undefined;
@@ -154,5 +141,5 @@ async function validateStored(store: Store, kind: KindName, symbol: string, rang
 }
 
 export function assertNotInterrupted(summary: FetchSummary): void {
-  if (summary.interrupted) throw new RltError("fetch interrupted; everything fetched so far is stored: re-run the same command to resume");
+  if (summary.interrupted) throw new Interrupted();
 }

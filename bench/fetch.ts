@@ -18,13 +18,17 @@ export async function run(): Promise<BenchResult[]> {
   try {
     const exchangeData = path.join(dir, "exchange");
     const store = await Store.open(exchangeData);
-    // a random walk generated inside DuckDB, one bar per minute for 90 days and a day of margin
+    await store.db.run("SELECT setseed(0.42)");
+    // a seeded random walk generated inside DuckDB, one bar per minute for 90 days and a day of margin
     await store.upsert(
       "klines",
       "BTCUSDT",
-      `SELECT ${START_MS} + i * 60000 AS open_time, p AS open, p + 3 AS high, p - 3 AS low, p + 1 AS close, 12.5 AS volume,
-              ${START_MS} + i * 60000 + 59999 AS close_time, 1e5 AS quote_volume, 100 AS trades, 6.2 AS taker_buy_volume, 5e4 AS taker_buy_quote_volume
-       FROM (SELECT i, 40000 + 2000 * sin(i / 3000.0) AS p FROM range(${(DAYS + 1) * 1440}) t(i))`,
+      `WITH steps AS MATERIALIZED (SELECT i, random() - 0.5 AS step, random() AS wick FROM range(${(DAYS + 1) * 1440}) t(i)),
+            walk AS (SELECT i, wick, 40000 + 20 * sum(step) OVER (ORDER BY i) AS open, 40000 + 20 * sum(step) OVER (ORDER BY i ROWS BETWEEN UNBOUNDED PRECEDING AND 1 FOLLOWING) AS close FROM steps)
+       SELECT ${START_MS} + i * 60000 AS open_time, open, greatest(open, close) + 5 * wick AS high, least(open, close) - 5 * wick AS low, close,
+              10 + 5 * wick AS volume, ${START_MS} + i * 60000 + 59999 AS close_time, close * (10 + 5 * wick) AS quote_volume, 100 AS trades,
+              5 * wick AS taker_buy_volume, close * 5 * wick AS taker_buy_quote_volume
+       FROM walk`,
     );
     store.close();
     const ex = await startExchange({ dataDir: exchangeData, freezeClock: true });

@@ -1,5 +1,6 @@
-// aggTrades over the local exchange: a monthly file, daily files and REST for the server's today; and a
-// fetch stopped half-way through the REST part continues by trade id instead of starting over.
+// Bulk history over the local exchange. aggTrades: a monthly file, daily files and REST for the server's
+// today, and a fetch stopped half-way through the REST part continues by trade id instead of starting
+// over. bookDepth and metrics: daily files where published, the other days reported as unavailable.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../src/core/config.ts";
 import { createReporter } from "../src/core/log.ts";
@@ -33,6 +34,20 @@ beforeAll(async () => {
             10 * row_number() OVER (ORDER BY ts) AS first_trade_id, 10 * row_number() OVER (ORDER BY ts) + 9 AS last_trade_id,
             ts AS transact_time, (ts // 1000) % 2 = 0 AS is_buyer_maker FROM t`,
   );
+  // order-book depth every 5 minutes for two days, metrics for one: the days before are not published
+  await store.upsert(
+    "bookdepth",
+    "BTCUSDT",
+    `SELECT ${Date.UTC(2023, 7, 15)} + m * 300000 AS "timestamp", p::DOUBLE AS percentage, 100 + m + abs(p) AS depth, (100 + m + abs(p)) * 29000 AS notional
+     FROM range(0, 576) a(m), (VALUES (-5), (-1), (1), (5)) b(p)`,
+  );
+  await store.upsert(
+    "metrics",
+    "BTCUSDT",
+    `SELECT ${Date.UTC(2023, 7, 16)} + m * 300000 AS create_time, 80000 + m AS sum_open_interest, (80000 + m) * 29000 AS sum_open_interest_value,
+            1.5 AS count_toptrader_long_short_ratio, 1.2 AS sum_toptrader_long_short_ratio, 1.8 AS count_long_short_ratio, 0.9 + m / 1000 AS sum_taker_long_short_vol_ratio
+     FROM range(0, 288) a(m)`,
+  );
   store.close();
   ex = await startExchange({ dataDir: source, nowMs: NOW_MS, freezeClock: true });
 });
@@ -51,10 +66,20 @@ async function trades(dataDir: string) {
   }
 }
 
+async function rows(dataDir: string, kind: "bookdepth" | "metrics") {
+  const store = await Store.open(dataDir);
+  try {
+    const order = kind === "bookdepth" ? `"timestamp", percentage` : "create_time";
+    return await queryRows(store.db, `SELECT * EXCLUDE (symbol) FROM ${store.scan(kind, "BTCUSDT")} ORDER BY ${order}`);
+  } finally {
+    store.close();
+  }
+}
+
 const count = (path: string) => ex.stats().byPath[path] ?? 0;
 const restPath = "/fapi/v1/aggTrades";
 
-describe("fetch aggTrades", () => {
+describe("fetch bulk history", () => {
   it("takes whole months and days from checksummed bulk files and the server's today over REST", async () => {
     const cfg = config();
     const before = { rest: count(restPath), monthly: count("/data/futures/um/monthly/aggTrades/BTCUSDT/BTCUSDT-aggTrades-2023-07.zip") };
@@ -93,5 +118,23 @@ describe("fetch aggTrades", () => {
     // one request to find where the stored run ends, then only the pages not yet stored
     expect(second.results[0].requests).toBe(1 + fullRest - 10);
     expect(await trades(cfg.dataDirAbs)).toEqual(await trades(whole.dataDirAbs));
+  });
+
+  it("bookDepth and metrics: imports the published days, reports the others as unavailable, and does not download a day twice", async () => {
+    const cfg = config();
+    const req = { symbols: ["BTCUSDT"], kinds: ["bookdepth" as const, "metrics" as const], fromMs: Date.UTC(2023, 7, 14), toMs: TODAY_MS };
+    const res = await runFetch(cfg, req, quiet);
+    const [depth, metrics] = res.results;
+    expect(depth).toMatchObject({ kind: "bookdepth", rowsStored: 576 * 4, rejected: [], unavailable: ["BTCUSDT-bookDepth-2023-08-14.zip"] });
+    expect(metrics).toMatchObject({ kind: "metrics", rowsStored: 288, unavailable: ["BTCUSDT-metrics-2023-08-14.zip", "BTCUSDT-metrics-2023-08-15.zip"] });
+    expect(await rows(cfg.dataDirAbs, "bookdepth")).toEqual(await rows(source, "bookdepth"));
+    expect(await rows(cfg.dataDirAbs, "metrics")).toEqual(await rows(source, "metrics"));
+
+    // a re-run asks only about the days that were not published
+    const again = await runFetch(cfg, req, quiet);
+    expect(again.results.map((r) => [r.kind, r.requests, r.rowsStored])).toEqual([
+      ["bookdepth", 1, 0],
+      ["metrics", 2, 0],
+    ]);
   });
 });

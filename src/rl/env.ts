@@ -1,0 +1,105 @@
+// The trading environment (Gym-style reset/step) over a feature artifact and the futures simulator.
+// Actions (§5.3): 0 Buy = go or stay long, 1 Sell = go or stay short, 2 Hold = keep the current
+// position (flat stays flat). The observation is the bar's 30 normalized features (missing → 0, the
+// mask says so) and, when `positionInObs` is on, three more: side, unrealized PnL as a fraction of
+// equity, and bars held / maxHoldingBars — without them the agent cannot know what "Hold" keeps.
+import { FEATURE_COUNT } from "../features/definitions.ts";
+import type { SimConfig } from "../sim/config.ts";
+import { type FundingSchedule, FuturesSimulator, type MarketColumns, type Side } from "../sim/simulator.ts";
+import { type RewardComponents, type RewardConfig, RewardTracker } from "./reward.ts";
+
+export const ACTIONS = ["buy", "sell", "hold"] as const;
+export const POSITION_INPUTS = 3;
+
+export interface EnvData {
+  /** Row-major n × 30 normalized features. */
+  features: Float64Array;
+  market: MarketColumns;
+  funding?: FundingSchedule;
+}
+
+export interface EnvConfig {
+  episodeBars: number;
+  positionInObs: boolean;
+  /** Bars where an episode may start (the first bar of each day of the range). */
+  episodeStarts: number[];
+}
+
+export interface StepOutput {
+  obs: Float32Array;
+  reward: number;
+  terminated: boolean;
+  truncated: boolean;
+  components: RewardComponents;
+  equityUsdt: number;
+  fills: number;
+}
+
+/** Episodes end early when equity falls under this fraction of the start (the account is blown). */
+const RUIN_FRACTION = 0.1;
+
+export class TradingEnv {
+  readonly sim: FuturesSimulator;
+  private readonly reward: RewardTracker;
+  private start = 0;
+  private holding = 0;
+
+  constructor(
+    readonly data: EnvData,
+    readonly cfg: EnvConfig,
+    simCfg: SimConfig,
+    rewardCfg: RewardConfig,
+    private readonly random: () => number,
+  ) {
+    this.sim = new FuturesSimulator(simCfg, data.market, data.funding);
+    this.reward = new RewardTracker(rewardCfg);
+    if (cfg.episodeStarts.length === 0) throw new Error("internal: no episode starts");
+  }
+
+  get obsSize(): number {
+    return FEATURE_COUNT + (this.cfg.positionInObs ? POSITION_INPUTS : 0);
+  }
+
+  /** Start an episode at a random allowed start (or the given one). */
+  reset(startBar?: number): Float32Array {
+    this.start = startBar ?? this.cfg.episodeStarts[Math.floor(this.random() * this.cfg.episodeStarts.length)];
+    this.sim.reset(this.start);
+    this.reward.reset(this.sim.cfg.initialEquityUsdt);
+    this.holding = 0;
+    return this.observe();
+  }
+
+  step(action: number): StepOutput {
+    const target: Side = action === 0 ? 1 : action === 1 ? -1 : this.sim.side;
+    const before = this.sim.side;
+    const r = this.sim.step(target);
+    this.holding = this.sim.side !== 0 && this.sim.side === before && r.closed.length === 0 ? this.holding + 1 : this.sim.side !== 0 ? 1 : 0;
+    const { reward, components } = this.reward.step({
+      equityUsdt: r.equityUsdt,
+      fills: r.fills,
+      halfSpreadBps: r.halfSpreadBps,
+      side: this.sim.side,
+      positionPnlUsdt: this.sim.unrealizedPnlUsdt(),
+      holdingBars: this.holding,
+    });
+    const terminated = r.equityUsdt <= this.sim.cfg.initialEquityUsdt * RUIN_FRACTION;
+    const truncated = !terminated && (this.sim.bar - this.start >= this.cfg.episodeBars || this.sim.bar >= this.data.market.open.length - 1);
+    return { obs: this.observe(), reward, terminated, truncated, components, equityUsdt: r.equityUsdt, fills: r.fills };
+  }
+
+  private observe(): Float32Array {
+    const obs = new Float32Array(this.obsSize);
+    const base = this.sim.bar * FEATURE_COUNT;
+    for (let j = 0; j < FEATURE_COUNT; j++) {
+      const v = this.data.features[base + j];
+      obs[j] = Number.isFinite(v) ? v : 0;
+    }
+    if (this.cfg.positionInObs) {
+      const equity = this.sim.equityAt();
+      obs[FEATURE_COUNT] = this.sim.side;
+      obs[FEATURE_COUNT + 1] = equity > 0 ? this.sim.unrealizedPnlUsdt() / equity : 0;
+      obs[FEATURE_COUNT + 2] = Math.min(this.holding, 240) / 240;
+    }
+    return obs;
+  }
+}

@@ -9,6 +9,7 @@ import { registerFeatures } from "../commands/features.ts";
 import { registerFetch } from "../commands/fetch.ts";
 import { registerImport } from "../commands/import.ts";
 import { registerRecord } from "../commands/record.ts";
+import { registerTrain } from "../commands/train.ts";
 import { EXIT, RltError, exitCodeOf } from "./core/errors.ts";
 
 export const VERSION = "0.1.0";
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerFetch(program);
   registerRecord(program);
   registerFeatures(program);
+  registerTrain(program);
   registerImport(program);
   registerData(program);
   registerExchange(program);

@@ -5,7 +5,7 @@
 // equity, and bars held / maxHoldingBars — without them the agent cannot know what "Hold" keeps.
 import { FEATURE_COUNT } from "../features/definitions.ts";
 import type { SimConfig } from "../sim/config.ts";
-import { type FundingSchedule, FuturesSimulator, type MarketColumns, type Side } from "../sim/simulator.ts";
+import { type FundingSchedule, FuturesSimulator, type MarketColumns, type Side, type Trade } from "../sim/simulator.ts";
 import { type RewardComponents, type RewardConfig, RewardTracker } from "./reward.ts";
 
 export const ACTIONS = ["buy", "sell", "hold"] as const;
@@ -33,6 +33,8 @@ export interface StepOutput {
   components: RewardComponents;
   equityUsdt: number;
   fills: number;
+  /** Trades closed in this step (signal, stop, take-profit, liquidation). */
+  closed: Trade[];
 }
 
 /** Episodes end early when equity falls under this fraction of the start (the account is blown). */
@@ -84,7 +86,7 @@ export class TradingEnv {
     });
     const terminated = r.equityUsdt <= this.sim.cfg.initialEquityUsdt * RUIN_FRACTION;
     const truncated = !terminated && (this.sim.bar - this.start >= this.cfg.episodeBars || this.sim.bar >= this.data.market.open.length - 1);
-    return { obs: this.observe(), reward, terminated, truncated, components, equityUsdt: r.equityUsdt, fills: r.fills };
+    return { obs: this.observe(), reward, terminated, truncated, components, equityUsdt: r.equityUsdt, fills: r.fills, closed: r.closed };
   }
 
   private observe(): Float32Array {

@@ -1,0 +1,67 @@
+// `rlt train --config ppo.yaml`: PPO on a feature artifact, writing runs/<name>/.
+import path from "node:path";
+import type { Command } from "commander";
+import { globalFlags, parsePositiveInt, printJson } from "./shared.ts";
+
+interface TrainFlags {
+  config?: string;
+  name?: string;
+  seed?: string;
+  resume?: boolean;
+  maxUpdates?: string;
+  runsDir: string;
+  json?: boolean;
+}
+
+export function registerTrain(program: Command): void {
+  program
+    .command("train")
+    .description("train a PPO agent (TensorFlow.js) in the futures simulator; writes runs/<name>/")
+    .option("--config <file>", "training config (see configs/ppo.yaml); required")
+    .option("--name <name>", "run name (default: the config's name)")
+    .option("--seed <n>", "random seed (same seed, same backend → same weights)")
+    .option("--max-updates <n>", "override training.maxUpdates")
+    .option("--resume", "continue the run in runs/<name>/ from its last checkpoint")
+    .option("--runs-dir <dir>", "where runs are written", "runs")
+    .option("--json", "print the result as JSON")
+    .action(async (opts: TrainFlags, cmd: Command) => {
+      const { loadTrainConfig, parseTrainConfig } = await import("../src/rl/config.ts");
+      const { train } = await import("../src/rl/trainer.ts");
+      const { createReporter } = await import("../src/core/log.ts");
+      const { UsageError } = await import("../src/core/errors.ts");
+      const flags = globalFlags(cmd);
+      // `--config` after `train` may land on the root program's option of the same name: both mean the training config here
+      const file = opts.config ?? flags.config;
+      if (!file) throw new UsageError("rlt train needs --config <file>", { hint: "start from configs/ppo.yaml" });
+      let cfg = loadTrainConfig(file);
+      cfg = parseTrainConfig(
+        {
+          ...cfg,
+          ...(opts.name ? { name: opts.name } : {}),
+          ...(opts.seed !== undefined ? { seed: Number(opts.seed) } : {}),
+          training: { ...cfg.training, ...(opts.maxUpdates ? { maxUpdates: parsePositiveInt("--max-updates", opts.maxUpdates) } : {}) },
+          // relative paths in a config are relative to the config file
+          features: path.resolve(path.dirname(file), cfg.features),
+          dataDir: cfg.dataDir ? path.resolve(path.dirname(file), cfg.dataDir) : flags.dataDir,
+        },
+        file,
+      );
+      const abort = new AbortController();
+      const onSignal = () => abort.abort();
+      process.once("SIGINT", onSignal);
+      process.once("SIGTERM", onSignal);
+      const reporter = createReporter({ quiet: flags.quiet || opts.json });
+      try {
+        const result = await train(cfg, { runDir: path.resolve(opts.runsDir, cfg.name), resume: Boolean(opts.resume), signal: abort.signal, reporter });
+        if (opts.json) printJson(result);
+        else
+          process.stdout.write(
+            `run ${result.runDir} (${result.backend}): ${result.updates} updates, ${result.globalStep} steps, ${result.stepsPerSecond.toFixed(0)} steps/s; ` +
+              `best validation return ${(100 * result.bestValidationReturn).toFixed(2)} % at update ${result.bestUpdate}; stopped by ${result.stoppedBy}\n`,
+          );
+      } finally {
+        process.off("SIGINT", onSignal);
+        process.off("SIGTERM", onSignal);
+      }
+    });
+}

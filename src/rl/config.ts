@@ -1,0 +1,69 @@
+// `rlt train` configuration: one zod schema per subsystem, composed; defaults are the design's.
+import { readFileSync } from "node:fs";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+import { formatIssues } from "../core/config.ts";
+import { ConfigError } from "../core/errors.ts";
+import { SimConfigSchema } from "../sim/config.ts";
+import { PpoConfigSchema } from "./ppo.ts";
+import { RewardConfigSchema } from "./reward.ts";
+
+export const TrainConfigSchema = z
+  .object({
+    name: z.string().regex(/^[\w.-]+$/, "letters, digits, '.', '_' and '-' only").default("ppo"),
+    /** Feature artifact folder (rlt features). */
+    features: z.string().min(1),
+    /** Data directory with funding rates (optional: without it no funding is charged). */
+    dataDir: z.string().optional(),
+    seed: z.number().int().min(0).default(1),
+    ppo: PpoConfigSchema.default(PpoConfigSchema.parse({})),
+    env: z
+      .object({
+        /** One trading day (§7.1). */
+        episodeBars: z.number().int().min(10).default(1440),
+        /** Append side, unrealized PnL and time in position to the 30 features. */
+        positionInObs: z.boolean().default(true),
+      })
+      .default({ episodeBars: 1440, positionInObs: true }),
+    sim: SimConfigSchema.default(SimConfigSchema.parse({})),
+    reward: RewardConfigSchema.default(RewardConfigSchema.parse({})),
+    training: z
+      .object({
+        maxUpdates: z.number().int().positive().default(50),
+        /** Deterministic evaluation on the validation range every this many updates. */
+        evalEvery: z.number().int().positive().default(5),
+        /** Stop after this many evaluations without a new best (0 = never). */
+        earlyStopPatience: z.number().int().min(0).default(4),
+        split: z
+          .object({
+            train: z.number().gt(0).lt(1).default(0.7),
+            validation: z.number().gt(0).lt(1).default(0.15),
+            /** Bars left out between train / validation / test, so no episode straddles two. */
+            gapBars: z.number().int().min(0).default(1440),
+          })
+          .default({ train: 0.7, validation: 0.15, gapBars: 1440 }),
+      })
+      .default({ maxUpdates: 50, evalEvery: 5, earlyStopPatience: 4, split: { train: 0.7, validation: 0.15, gapBars: 1440 } }),
+  })
+  .superRefine((c, ctx) => {
+    if (c.training.split.train + c.training.split.validation >= 1) ctx.addIssue({ code: "custom", path: ["training", "split"], message: "train + validation must leave room for a test range (sum < 1)" });
+    if (c.ppo.numSteps % c.ppo.numEnvs !== 0) ctx.addIssue({ code: "custom", path: ["ppo", "numSteps"], message: `must be a multiple of ppo.numEnvs (${c.ppo.numEnvs})` });
+    if (c.ppo.minibatchSize > c.ppo.numSteps) ctx.addIssue({ code: "custom", path: ["ppo", "minibatchSize"], message: "must not exceed ppo.numSteps" });
+  });
+export type TrainConfig = z.infer<typeof TrainConfigSchema>;
+
+export function parseTrainConfig(raw: unknown, source: string): TrainConfig {
+  const parsed = TrainConfigSchema.safeParse(raw);
+  if (!parsed.success) throw new ConfigError(`invalid training config ${source}:\n${formatIssues(parsed.error.issues)}`, { hint: "see configs/ppo.yaml for every field and its default" });
+  return parsed.data;
+}
+
+export function loadTrainConfig(file: string): TrainConfig {
+  let raw: unknown;
+  try {
+    raw = parseYaml(readFileSync(file, "utf8"));
+  } catch (err) {
+    throw new ConfigError(`cannot read training config ${file}: ${(err as Error).message}`, { cause: err });
+  }
+  return parseTrainConfig(raw ?? {}, file);
+}

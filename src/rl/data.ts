@@ -1,0 +1,78 @@
+// What training, evaluation and live share about the data: the feature artifact (normalized inputs),
+// the market columns the simulator fills against (raw prices, book spread), funding, and the time
+// split into train / validation / test with gaps between them (§7.2).
+import { DataError } from "../core/errors.ts";
+import { DAY_MS } from "../core/time.ts";
+import { type Duck, queryFloat64Columns } from "../data/duck.ts";
+import { Store } from "../data/store.ts";
+import { type FeatureManifest, loadFeatureArtifact } from "../features/artifact.ts";
+import { FEATURE_COUNT, FEATURE_NAMES } from "../features/definitions.ts";
+import type { FundingSchedule, MarketColumns } from "../sim/simulator.ts";
+import type { EnvData } from "./env.ts";
+
+export interface Range {
+  from: number;
+  /** Exclusive. */
+  to: number;
+}
+
+export interface Splits {
+  train: Range;
+  validation: Range;
+  test: Range;
+}
+
+export interface TrainingData extends EnvData {
+  manifest: FeatureManifest;
+  openTime: Float64Array;
+}
+
+export async function loadTrainingData(db: Duck, featuresDir: string, dataDir?: string, expect: Parameters<typeof loadFeatureArtifact>[2] = {}): Promise<TrainingData> {
+  const { manifest, cols } = await loadFeatureArtifact(db, featuresDir, expect);
+  const n = cols.openTime.length;
+  const k = manifest.features.length;
+  const rawCol = (name: string) => {
+    const j = manifest.features.findIndex((f) => f.name === name);
+    const out = new Float64Array(n);
+    for (let i = 0; i < n; i++) out[i] = cols.raw[i * k + j];
+    return out;
+  };
+  // OHLC come from the artifact's raw columns: the simulator fills at exactly the prices the features saw
+  const market: MarketColumns = { openTime: cols.openTime, open: rawCol("open"), high: rawCol("high"), low: rawCol("low"), close: rawCol("close"), spreadBps: rawCol("spread_bps") };
+  let funding: FundingSchedule | undefined;
+  if (dataDir) {
+    const store = await Store.open(dataDir);
+    try {
+      const rel = store.scan("funding", manifest.symbol);
+      if (rel) {
+        const f = await queryFloat64Columns(store.db, `SELECT funding_time, funding_rate FROM ${rel} ORDER BY funding_time`);
+        funding = { timeMs: f.funding_time, rate: f.funding_rate };
+      }
+    } finally {
+      store.close();
+    }
+  }
+  if (k !== FEATURE_COUNT) throw new DataError(`${featuresDir} holds ${k} features; the environment needs ${FEATURE_COUNT} (${FEATURE_NAMES.length} named in docs/features.md)`);
+  return { manifest, openTime: cols.openTime, features: cols.normalized, market, funding };
+}
+
+/** Train / validation / test by time, with `gapBars` left out between them. */
+export function splitByTime(n: number, train: number, validation: number, gapBars: number): Splits {
+  const trainEnd = Math.floor(n * train);
+  const valStart = trainEnd + gapBars;
+  const valEnd = valStart + Math.floor(n * validation);
+  const testStart = valEnd + gapBars;
+  if (testStart >= n - 1) throw new DataError(`${n} bars are too few for train ${train} / validation ${validation} with ${gapBars}-bar gaps`, { hint: "use more data, or smaller gaps (training.split.gapBars)" });
+  return { train: { from: 0, to: trainEnd }, validation: { from: valStart, to: valEnd }, test: { from: testStart, to: n } };
+}
+
+/** Bars where a training episode of `episodeBars` may start: the first bar of each UTC day that fits. */
+export function episodeStarts(openTime: Float64Array, range: Range, episodeBars: number): number[] {
+  const starts: number[] = [];
+  for (let i = range.from; i + episodeBars < range.to; i++) {
+    if (openTime[i] % DAY_MS === 0 || i === range.from) starts.push(i);
+  }
+  // short ranges (tests, small samples): every bar that leaves a whole episode
+  if (starts.length === 0) for (let i = range.from; i + episodeBars < range.to; i += Math.max(1, Math.floor(episodeBars / 4))) starts.push(i);
+  return starts;
+}

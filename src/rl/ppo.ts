@@ -1,0 +1,281 @@
+// The PPO numeric core on TensorFlow.js behind a small interface (act / values / update / save), so a
+// faster learner can replace it later under the same tests. Follows the well-known implementation
+// details (Huang et al., "The 37 Implementation Details of PPO"): separate policy and value MLPs with
+// orthogonal init (gain √2 hidden, 0.01 policy head, 1 value head), tanh, Adam ε = 1e-5, advantages
+// normalized per minibatch, clipped surrogate, global gradient-norm clip, approx-KL and clip fraction.
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import path from "node:path";
+import { z } from "zod";
+import type { Tf } from "./backend.ts";
+import { loadLayersModel, saveLayersModel } from "./model-io.ts";
+
+type LayersModel = import("@tensorflow/tfjs").LayersModel;
+type Tensor = import("@tensorflow/tfjs").Tensor;
+
+export const PpoConfigSchema = z.object({
+  learningRate: z.number().positive().default(3e-4),
+  /** Anneal the learning rate linearly to 0 over the run (§5.5 "adaptive"). */
+  annealLr: z.boolean().default(true),
+  gamma: z.number().min(0).max(1).default(0.99),
+  gaeLambda: z.number().min(0).max(1).default(0.95),
+  clipCoef: z.number().positive().default(0.2),
+  vfCoef: z.number().min(0).default(0.5),
+  entCoef: z.number().min(0).default(0.01),
+  minibatchSize: z.number().int().positive().default(64),
+  updateEpochs: z.number().int().positive().default(10),
+  /** Steps per update over all environments (§5.5: 2048). */
+  numSteps: z.number().int().positive().default(2048),
+  numEnvs: z.number().int().positive().default(8),
+  maxGradNorm: z.number().positive().default(0.5),
+  /** Stop an update's epochs early once approx-KL exceeds this (null = never). */
+  targetKl: z.number().positive().nullable().default(null),
+  hidden: z.array(z.number().int().positive()).default([128, 64, 32]),
+});
+export type PpoConfig = z.infer<typeof PpoConfigSchema>;
+
+export interface Batch {
+  obs: Float32Array;
+  actions: Int32Array;
+  logp: Float32Array;
+  advantages: Float32Array;
+  returns: Float32Array;
+}
+
+export interface UpdateStats {
+  policyLoss: number;
+  valueLoss: number;
+  entropy: number;
+  approxKl: number;
+  clipFrac: number;
+  epochs: number;
+}
+
+export interface Learner {
+  readonly obsSize: number;
+  act(obs: Float32Array, n: number, opts: { deterministic: boolean; random?: () => number }): { actions: Int32Array; logp: Float32Array; values: Float32Array };
+  values(obs: Float32Array, n: number): Float32Array;
+  update(batch: Batch, n: number, learningRate: number, random: () => number): UpdateStats;
+  save(dir: string): Promise<void>;
+  /** sha256 over every weight, for reproducibility checks. */
+  weightsHash(): string;
+}
+
+export const NUM_ACTIONS = 3;
+
+function mlp(tf: Tf, inputs: number, hidden: number[], outputs: number, outGain: number, seed: number): LayersModel {
+  const model = tf.sequential();
+  hidden.forEach((units, i) => {
+    model.add(
+      tf.layers.dense({
+        units,
+        activation: "tanh",
+        inputShape: i === 0 ? [inputs] : undefined,
+        kernelInitializer: tf.initializers.orthogonal({ gain: Math.SQRT2, seed: seed + i }),
+        biasInitializer: "zeros",
+      }),
+    );
+  });
+  model.add(tf.layers.dense({ units: outputs, kernelInitializer: tf.initializers.orthogonal({ gain: outGain, seed: seed + 100 }), biasInitializer: "zeros" }));
+  return model;
+}
+
+export class TfPpoLearner implements Learner {
+  private readonly optimizer;
+
+  private constructor(
+    private readonly tf: Tf,
+    readonly policy: LayersModel,
+    readonly value: LayersModel,
+    readonly cfg: PpoConfig,
+    readonly obsSize: number,
+  ) {
+    this.optimizer = tf.train.adam(cfg.learningRate, 0.9, 0.999, 1e-5);
+  }
+
+  static create(tf: Tf, cfg: PpoConfig, obsSize: number, seed: number): TfPpoLearner {
+    // tfjs warns that orthogonal init of a 128×64 matrix "may be slow": it takes milliseconds here
+    const warn = console.warn;
+    console.warn = () => {};
+    try {
+      return new TfPpoLearner(tf, mlp(tf, obsSize, cfg.hidden, NUM_ACTIONS, 0.01, seed), mlp(tf, obsSize, cfg.hidden, 1, 1, seed + 1000), cfg, obsSize);
+    } finally {
+      console.warn = warn;
+    }
+  }
+
+  static async load(tf: Tf, cfg: PpoConfig, dir: string): Promise<TfPpoLearner> {
+    const policy = await loadLayersModel(tf, path.join(dir, "policy"));
+    const value = await loadLayersModel(tf, path.join(dir, "value"));
+    const obsSize = (policy.inputs[0].shape[1] as number) ?? 0;
+    const learner = new TfPpoLearner(tf, policy, value, cfg, obsSize);
+    await learner.loadOptimizer(dir);
+    return learner;
+  }
+
+  act(obs: Float32Array, n: number, opts: { deterministic: boolean; random?: () => number }) {
+    const tf = this.tf;
+    const [probs, values] = tf.tidy(() => {
+      const x = tf.tensor2d(obs, [n, this.obsSize]);
+      return [tf.softmax(this.policy.predict(x) as Tensor).dataSync() as Float32Array, (this.value.predict(x) as Tensor).dataSync() as Float32Array];
+    });
+    const actions = new Int32Array(n);
+    const logp = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      let a = 0;
+      if (opts.deterministic) {
+        for (let k = 1; k < NUM_ACTIONS; k++) if (probs[i * NUM_ACTIONS + k] > probs[i * NUM_ACTIONS + a]) a = k;
+      } else {
+        const u = opts.random!();
+        let acc = 0;
+        a = NUM_ACTIONS - 1;
+        for (let k = 0; k < NUM_ACTIONS; k++) {
+          acc += probs[i * NUM_ACTIONS + k];
+          if (u < acc) {
+            a = k;
+            break;
+          }
+        }
+      }
+      actions[i] = a;
+      logp[i] = Math.log(Math.max(probs[i * NUM_ACTIONS + a], 1e-12));
+    }
+    return { actions, logp, values: Float32Array.from(values) };
+  }
+
+  values(obs: Float32Array, n: number): Float32Array {
+    const tf = this.tf;
+    return tf.tidy(() => Float32Array.from((this.value.predict(tf.tensor2d(obs, [n, this.obsSize])) as Tensor).dataSync()));
+  }
+
+  update(batch: Batch, n: number, learningRate: number, random: () => number): UpdateStats {
+    const tf = this.tf;
+    const cfg = this.cfg;
+    (this.optimizer as unknown as { learningRate: number }).learningRate = learningRate;
+    const vars = [...this.policy.trainableWeights, ...this.value.trainableWeights].map((w) => (w as unknown as { val: import("@tensorflow/tfjs").Variable }).val);
+    const idx = Array.from({ length: n }, (_, i) => i);
+    const sums = { policyLoss: 0, valueLoss: 0, entropy: 0, approxKl: 0, clipFrac: 0, count: 0 };
+    let epochs = 0;
+    for (let epoch = 0; epoch < cfg.updateEpochs; epoch++) {
+      epochs++;
+      for (let i = n - 1; i > 0; i--) {
+        const j = Math.floor(random() * (i + 1));
+        [idx[i], idx[j]] = [idx[j], idx[i]];
+      }
+      let epochKl = 0;
+      let epochBatches = 0;
+      for (let start = 0; start + cfg.minibatchSize <= n; start += cfg.minibatchSize) {
+        const mb = idx.slice(start, start + cfg.minibatchSize);
+        const stats = this.minibatchStep(batch, mb, vars);
+        sums.policyLoss += stats[0];
+        sums.valueLoss += stats[1];
+        sums.entropy += stats[2];
+        sums.approxKl += stats[3];
+        sums.clipFrac += stats[4];
+        sums.count++;
+        epochKl += stats[3];
+        epochBatches++;
+      }
+      if (cfg.targetKl !== null && epochKl / Math.max(1, epochBatches) > cfg.targetKl) break;
+    }
+    const c = Math.max(1, sums.count);
+    return { policyLoss: sums.policyLoss / c, valueLoss: sums.valueLoss / c, entropy: sums.entropy / c, approxKl: sums.approxKl / c, clipFrac: sums.clipFrac / c, epochs };
+  }
+
+  /** One gradient step on a minibatch; returns [policy loss, value loss, entropy, approx KL, clip fraction]. */
+  private minibatchStep(batch: Batch, mb: number[], vars: import("@tensorflow/tfjs").Variable[]): number[] {
+    const tf = this.tf;
+    const cfg = this.cfg;
+    const m = mb.length;
+    const obs = new Float32Array(m * this.obsSize);
+    const actions = new Int32Array(m);
+    const oldLogp = new Float32Array(m);
+    const adv = new Float32Array(m);
+    const ret = new Float32Array(m);
+    mb.forEach((k, r) => {
+      obs.set(batch.obs.subarray(k * this.obsSize, (k + 1) * this.obsSize), r * this.obsSize);
+      actions[r] = batch.actions[k];
+      oldLogp[r] = batch.logp[k];
+      adv[r] = batch.advantages[k];
+      ret[r] = batch.returns[k];
+    });
+    // advantages normalized per minibatch
+    let mean = 0;
+    for (const a of adv) mean += a / m;
+    let sd = 0;
+    for (const a of adv) sd += (a - mean) ** 2 / m;
+    sd = Math.sqrt(sd);
+    for (let r = 0; r < m; r++) adv[r] = (adv[r] - mean) / (sd + 1e-8);
+    let stats: Tensor[] = [];
+    tf.tidy(() => {
+      const x = tf.tensor2d(obs, [m, this.obsSize]);
+      const a = tf.oneHot(tf.tensor1d(actions, "int32"), NUM_ACTIONS);
+      const oldLp = tf.tensor1d(oldLogp);
+      const advT = tf.tensor1d(adv);
+      const retT = tf.tensor1d(ret);
+      const { grads } = tf.variableGrads(() => {
+        const logits = this.policy.apply(x) as Tensor;
+        const logProbs = tf.logSoftmax(logits);
+        const newLp = tf.sum(tf.mul(logProbs, a), 1);
+        const logRatio = tf.sub(newLp, oldLp);
+        const ratio = tf.exp(logRatio);
+        const pg = tf.mean(tf.maximum(tf.mul(tf.neg(advT), ratio), tf.mul(tf.neg(advT), tf.clipByValue(ratio, 1 - cfg.clipCoef, 1 + cfg.clipCoef))));
+        const v = tf.reshape(this.value.apply(x) as Tensor, [-1]);
+        const vLoss = tf.mul(0.5, tf.mean(tf.square(tf.sub(v, retT))));
+        const entropy = tf.neg(tf.mean(tf.sum(tf.mul(tf.softmax(logits), logProbs), 1)));
+        const approxKl = tf.mean(tf.sub(tf.sub(ratio, 1), logRatio));
+        const clipFrac = tf.mean(tf.cast(tf.greater(tf.abs(tf.sub(ratio, 1)), cfg.clipCoef), "float32"));
+        stats = [pg, vLoss, entropy, approxKl, clipFrac].map((t) => tf.keep(t));
+        return tf.add(tf.sub(pg, tf.mul(cfg.entCoef, entropy)), tf.mul(cfg.vfCoef, vLoss)) as import("@tensorflow/tfjs").Scalar;
+      }, vars);
+      // global gradient-norm clip
+      const names = Object.keys(grads);
+      const norm = Math.sqrt(names.reduce((s, k) => s + (tf.sum(tf.square(grads[k])).dataSync()[0] as number), 0));
+      const scale = norm > cfg.maxGradNorm ? cfg.maxGradNorm / (norm + 1e-6) : 1;
+      const clipped = Object.fromEntries(names.map((k) => [k, scale === 1 ? grads[k] : tf.mul(grads[k], scale)]));
+      this.optimizer.applyGradients(clipped);
+    });
+    const out = stats.map((t) => t.dataSync()[0] as number);
+    stats.forEach((t) => t.dispose());
+    return out;
+  }
+
+  async save(dir: string): Promise<void> {
+    await saveLayersModel(this.tf, this.policy, path.join(dir, "policy"));
+    await saveLayersModel(this.tf, this.value, path.join(dir, "value"));
+    const weights = await this.optimizer.getWeights();
+    const index = weights.map((w) => ({ name: w.name, shape: w.tensor.shape }));
+    const data = Buffer.concat(weights.map((w) => Buffer.from((w.tensor.dataSync() as Float32Array).buffer.slice(0))));
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, "optimizer.json"), JSON.stringify(index));
+    writeFileSync(path.join(dir, "optimizer.bin"), data);
+  }
+
+  private async loadOptimizer(dir: string): Promise<void> {
+    let index: { name: string; shape: number[] }[];
+    try {
+      index = JSON.parse(readFileSync(path.join(dir, "optimizer.json"), "utf8"));
+    } catch {
+      return; // a model without optimizer state (e.g. an exported final model): fresh Adam moments
+    }
+    const buf = readFileSync(path.join(dir, "optimizer.bin"));
+    const floats = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+    // Adam creates its moment variables lazily: one zero-gradient step materializes them under their names
+    const vars = [...this.policy.trainableWeights, ...this.value.trainableWeights].map((w) => (w as unknown as { val: import("@tensorflow/tfjs").Variable }).val);
+    this.tf.tidy(() => this.optimizer.applyGradients(Object.fromEntries(vars.map((v) => [v.name, this.tf.zerosLike(v)]))));
+    let off = 0;
+    const named = index.map(({ name, shape }) => {
+      const size = shape.reduce((a, b) => a * b, 1);
+      const tensor = this.tf.tensor(floats.slice(off, off + size), shape);
+      off += size;
+      return { name, tensor };
+    });
+    await this.optimizer.setWeights(named);
+  }
+
+  weightsHash(): string {
+    const h = createHash("sha256");
+    for (const m of [this.policy, this.value]) for (const w of m.getWeights()) h.update(Buffer.from((w.dataSync() as Float32Array).buffer.slice(0)));
+    return h.digest("hex");
+  }
+}

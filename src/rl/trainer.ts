@@ -1,0 +1,239 @@
+// `rlt train`: PPO, top to bottom — setup, then per update: rollout, GAE, learn, log, evaluate,
+// checkpoint. Metric names follow CleanRL (charts/*, losses/*) plus reward/* for each component.
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { stringify as toYaml } from "yaml";
+import { DataError, UsageError } from "../core/errors.ts";
+import type { Reporter } from "../core/log.ts";
+import { openDuck } from "../data/duck.ts";
+import { MANIFEST_FILE } from "../features/artifact.ts";
+import { loadTf } from "./backend.ts";
+import type { TrainConfig } from "./config.ts";
+import { type Range, episodeStarts, loadTrainingData, splitByTime } from "./data.ts";
+import { TradingEnv } from "./env.ts";
+import { runPolicy } from "./evaluate.ts";
+import { computeGae } from "./gae.ts";
+import { TfPpoLearner } from "./ppo.ts";
+import { Rng } from "./random.ts";
+import { REWARD_COMPONENTS } from "./reward.ts";
+
+export interface TrainOptions {
+  runDir: string;
+  resume: boolean;
+  signal?: AbortSignal;
+  reporter: Reporter;
+}
+
+export interface TrainResult {
+  runDir: string;
+  backend: string;
+  updates: number;
+  globalStep: number;
+  bestValidationReturn: number;
+  bestUpdate: number;
+  stoppedBy: "max-updates" | "early-stopping" | "interrupted";
+  stepsPerSecond: number;
+}
+
+interface RunState {
+  update: number;
+  globalStep: number;
+  rng: number;
+  bestValidationReturn: number;
+  bestUpdate: number;
+  evalsWithoutBest: number;
+}
+
+const METRICS = [
+  "update", "global_step", "charts/learning_rate", "charts/episodic_return", "charts/episodic_equity", "charts/sps",
+  "losses/policy_loss", "losses/value_loss", "losses/entropy", "losses/approx_kl", "losses/clipfrac", "losses/explained_variance", "losses/epochs",
+  ...REWARD_COMPONENTS.map((c) => `reward/${c}`), "val/total_return", "val/sharpe",
+];
+
+export async function train(cfg: TrainConfig, opts: TrainOptions): Promise<TrainResult> {
+  // ---- setup: data, splits, environments, learner ----
+  const { instance, conn } = await openDuck();
+  let data;
+  try {
+    data = await loadTrainingData(conn, cfg.features, cfg.dataDir);
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
+  const n = data.openTime.length;
+  const split = splitByTime(n, cfg.training.split.train, cfg.training.split.validation, cfg.training.split.gapBars);
+  if (split.train.to - split.train.from <= cfg.env.episodeBars) {
+    throw new DataError(`the training range holds ${split.train.to - split.train.from} bars, not more than one ${cfg.env.episodeBars}-bar episode`, { hint: "use more data or shorter episodes (env.episodeBars)" });
+  }
+  const starts = episodeStarts(data.openTime, split.train, cfg.env.episodeBars);
+  const { tf, backend } = await loadTf();
+  const statePath = path.join(opts.runDir, "state.json");
+  const resuming = opts.resume && existsSync(statePath);
+  if (opts.resume && !resuming) throw new UsageError(`--resume: ${opts.runDir} has no checkpoint to resume from`);
+  if (!opts.resume && existsSync(statePath)) throw new UsageError(`${opts.runDir} already holds a run`, { hint: "pass --resume to continue it, or choose another --name" });
+  mkdirSync(opts.runDir, { recursive: true });
+  const state: RunState = resuming
+    ? JSON.parse(readFileSync(statePath, "utf8"))
+    : { update: 0, globalStep: 0, rng: cfg.seed, bestValidationReturn: -Infinity, bestUpdate: 0, evalsWithoutBest: 0 };
+  const rng = new Rng(state.rng);
+  const envs = Array.from({ length: cfg.ppo.numEnvs }, () => new TradingEnv(data, { ...cfg.env, episodeStarts: starts }, cfg.sim, cfg.reward, rng.next));
+  const obsSize = envs[0].obsSize;
+  tf.engine().startScope();
+  const learner = resuming ? await TfPpoLearner.load(tf, cfg.ppo, path.join(opts.runDir, "checkpoint")) : TfPpoLearner.create(tf, cfg.ppo, obsSize, cfg.seed);
+  if (!resuming) writeRunFiles(cfg, opts.runDir, backend, split, data.manifest.symbol);
+  const metricsFile = path.join(opts.runDir, "metrics.csv");
+  if (!existsSync(metricsFile)) writeFileSync(metricsFile, `${METRICS.join(",")}\n`);
+  opts.reporter.info(`training on ${backend}: ${n} bars, train ${split.train.to - split.train.from} / validation ${split.validation.to - split.validation.from} / test ${split.test.to - split.test.from}, ${starts.length} episode starts`);
+
+  // ---- rollout buffers (step-major: index = step * numEnvs + env) ----
+  const E = cfg.ppo.numEnvs;
+  const T = cfg.ppo.numSteps / E;
+  const obsBuf = new Float32Array(T * E * obsSize);
+  const actBuf = new Int32Array(T * E);
+  const logpBuf = new Float32Array(T * E);
+  const rewBuf = new Float32Array(T * E);
+  const doneBuf = new Uint8Array(T * E);
+  const valBuf = new Float32Array(T * E);
+  let nextObs = new Float32Array(E * obsSize);
+  envs.forEach((env, e) => nextObs.set(env.reset(), e * obsSize));
+  const epReturn = new Float64Array(E);
+  const epComponents = envs.map(() => Object.fromEntries(REWARD_COMPONENTS.map((c) => [c, 0])) as Record<string, number>);
+  let stoppedBy: TrainResult["stoppedBy"] = "max-updates";
+  const t0 = Date.now();
+  const stepsAtStart = state.globalStep;
+
+  while (state.update < cfg.training.maxUpdates) {
+    if (opts.signal?.aborted) {
+      stoppedBy = "interrupted";
+      break;
+    }
+    const updateStart = Date.now();
+    const frac = 1 - state.update / cfg.training.maxUpdates;
+    const lr = cfg.ppo.annealLr ? frac * cfg.ppo.learningRate : cfg.ppo.learningRate;
+    const finished: { ret: number; equity: number; comps: Record<string, number> }[] = [];
+
+    // ---- rollout ----
+    for (let t = 0; t < T; t++) {
+      obsBuf.set(nextObs, t * E * obsSize);
+      const { actions, logp, values } = learner.act(nextObs, E, { deterministic: false, random: rng.next });
+      const following = new Float32Array(E * obsSize);
+      for (let e = 0; e < E; e++) {
+        const i = t * E + e;
+        actBuf[i] = actions[e];
+        logpBuf[i] = logp[e];
+        valBuf[i] = values[e];
+        const out = envs[e].step(actions[e]);
+        let reward = out.reward;
+        epReturn[e] += out.reward;
+        for (const c of REWARD_COMPONENTS) epComponents[e][c] += out.components[c];
+        if (out.truncated) {
+          // time limit, not a terminal state: bootstrap from the value of where the episode stopped
+          reward += cfg.ppo.gamma * learner.values(out.obs, 1)[0];
+        }
+        rewBuf[i] = reward;
+        doneBuf[i] = out.terminated || out.truncated ? 1 : 0;
+        if (doneBuf[i]) {
+          finished.push({ ret: epReturn[e], equity: out.equityUsdt, comps: { ...epComponents[e] } });
+          epReturn[e] = 0;
+          for (const c of REWARD_COMPONENTS) epComponents[e][c] = 0;
+          following.set(envs[e].reset(), e * obsSize);
+        } else following.set(out.obs, e * obsSize);
+      }
+      nextObs = following;
+      state.globalStep += E;
+    }
+
+    // ---- GAE ----
+    const { advantages, returns } = computeGae(rewBuf, valBuf, doneBuf, learner.values(nextObs, E), T, E, cfg.ppo.gamma, cfg.ppo.gaeLambda);
+
+    // ---- learn ----
+    const stats = learner.update({ obs: obsBuf, actions: actBuf, logp: logpBuf, advantages, returns }, T * E, lr, rng.next);
+    state.update++;
+
+    // ---- log ----
+    const sps = (T * E) / ((Date.now() - updateStart) / 1000);
+    const row: Record<string, number> = {
+      update: state.update,
+      global_step: state.globalStep,
+      "charts/learning_rate": lr,
+      "charts/episodic_return": mean(finished.map((f) => f.ret)),
+      "charts/episodic_equity": mean(finished.map((f) => f.equity)),
+      "charts/sps": sps,
+      "losses/policy_loss": stats.policyLoss,
+      "losses/value_loss": stats.valueLoss,
+      "losses/entropy": stats.entropy,
+      "losses/approx_kl": stats.approxKl,
+      "losses/clipfrac": stats.clipFrac,
+      "losses/explained_variance": explainedVariance(valBuf, returns),
+      "losses/epochs": stats.epochs,
+    };
+    for (const c of REWARD_COMPONENTS) row[`reward/${c}`] = mean(finished.map((f) => f.comps[c]));
+
+    // ---- evaluate on validation, keep the best, stop early ----
+    if (state.update % cfg.training.evalEvery === 0 || state.update === cfg.training.maxUpdates) {
+      const val = runPolicy(learner, data, split.validation, cfg.sim, cfg.reward, cfg.env.positionInObs);
+      row["val/total_return"] = val.totalReturn;
+      row["val/sharpe"] = val.sharpe;
+      if (val.totalReturn > state.bestValidationReturn) {
+        state.bestValidationReturn = val.totalReturn;
+        state.bestUpdate = state.update;
+        state.evalsWithoutBest = 0;
+        await learner.save(path.join(opts.runDir, "best"));
+      } else state.evalsWithoutBest++;
+    }
+    appendFileSync(metricsFile, `${METRICS.map((m) => (row[m] === undefined || Number.isNaN(row[m]) ? "" : String(row[m]))).join(",")}\n`);
+    opts.reporter.progress("train", state.update, cfg.training.maxUpdates, `${sps.toFixed(0)} steps/s, ep return ${fmt(row["charts/episodic_return"])}, kl ${fmt(stats.approxKl)}${row["val/total_return"] !== undefined ? `, val ${(100 * row["val/total_return"]).toFixed(2)} %` : ""}`);
+
+    // ---- checkpoint ----
+    state.rng = rng.state;
+    await learner.save(path.join(opts.runDir, "checkpoint"));
+    writeFileSync(statePath, JSON.stringify(state, null, 2));
+    if (cfg.training.earlyStopPatience > 0 && state.evalsWithoutBest >= cfg.training.earlyStopPatience) {
+      stoppedBy = "early-stopping";
+      break;
+    }
+  }
+  opts.reporter.done("train");
+  await learner.save(path.join(opts.runDir, "model"));
+  writeFileSync(path.join(opts.runDir, "weights.sha256"), `${learner.weightsHash()}\n`);
+  tf.engine().endScope();
+  const seconds = (Date.now() - t0) / 1000;
+  return {
+    runDir: opts.runDir,
+    backend,
+    updates: state.update,
+    globalStep: state.globalStep,
+    bestValidationReturn: state.bestValidationReturn,
+    bestUpdate: state.bestUpdate,
+    stoppedBy,
+    stepsPerSecond: (state.globalStep - stepsAtStart) / Math.max(seconds, 1e-9),
+  };
+}
+
+function writeRunFiles(cfg: TrainConfig, runDir: string, backend: string, split: { train: Range; validation: Range; test: Range }, symbol: string): void {
+  writeFileSync(path.join(runDir, "config.yaml"), toYaml(cfg));
+  writeFileSync(path.join(runDir, "run.json"), JSON.stringify({ symbol, backend, split, features: path.resolve(cfg.features), createdAt: new Date().toISOString() }, null, 2));
+  // the feature manifest (definitions, normalization) the model is trained on travels with the run
+  copyFileSync(path.join(cfg.features, MANIFEST_FILE), path.join(runDir, "feature-manifest.json"));
+}
+
+function mean(xs: number[]): number {
+  return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : Number.NaN;
+}
+
+function explainedVariance(values: Float32Array, returns: Float32Array): number {
+  const m = mean(Array.from(returns));
+  let varY = 0;
+  let varD = 0;
+  const diffs = Array.from(returns, (r, i) => r - values[i]);
+  const md = mean(diffs);
+  for (let i = 0; i < returns.length; i++) {
+    varY += (returns[i] - m) ** 2;
+    varD += (diffs[i] - md) ** 2;
+  }
+  return varY === 0 ? Number.NaN : 1 - varD / varY;
+}
+
+function fmt(x: number): string {
+  return Number.isFinite(x) ? x.toPrecision(3) : "—";
+}

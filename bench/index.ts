@@ -19,6 +19,7 @@ const benches: Record<string, () => Promise<{ run: Bench }>> = {
   fetch: () => import("./fetch.ts"),
   record: () => import("./record.ts"),
   features: () => import("./features.ts"),
+  ppo: () => import("./ppo.ts"),
 };
 
 const only = process.argv.slice(2);

@@ -28,7 +28,7 @@ export function registerTrain(program: Command): void {
       const { loadTrainConfig, parseTrainConfig } = await import("../src/rl/config.ts");
       const { train } = await import("../src/rl/trainer.ts");
       const { createReporter } = await import("../src/core/log.ts");
-      const { UsageError } = await import("../src/core/errors.ts");
+      const { RltError, UsageError } = await import("../src/core/errors.ts");
       const flags = globalFlags(cmd);
       // `--config` after `train` may land on the root program's option of the same name: both mean the training config here
       const file = opts.config ?? flags.config;
@@ -40,9 +40,10 @@ export function registerTrain(program: Command): void {
           ...(opts.name ? { name: opts.name } : {}),
           ...(opts.seed !== undefined ? { seed: Number(opts.seed) } : {}),
           training: { ...cfg.training, ...(opts.maxUpdates ? { maxUpdates: parsePositiveInt("--max-updates", opts.maxUpdates) } : {}) },
-          // relative paths in a config are relative to the config file
-          features: path.resolve(path.dirname(file), cfg.features),
-          dataDir: cfg.dataDir ? path.resolve(path.dirname(file), cfg.dataDir) : flags.dataDir,
+          // relative paths in a config are relative to where rlt runs, like the data directory of every
+          // other command: `rlt train --config configs/ppo.yaml` from the project finds ./features
+          features: path.resolve(cfg.features),
+          dataDir: path.resolve(flags.dataDir ?? cfg.dataDir ?? process.env.RLT_DATA_DIR ?? "data"),
         },
         file,
       );
@@ -57,8 +58,11 @@ export function registerTrain(program: Command): void {
         else
           process.stdout.write(
             `run ${result.runDir} (${result.backend}): ${result.updates} updates, ${result.globalStep} steps, ${result.stepsPerSecond.toFixed(0)} steps/s; ` +
-              `best validation return ${(100 * result.bestValidationReturn).toFixed(2)} % at update ${result.bestUpdate}; stopped by ${result.stoppedBy}\n`,
+              `${Number.isFinite(result.bestValidationReturn) ? `best validation return ${(100 * result.bestValidationReturn).toFixed(2)} % at update ${result.bestUpdate}` : "not evaluated yet"}; stopped by ${result.stoppedBy}\n`,
           );
+        if (result.stoppedBy === "interrupted") {
+          throw new RltError(`training interrupted after update ${result.updates}; the checkpoint is written`, { hint: `continue with: rlt train --config ${file} --resume${opts.name ? ` --name ${opts.name}` : ""}` });
+        }
       } finally {
         process.off("SIGINT", onSignal);
         process.off("SIGTERM", onSignal);

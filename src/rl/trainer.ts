@@ -1,15 +1,15 @@
 // `rlt train`: PPO, top to bottom — setup, then per update: rollout, GAE, learn, log, evaluate,
 // checkpoint. Metric names follow CleanRL (charts/*, losses/*) plus reward/* for each component.
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { stringify as toYaml } from "yaml";
 import { DataError, UsageError } from "../core/errors.ts";
 import type { Reporter } from "../core/log.ts";
 import { openDuck } from "../data/duck.ts";
-import { MANIFEST_FILE } from "../features/artifact.ts";
+import type { ArtifactExpectation, FeatureManifest } from "../features/artifact.ts";
 import { loadTf } from "./backend.ts";
 import type { TrainConfig } from "./config.ts";
-import { type Range, episodeStarts, loadTrainingData, splitByTime } from "./data.ts";
+import { type Range, type TrainingData, episodeStarts, loadTrainingData, splitByTime } from "./data.ts";
 import { TradingEnv } from "./env.ts";
 import { runPolicy } from "./evaluate.ts";
 import { computeGae } from "./gae.ts";
@@ -50,20 +50,38 @@ const METRICS = [
   ...REWARD_COMPONENTS.map((c) => `reward/${c}`), "val/total_return", "val/sharpe",
 ];
 
+/** Train on the config's feature artifact; a resumed run must find the artifact it was trained on. */
 export async function train(cfg: TrainConfig, opts: TrainOptions): Promise<TrainResult> {
-  // ---- setup: data, splits, environments, learner ----
   const { instance, conn } = await openDuck();
-  let data;
+  let data: TrainingData;
   try {
-    data = await loadTrainingData(conn, cfg.features, cfg.dataDir);
+    data = await loadTrainingData(conn, cfg.features, cfg.dataDir, opts.resume ? trainedOnExpectation(opts.runDir) : {});
   } finally {
     conn.closeSync();
     instance.closeSync();
   }
+  return trainOn(cfg, data, opts);
+}
+
+/** The artifact a run was trained on, as an expectation the artifact in hand must meet. */
+function trainedOnExpectation(runDir: string): ArtifactExpectation {
+  const file = path.join(runDir, RUN_MANIFEST_FILE);
+  if (!existsSync(file)) return {};
+  const m = JSON.parse(readFileSync(file, "utf8")) as FeatureManifest;
+  return { definitionVersion: m.definitionVersion, featureNames: m.features.map((f) => f.name), norm: m.features.map((f) => f.norm) };
+}
+
+export async function trainOn(cfg: TrainConfig, data: TrainingData, opts: TrainOptions): Promise<TrainResult> {
+  // ---- setup: splits, environments, learner ----
   const n = data.openTime.length;
   const split = splitByTime(n, cfg.training.split.train, cfg.training.split.validation, cfg.training.split.gapBars);
   if (split.train.to - split.train.from <= cfg.env.episodeBars) {
     throw new DataError(`the training range holds ${split.train.to - split.train.from} bars, not more than one ${cfg.env.episodeBars}-bar episode`, { hint: "use more data or shorter episodes (env.episodeBars)" });
+  }
+  if (!data.funding?.timeMs.length) opts.reporter.warn(`no funding rates for ${data.manifest.symbol}${cfg.dataDir ? ` in ${cfg.dataDir}` : ""}: positions are not charged funding (rlt fetch --kinds funding)`);
+  const trainEndMs = data.openTime[split.train.to - 1] + 60_000;
+  if (data.manifest.trainRange.toMs > trainEndMs + 60_000) {
+    opts.reporter.warn(`the features' normalization was fitted up to ${new Date(data.manifest.trainRange.toMs).toISOString()}, past the training range's end (${new Date(trainEndMs).toISOString()}): validation and test statistics leak into the inputs; rebuild with rlt features --train-to`);
   }
   const starts = episodeStarts(data.openTime, split.train, cfg.env.episodeBars);
   const { tf, backend } = await loadTf();
@@ -80,7 +98,7 @@ export async function train(cfg: TrainConfig, opts: TrainOptions): Promise<Train
   const obsSize = envs[0].obsSize;
   tf.engine().startScope();
   const learner = resuming ? await TfPpoLearner.load(tf, cfg.ppo, path.join(opts.runDir, "checkpoint")) : TfPpoLearner.create(tf, cfg.ppo, obsSize, cfg.seed);
-  if (!resuming) writeRunFiles(cfg, opts.runDir, backend, split, data.manifest.symbol);
+  if (!resuming) writeRunFiles(cfg, opts.runDir, backend, split, data.manifest);
   const metricsFile = path.join(opts.runDir, "metrics.csv");
   if (!existsSync(metricsFile)) writeFileSync(metricsFile, `${METRICS.join(",")}\n`);
   opts.reporter.info(`training on ${backend}: ${n} bars, train ${split.train.to - split.train.from} / validation ${split.validation.to - split.validation.from} / test ${split.test.to - split.test.from}, ${starts.length} episode starts`);
@@ -103,6 +121,8 @@ export async function train(cfg: TrainConfig, opts: TrainOptions): Promise<Train
   const stepsAtStart = state.globalStep;
 
   while (state.update < cfg.training.maxUpdates) {
+    // the update is synchronous compute: let the event loop deliver a pending SIGINT before the next one
+    await new Promise((resolve) => setImmediate(resolve));
     if (opts.signal?.aborted) {
       stoppedBy = "interrupted";
       break;
@@ -210,11 +230,14 @@ export async function train(cfg: TrainConfig, opts: TrainOptions): Promise<Train
   };
 }
 
-function writeRunFiles(cfg: TrainConfig, runDir: string, backend: string, split: { train: Range; validation: Range; test: Range }, symbol: string): void {
+/** The run's own copy of what it was trained on; evaluation and resume check against it. */
+export const RUN_MANIFEST_FILE = "feature-manifest.json";
+
+function writeRunFiles(cfg: TrainConfig, runDir: string, backend: string, split: { train: Range; validation: Range; test: Range }, manifest: FeatureManifest): void {
   writeFileSync(path.join(runDir, "config.yaml"), toYaml(cfg));
-  writeFileSync(path.join(runDir, "run.json"), JSON.stringify({ symbol, backend, split, features: path.resolve(cfg.features), createdAt: new Date().toISOString() }, null, 2));
+  writeFileSync(path.join(runDir, "run.json"), JSON.stringify({ symbol: manifest.symbol, backend, split, features: path.resolve(cfg.features), createdAt: new Date().toISOString() }, null, 2));
   // the feature manifest (definitions, normalization) the model is trained on travels with the run
-  copyFileSync(path.join(cfg.features, MANIFEST_FILE), path.join(runDir, "feature-manifest.json"));
+  writeFileSync(path.join(runDir, RUN_MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
 }
 
 function mean(xs: number[]): number {

@@ -4,11 +4,13 @@ import chalk from "chalk";
 import { Command, CommanderError } from "commander";
 import { registerData } from "../commands/data.ts";
 import { registerDemo } from "../commands/demo.ts";
+import { registerEval } from "../commands/eval.ts";
 import { registerExchange } from "../commands/exchange.ts";
 import { registerFeatures } from "../commands/features.ts";
 import { registerFetch } from "../commands/fetch.ts";
 import { registerImport } from "../commands/import.ts";
 import { registerRecord } from "../commands/record.ts";
+import { registerReport } from "../commands/report.ts";
 import { registerTrain } from "../commands/train.ts";
 import { EXIT, RltError, exitCodeOf } from "./core/errors.ts";
 
@@ -31,6 +33,8 @@ export function buildProgram(): Command {
   registerRecord(program);
   registerFeatures(program);
   registerTrain(program);
+  registerEval(program);
+  registerReport(program);
   registerImport(program);
   registerData(program);
   registerExchange(program);

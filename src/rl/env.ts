@@ -72,10 +72,10 @@ export class TradingEnv {
   }
 
   step(action: number): StepOutput {
-    const target: Side = action === 0 ? 1 : action === 1 ? -1 : this.sim.side;
+    const target = targetSide(action, this.sim.side);
     const before = this.sim.side;
     const r = this.sim.step(target);
-    this.holding = this.sim.side !== 0 && this.sim.side === before && r.closed.length === 0 ? this.holding + 1 : this.sim.side !== 0 ? 1 : 0;
+    this.holding = nextHolding(this.holding, before, this.sim.side, r.closed.length);
     const { reward, components } = this.reward.step({
       equityUsdt: r.equityUsdt,
       fills: r.fills,
@@ -91,17 +91,37 @@ export class TradingEnv {
 
   private observe(): Float32Array {
     const obs = new Float32Array(this.obsSize);
-    const base = this.sim.bar * FEATURE_COUNT;
-    for (let j = 0; j < FEATURE_COUNT; j++) {
-      const v = this.data.features[base + j];
-      obs[j] = Number.isFinite(v) ? v : 0;
-    }
-    if (this.cfg.positionInObs) {
-      const equity = this.sim.equityAt();
-      obs[FEATURE_COUNT] = this.sim.side;
-      obs[FEATURE_COUNT + 1] = equity > 0 ? this.sim.unrealizedPnlUsdt() / equity : 0;
-      obs[FEATURE_COUNT + 2] = Math.min(this.holding, 240) / 240;
-    }
+    writeObservation(obs, this.data.features, this.sim, this.holding, this.cfg.positionInObs);
     return obs;
+  }
+}
+
+/** The side an action asks for: Buy → long, Sell → short, Hold → whatever is held now. */
+export function targetSide(action: number, current: Side): Side {
+  return action === 0 ? 1 : action === 1 ? -1 : current;
+}
+
+/** Bars in the current position after a step: +1 while the same position lives on, 1 for a new one. */
+export function nextHolding(holding: number, before: Side, after: Side, closedThisStep: number): number {
+  if (after === 0) return 0;
+  return after === before && closedThisStep === 0 ? holding + 1 : 1;
+}
+
+/**
+ * The observation at the simulator's current bar: its 30 normalized features (missing → 0, the mean of
+ * a z-score) and, with `positionInObs`, side, unrealized PnL / equity and bars held / 240. Training,
+ * evaluation and live trading all build it here.
+ */
+export function writeObservation(obs: Float32Array, features: Float64Array, sim: FuturesSimulator, holding: number, positionInObs: boolean): void {
+  const base = sim.bar * FEATURE_COUNT;
+  for (let j = 0; j < FEATURE_COUNT; j++) {
+    const v = features[base + j];
+    obs[j] = Number.isFinite(v) ? v : 0;
+  }
+  if (positionInObs) {
+    const equity = sim.equityAt();
+    obs[FEATURE_COUNT] = sim.side;
+    obs[FEATURE_COUNT + 1] = equity > 0 ? sim.unrealizedPnlUsdt() / equity : 0;
+    obs[FEATURE_COUNT + 2] = Math.min(holding, 240) / 240;
   }
 }

@@ -1,45 +1,101 @@
-// Deterministic policy run over a contiguous range through the same environment and simulator as
-// training: what validation (and later `rlt eval`) measures.
+// A policy traded over a contiguous range through the one futures simulator, with the observation built
+// exactly as in training: what validation measures during training and what `rlt eval` reports. No
+// reward is computed here (it is a training signal, not a result), which keeps a replay fast.
+import { barReturns, sharpeRatio } from "../eval/metrics.ts";
+import { FEATURE_COUNT } from "../features/definitions.ts";
 import type { SimConfig } from "../sim/config.ts";
-import type { Trade } from "../sim/simulator.ts";
-import { type EnvData, TradingEnv } from "./env.ts";
+import { FuturesSimulator, type Trade } from "../sim/simulator.ts";
 import type { Range } from "./data.ts";
+import { type EnvData, POSITION_INPUTS, nextHolding, targetSide, writeObservation } from "./env.ts";
 import type { Learner } from "./ppo.ts";
-import { type RewardConfig } from "./reward.ts";
 
 export interface PolicyRun {
+  /** Per point: point 0 is the close of the range's first bar (before any decision), point t the close after step t. */
+  openTime: Float64Array;
+  close: Float64Array;
   equity: Float64Array;
+  /** Side held during the bar ending at each point. */
+  position: Int8Array;
+  /** Action decided at each point's close (the last point's is unused). */
+  actions: Uint8Array;
+  /** Closed trades, the last one closed at the range's end ("end-of-data"). */
   trades: Trade[];
   totalReturn: number;
-  /** Sharpe of 1-minute returns, annualized with √(525,600). */
+  /** Sharpe of the per-bar returns, annualized for 1-minute bars. */
   sharpe: number;
 }
 
-export const MINUTES_PER_YEAR = 525_600;
+/** Decide an action (0 buy, 1 sell, 2 hold) from the observation at a point. */
+export type Decide = (obs: Float32Array, point: number) => number;
 
-export function runPolicy(learner: Learner, data: EnvData, range: Range, simCfg: SimConfig, rewardCfg: RewardConfig, positionInObs: boolean, pick?: (obs: Float32Array) => number): PolicyRun {
-  const bars = range.to - range.from - 1;
-  const env = new TradingEnv(data, { episodeBars: bars, positionInObs, episodeStarts: [range.from] }, simCfg, rewardCfg, () => 0);
-  let obs = env.reset(range.from);
-  const equity = new Float64Array(bars + 1);
-  equity[0] = simCfg.initialEquityUsdt;
-  const trades: Trade[] = [];
-  for (let t = 1; t <= bars; t++) {
-    const action = pick ? pick(obs) : learner.act(obs, 1, { deterministic: true }).actions[0];
-    const out = env.step(action);
-    trades.push(...out.closed);
-    equity[t] = out.equityUsdt;
-    obs = out.obs;
-    if (out.terminated) {
-      equity.fill(out.equityUsdt, t + 1);
-      break;
-    }
+export function simulatePolicy(data: EnvData, range: Range, simCfg: SimConfig, positionInObs: boolean, decide: Decide): PolicyRun {
+  const points = range.to - range.from;
+  if (points < 2) throw new Error(`internal: a range of ${points} bars cannot be traded`);
+  const sim = new FuturesSimulator(simCfg, data.market, data.funding);
+  sim.reset(range.from);
+  const obs = new Float32Array(FEATURE_COUNT + (positionInObs ? POSITION_INPUTS : 0));
+  const run: PolicyRun = {
+    openTime: data.market.openTime.slice(range.from, range.to),
+    close: data.market.close.slice(range.from, range.to),
+    equity: new Float64Array(points),
+    position: new Int8Array(points),
+    actions: new Uint8Array(points),
+    trades: [],
+    totalReturn: 0,
+    sharpe: 0,
+  };
+  run.equity[0] = simCfg.initialEquityUsdt;
+  let holding = 0;
+  for (let t = 0; t < points - 1; t++) {
+    writeObservation(obs, data.features, sim, holding, positionInObs);
+    const action = decide(obs, t);
+    run.actions[t] = action;
+    const before = sim.side;
+    const r = sim.step(targetSide(action, before));
+    holding = nextHolding(holding, before, sim.side, r.closed.length);
+    for (const tr of r.closed) run.trades.push(tr);
+    run.equity[t + 1] = r.equityUsdt;
+    run.position[t + 1] = sim.side;
   }
-  const last = env.sim.closeAtEnd();
-  if (last) trades.push(last);
-  const rets: number[] = [];
-  for (let t = 1; t < equity.length; t++) rets.push(equity[t] / equity[t - 1] - 1);
-  const mean = rets.reduce((a, b) => a + b, 0) / rets.length;
-  const sd = Math.sqrt(rets.reduce((a, b) => a + (b - mean) ** 2, 0) / rets.length);
-  return { equity, trades, totalReturn: equity[equity.length - 1] / equity[0] - 1, sharpe: sd > 0 ? (mean / sd) * Math.sqrt(MINUTES_PER_YEAR) : 0 };
+  // what is open at the end is closed at the last close, paying its exit costs: the curve ends in cash
+  const last = sim.closeAtEnd();
+  if (last) {
+    run.trades.push(last);
+    run.equity[points - 1] = sim.equityAt();
+  }
+  run.totalReturn = run.equity[points - 1] / run.equity[0] - 1;
+  run.sharpe = sharpeRatio(barReturns(run.equity));
+  return run;
+}
+
+/** Replay precomputed actions (one per point). */
+export function replayActions(data: EnvData, range: Range, simCfg: SimConfig, actions: ArrayLike<number>): PolicyRun {
+  return simulatePolicy(data, range, simCfg, false, (_obs, t) => actions[t]);
+}
+
+/** Rows per batched forward pass when decisions do not depend on the position. */
+const INFERENCE_BATCH = 8192;
+
+/**
+ * The learner's deterministic policy over a range. Without position inputs every observation is known
+ * in advance, so the policy runs batched and the simulator replays its actions; with them, each
+ * decision waits for the simulator's state, one forward pass per bar.
+ */
+export function runPolicy(learner: Learner, data: EnvData, range: Range, simCfg: SimConfig, positionInObs: boolean): PolicyRun {
+  if (positionInObs) return simulatePolicy(data, range, simCfg, true, (obs) => learner.act(obs, 1, { deterministic: true }).actions[0]);
+  const points = range.to - range.from;
+  const actions = new Uint8Array(points);
+  const obs = new Float32Array(INFERENCE_BATCH * FEATURE_COUNT);
+  for (let start = 0; start < points; start += INFERENCE_BATCH) {
+    const rows = Math.min(INFERENCE_BATCH, points - start);
+    for (let r = 0; r < rows; r++) {
+      const base = (range.from + start + r) * FEATURE_COUNT;
+      for (let j = 0; j < FEATURE_COUNT; j++) {
+        const v = data.features[base + j];
+        obs[r * FEATURE_COUNT + j] = Number.isFinite(v) ? v : 0;
+      }
+    }
+    actions.set(learner.act(obs.subarray(0, rows * FEATURE_COUNT), rows, { deterministic: true }).actions, start);
+  }
+  return replayActions(data, range, simCfg, actions);
 }

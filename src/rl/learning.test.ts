@@ -9,7 +9,7 @@ import { createReporter } from "../core/log.ts";
 import { loadTf } from "./backend.ts";
 import { parseTrainConfig } from "./config.ts";
 import { splitByTime } from "./data.ts";
-import { runPolicy } from "./evaluate.ts";
+import { runPolicy, simulatePolicy } from "./evaluate.ts";
 import { TfPpoLearner } from "./ppo.ts";
 import { Rng } from "./random.ts";
 import { syntheticMarket } from "./synthetic.ts";
@@ -40,8 +40,8 @@ describe("PPO learns a market with a leading feature", () => {
     const { tf } = await loadTf();
     const learner = await TfPpoLearner.load(tf, cfg.ppo, path.join(runDir, "model"));
     const test = splitByTime(bars, 0.7, 0.15, 60).test;
-    const run = (pick?: (obs: Float32Array) => number) => runPolicy(learner, data, test, cfg.sim, cfg.reward, true, pick).totalReturn;
-    const agent = run();
+    const run = (pick: (obs: Float32Array) => number) => simulatePolicy(data, test, cfg.sim, true, pick).totalReturn;
+    const agent = runPolicy(learner, data, test, cfg.sim, true).totalReturn;
     const longOnly = run(() => 0);
     const shortOnly = run(() => 1);
     const random = [1, 2, 3, 4, 5].map((s) => {

@@ -9,7 +9,7 @@ import { openDuck } from "../data/duck.ts";
 import type { ArtifactExpectation, FeatureManifest } from "../features/artifact.ts";
 import { loadTf } from "./backend.ts";
 import type { TrainConfig } from "./config.ts";
-import { type Range, type TrainingData, episodeStarts, loadTrainingData, splitByTime } from "./data.ts";
+import { type Range, type Splits, type TrainingData, episodeStarts, loadTrainingData, splitByTime } from "./data.ts";
 import { TradingEnv } from "./env.ts";
 import { runPolicy } from "./evaluate.ts";
 import { computeGae } from "./gae.ts";
@@ -98,7 +98,7 @@ export async function trainOn(cfg: TrainConfig, data: TrainingData, opts: TrainO
   const obsSize = envs[0].obsSize;
   tf.engine().startScope();
   const learner = resuming ? await TfPpoLearner.load(tf, cfg.ppo, path.join(opts.runDir, "checkpoint")) : TfPpoLearner.create(tf, cfg.ppo, obsSize, cfg.seed);
-  if (!resuming) writeRunFiles(cfg, opts.runDir, backend, split, data.manifest);
+  if (!resuming) writeRunFiles(cfg, opts.runDir, backend, split, data);
   const metricsFile = path.join(opts.runDir, "metrics.csv");
   if (!existsSync(metricsFile)) writeFileSync(metricsFile, `${METRICS.join(",")}\n`);
   opts.reporter.info(`training on ${backend}: ${n} bars, train ${split.train.to - split.train.from} / validation ${split.validation.to - split.validation.from} / test ${split.test.to - split.test.from}, ${starts.length} episode starts`);
@@ -191,7 +191,7 @@ export async function trainOn(cfg: TrainConfig, data: TrainingData, opts: TrainO
 
     // ---- evaluate on validation, keep the best, stop early ----
     if (state.update % cfg.training.evalEvery === 0 || state.update === cfg.training.maxUpdates) {
-      const val = runPolicy(learner, data, split.validation, cfg.sim, cfg.reward, cfg.env.positionInObs);
+      const val = runPolicy(learner, data, split.validation, cfg.sim, cfg.env.positionInObs);
       row["val/total_return"] = val.totalReturn;
       row["val/sharpe"] = val.sharpe;
       if (val.totalReturn > state.bestValidationReturn) {
@@ -233,11 +233,15 @@ export async function trainOn(cfg: TrainConfig, data: TrainingData, opts: TrainO
 /** The run's own copy of what it was trained on; evaluation and resume check against it. */
 export const RUN_MANIFEST_FILE = "feature-manifest.json";
 
-function writeRunFiles(cfg: TrainConfig, runDir: string, backend: string, split: { train: Range; validation: Range; test: Range }, manifest: FeatureManifest): void {
+function writeRunFiles(cfg: TrainConfig, runDir: string, backend: string, split: Splits, data: TrainingData): void {
+  const t = data.openTime;
+  // the ranges in time too: evaluation on another artifact compares times, not row numbers
+  const ms = (r: Range) => ({ fromMs: t[r.from], toMs: t[r.to - 1] + 60_000 });
+  const splitMs = { train: ms(split.train), validation: ms(split.validation), test: ms(split.test) };
   writeFileSync(path.join(runDir, "config.yaml"), toYaml(cfg));
-  writeFileSync(path.join(runDir, "run.json"), JSON.stringify({ symbol: manifest.symbol, backend, split, features: path.resolve(cfg.features), createdAt: new Date().toISOString() }, null, 2));
+  writeFileSync(path.join(runDir, "run.json"), JSON.stringify({ symbol: data.manifest.symbol, backend, split, splitMs, features: path.resolve(cfg.features), createdAt: new Date().toISOString() }, null, 2));
   // the feature manifest (definitions, normalization) the model is trained on travels with the run
-  writeFileSync(path.join(runDir, RUN_MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+  writeFileSync(path.join(runDir, RUN_MANIFEST_FILE), `${JSON.stringify(data.manifest, null, 2)}\n`);
 }
 
 function mean(xs: number[]): number {

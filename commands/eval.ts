@@ -1,0 +1,79 @@
+// `rlt eval --run runs/<name>`: the agent and its baselines out of sample, through the one simulator.
+import path from "node:path";
+import type { Command } from "commander";
+import { globalFlags, parsePositiveInt, parseTimeFlag } from "./shared.ts";
+
+interface EvalFlags {
+  run?: string;
+  model?: string;
+  checkpoint: string;
+  split?: string;
+  from?: string;
+  to?: string;
+  allowOverlap?: boolean;
+  features?: string;
+  randomRepeats: string;
+  momentumBars: string;
+  bootstrap: string;
+  blockBars: string;
+  seed: string;
+  json?: boolean;
+}
+
+export function registerEval(program: Command): void {
+  program
+    .command("eval")
+    .description("evaluate a trained agent out of sample against buy & hold, flat, momentum and random, with the same costs")
+    .option("--run <dir>", "run directory (runs/<name>)")
+    .option("--model <dir>", "a model folder of a run (runs/<name>/best or runs/<name>/model) instead of --run")
+    .option("--checkpoint <which>", "with --run: best (chosen on validation) or final", "best")
+    .option("--split <name>", "test (default) or validation: a range of the run's split")
+    .option("--from <time>", "start of an explicit range (UTC)")
+    .option("--to <time>", "end of an explicit range (UTC, exclusive)")
+    .option("--allow-overlap", "accept a range that overlaps the training range (the report will say so)")
+    .option("--features <dir>", "feature artifact (default: the one the run was trained on)")
+    .option("--random-repeats <n>", "seeded random policies", "100")
+    .option("--momentum-bars <n>", "momentum baseline lookback", "60")
+    .option("--bootstrap <n>", "bootstrap resamples", "1000")
+    .option("--block-bars <n>", "bootstrap block length", "60")
+    .option("--seed <n>", "seed for the random baselines and the bootstrap", "1")
+    .option("--json", "print the result as JSON")
+    .action(async (opts: EvalFlags, cmd: Command) => {
+      const { UsageError } = await import("../src/core/errors.ts");
+      const { evaluateRun, jsonNumbers } = await import("../src/eval/run.ts");
+      const { formatEval } = await import("../src/eval/format.ts");
+      const flags = globalFlags(cmd);
+      const { runDir, model } = resolveRun(opts, UsageError);
+      if (opts.split !== undefined && opts.split !== "test" && opts.split !== "validation") throw new UsageError(`--split must be test or validation, not "${opts.split}"`);
+      const result = await evaluateRun({
+        runDir,
+        model,
+        split: opts.split as "test" | "validation" | undefined,
+        fromMs: parseTimeFlag("--from", opts.from),
+        toMs: parseTimeFlag("--to", opts.to),
+        allowOverlap: Boolean(opts.allowOverlap),
+        featuresDir: opts.features ? path.resolve(opts.features) : undefined,
+        dataDir: flags.dataDir ? path.resolve(flags.dataDir) : undefined,
+        randomRepeats: parsePositiveInt("--random-repeats", opts.randomRepeats),
+        momentumBars: parsePositiveInt("--momentum-bars", opts.momentumBars),
+        bootstrapSamples: parsePositiveInt("--bootstrap", opts.bootstrap),
+        blockBars: parsePositiveInt("--block-bars", opts.blockBars),
+        seed: parsePositiveInt("--seed", opts.seed),
+      });
+      if (opts.json) process.stdout.write(`${JSON.stringify(result, jsonNumbers, 2)}\n`);
+      else process.stdout.write(formatEval(result));
+    });
+}
+
+function resolveRun(opts: EvalFlags, UsageError: typeof import("../src/core/errors.ts").UsageError): { runDir: string; model: "best" | "final" } {
+  if (opts.model) {
+    if (opts.run) throw new UsageError("--run and --model are alternatives: give one");
+    const dir = path.resolve(opts.model);
+    const base = path.basename(dir);
+    if (base !== "best" && base !== "model") throw new UsageError(`--model ${opts.model}: expected a run's best/ or model/ folder`, { hint: "or pass --run runs/<name> --checkpoint best|final" });
+    return { runDir: path.dirname(dir), model: base === "best" ? "best" : "final" };
+  }
+  if (!opts.run) throw new UsageError("rlt eval needs --run runs/<name> (or --model runs/<name>/best)");
+  if (opts.checkpoint !== "best" && opts.checkpoint !== "final") throw new UsageError(`--checkpoint must be best or final, not "${opts.checkpoint}"`);
+  return { runDir: path.resolve(opts.run), model: opts.checkpoint };
+}

@@ -1,0 +1,16 @@
+// `rlt report --run runs/<name>`: the evaluation as one offline HTML page plus SVG charts.
+import path from "node:path";
+import type { Command } from "commander";
+
+export function registerReport(program: Command): void {
+  program
+    .command("report")
+    .description("write a self-contained HTML report (and SVG charts) of a run's evaluation")
+    .requiredOption("--run <dir>", "run directory (runs/<name>)")
+    .option("--eval <label>", "which evaluation of the run (eval/<label>/)", "test")
+    .action(async (opts: { run: string; eval: string }) => {
+      const { buildReport } = await import("../src/report/build.ts");
+      const out = await buildReport(path.resolve(opts.run), opts.eval);
+      process.stdout.write(`report: ${out.html}\ncharts: ${out.charts.map((c) => path.basename(c)).join(", ")} in ${path.dirname(out.charts[0])}\n`);
+    });
+}

@@ -1,0 +1,221 @@
+// `rlt eval`: the run's deterministic policy and every baseline through the one simulator, on a range
+// the model has not been trained on, with the metrics, bootstrap intervals and per-bar artifacts.
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { DataError, UsageError } from "../core/errors.ts";
+import { type Duck, lit, openDuck, writeColumnsParquet } from "../data/duck.ts";
+import { FEATURE_COUNT } from "../features/definitions.ts";
+import { loadTf } from "../rl/backend.ts";
+import { type TrainingData, loadTrainingData } from "../rl/data.ts";
+import { POSITION_INPUTS } from "../rl/env.ts";
+import { type PolicyRun, runPolicy, simulatePolicy } from "../rl/evaluate.ts";
+import { TfPpoLearner } from "../rl/ppo.ts";
+import { type ModelChoice, type MsRange, type TrainingRun, modelDir, readRun } from "../rl/run-dir.ts";
+import { buyAndHold, flat, momentum, randomPolicy } from "./baselines.ts";
+import { type BootstrapResult, blockBootstrap } from "./bootstrap.ts";
+import { type Metrics, barReturns, computeMetrics } from "./metrics.ts";
+import { tradesCsv } from "./trades.ts";
+
+export interface EvalOptions {
+  runDir: string;
+  model: ModelChoice;
+  /** A named range of the run's split, or explicit times. */
+  split?: "test" | "validation";
+  fromMs?: number;
+  toMs?: number;
+  allowOverlap: boolean;
+  /** Feature artifact (default: the one the run was trained on). */
+  featuresDir?: string;
+  dataDir?: string;
+  randomRepeats: number;
+  momentumBars: number;
+  bootstrapSamples: number;
+  blockBars: number;
+  seed: number;
+  outDir?: string;
+}
+
+export interface StrategyMetrics {
+  name: string;
+  metrics: Metrics;
+  note?: string;
+}
+
+export interface Quantiles {
+  p5: number;
+  median: number;
+  p95: number;
+}
+
+export interface EvalResult {
+  run: string;
+  model: ModelChoice;
+  backend: string;
+  symbol: string;
+  label: string;
+  range: MsRange & { bars: number };
+  overlap: { train: boolean; validation: boolean };
+  warnings: string[];
+  strategies: StrategyMetrics[];
+  random: { repeats: number; totalReturn: Quantiles; sharpe: Quantiles };
+  bootstrap: BootstrapResult;
+  outDir: string;
+}
+
+export const EVAL_FILES = { metrics: "metrics.json", equity: "equity.parquet", trades: "trades.parquet", tradesCsv: "trades.csv" } as const;
+
+export async function evaluateRun(opts: EvalOptions): Promise<EvalResult> {
+  const run = readRun(opts.runDir);
+  const { range, label } = chooseRange(run, opts);
+  const overlap = { train: overlaps(range, run.info.splitMs.train), validation: overlaps(range, run.info.splitMs.validation) };
+  const warnings: string[] = [];
+  if (overlap.train) {
+    if (!opts.allowOverlap) {
+      throw new UsageError(`the evaluation range ${iso(range.fromMs)} → ${iso(range.toMs)} overlaps the training range ${iso(run.info.splitMs.train.fromMs)} → ${iso(run.info.splitMs.train.toMs)}`, {
+        hint: "evaluate on --split test (the default), move --from after the training range, or pass --allow-overlap to accept an in-sample result",
+      });
+    }
+    warnings.push(`IN-SAMPLE: the evaluation range overlaps the training range (${iso(run.info.splitMs.train.fromMs)} → ${iso(run.info.splitMs.train.toMs)}); --allow-overlap was given. These results say nothing about unseen data.`);
+  }
+  if (overlap.validation && opts.model === "best") warnings.push("the evaluation range overlaps the validation range the best model was selected on: expect optimism");
+
+  const data = await loadData(run, opts);
+  const rows = rowsOf(data.openTime, range);
+  if (rows.to - rows.from < 2) throw new DataError(`the feature artifact has ${rows.to - rows.from} bars in ${iso(range.fromMs)} → ${iso(range.toMs)}`, { hint: "choose a range the artifact covers (rlt features with more data)" });
+
+  const { tf, backend } = await loadTf();
+  const learner = await TfPpoLearner.load(tf, run.cfg.ppo, modelDir(run, opts.model));
+  const positionInObs = run.cfg.env.positionInObs;
+  const expectedInputs = FEATURE_COUNT + (positionInObs ? POSITION_INPUTS : 0);
+  if (learner.obsSize !== expectedInputs) throw new DataError(`the ${opts.model} model takes ${learner.obsSize} inputs; the run's config (env.positionInObs: ${positionInObs}) gives ${expectedInputs}`);
+
+  const sim = run.cfg.sim;
+  const agent = runPolicy(learner, data, rows, sim, positionInObs);
+  const bh = simulatePolicy(data, rows, sim, false, buyAndHold);
+  const none = simulatePolicy(data, rows, sim, false, flat);
+  const mom = simulatePolicy(data, rows, sim, false, momentum(data.market, rows, opts.momentumBars));
+  const randoms = Array.from({ length: opts.randomRepeats }, (_, k) => simulatePolicy(data, rows, sim, false, randomPolicy(opts.seed + k)));
+  const byReturn = [...randoms].sort((a, b) => a.totalReturn - b.totalReturn);
+  const medianRandom = byReturn[Math.floor(byReturn.length / 2)];
+
+  const m = (r: PolicyRun) => computeMetrics({ equity: r.equity, position: r.position, trades: r.trades });
+  const strategies: StrategyMetrics[] = [
+    { name: "agent", metrics: m(agent), note: `${opts.model} model` },
+    { name: "buy & hold", metrics: m(bh) },
+    { name: "flat", metrics: m(none) },
+    { name: `momentum ${opts.momentumBars}`, metrics: m(mom), note: `long above the close ${opts.momentumBars} bars earlier, short below` },
+    { name: "random (median)", metrics: m(medianRandom), note: `the median-return run of ${opts.randomRepeats} seeded random policies` },
+  ];
+  const result: EvalResult = {
+    run: run.dir,
+    model: opts.model,
+    backend,
+    symbol: run.info.symbol,
+    label,
+    range: { fromMs: agent.openTime[0], toMs: agent.openTime[agent.openTime.length - 1] + 60_000, bars: agent.openTime.length },
+    overlap,
+    warnings,
+    strategies,
+    random: { repeats: opts.randomRepeats, totalReturn: quantiles(randoms.map((r) => r.totalReturn)), sharpe: quantiles(randoms.map((r) => r.sharpe)) },
+    bootstrap: blockBootstrap(barReturns(agent.equity), barReturns(bh.equity), { samples: opts.bootstrapSamples, blockBars: opts.blockBars, seed: opts.seed }),
+    outDir: opts.outDir ?? path.join(run.dir, "eval", label),
+  };
+  await writeArtifacts(result, { agent, bh, none, mom, medianRandom });
+  return result;
+}
+
+function chooseRange(run: TrainingRun, o: EvalOptions): { range: MsRange; label: string } {
+  if (o.fromMs !== undefined || o.toMs !== undefined) {
+    if (o.split) throw new UsageError("--split and --from/--to are alternatives: give one");
+    const range = { fromMs: o.fromMs ?? -Infinity, toMs: o.toMs ?? Infinity };
+    if (range.fromMs >= range.toMs) throw new UsageError(`--from ${iso(range.fromMs)} is not before --to ${iso(range.toMs)}`);
+    return { range, label: `${o.fromMs !== undefined ? stamp(o.fromMs) : "start"}_${o.toMs !== undefined ? stamp(o.toMs) : "end"}` };
+  }
+  const name = o.split ?? "test";
+  return { range: run.info.splitMs[name], label: name };
+}
+
+async function loadData(run: TrainingRun, o: EvalOptions): Promise<TrainingData> {
+  const featuresDir = o.featuresDir ?? run.info.features;
+  if (!existsSync(featuresDir)) throw new DataError(`the feature artifact ${featuresDir} is missing`, { hint: "rebuild it with rlt features, or pass --features DIR" });
+  const { instance, conn } = await openDuck();
+  try {
+    // the artifact must carry the names, order and normalization the model was trained on
+    const m = run.manifest;
+    return await loadTrainingData(conn, featuresDir, o.dataDir ?? run.cfg.dataDir, { definitionVersion: m.definitionVersion, featureNames: m.features.map((f) => f.name), norm: m.features.map((f) => f.norm) });
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
+}
+
+async function writeArtifacts(r: EvalResult, runs: Record<"agent" | "bh" | "none" | "mom" | "medianRandom", PolicyRun>): Promise<void> {
+  // build beside the target, then swap: an interrupted eval leaves the previous one intact
+  const staging = `${r.outDir}.tmp-${process.pid}`;
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true });
+  const { instance, conn } = await openDuck();
+  try {
+    const a = runs.agent;
+    await writeColumnsParquet(conn, path.join(staging, EVAL_FILES.equity), {
+      open_time: a.openTime,
+      close: a.close,
+      position: Float64Array.from(a.position),
+      equity_agent: a.equity,
+      equity_buy_and_hold: runs.bh.equity,
+      equity_flat: runs.none.equity,
+      equity_momentum: runs.mom.equity,
+      equity_random_median: runs.medianRandom.equity,
+    });
+    writeFileSync(path.join(staging, EVAL_FILES.tradesCsv), tradesCsv(a.trades));
+    await csvToParquet(conn, path.join(staging, EVAL_FILES.tradesCsv), path.join(staging, EVAL_FILES.trades));
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
+  writeFileSync(path.join(staging, EVAL_FILES.metrics), `${JSON.stringify(r, jsonNumbers, 2)}\n`);
+  rmSync(r.outDir, { recursive: true, force: true });
+  mkdirSync(path.dirname(r.outDir), { recursive: true });
+  renameSync(staging, r.outDir);
+}
+
+async function csvToParquet(conn: Duck, csv: string, parquet: string): Promise<void> {
+  await conn.run(`COPY (SELECT * FROM read_csv(${lit(csv)}, header = true, auto_detect = true)) TO ${lit(`${parquet}.tmp`)} (FORMAT parquet)`);
+  renameSync(`${parquet}.tmp`, parquet);
+}
+
+/** JSON has no NaN or Infinity: they are written as null and "Infinity" so nothing is silently lost. */
+export function jsonNumbers(_key: string, v: unknown): unknown {
+  if (typeof v === "number" && !Number.isFinite(v)) return Number.isNaN(v) ? null : v > 0 ? "Infinity" : "-Infinity";
+  return v;
+}
+
+function rowsOf(openTime: Float64Array, r: MsRange): { from: number; to: number } {
+  let from = 0;
+  while (from < openTime.length && openTime[from] < r.fromMs) from++;
+  let to = from;
+  while (to < openTime.length && openTime[to] < r.toMs) to++;
+  return { from, to };
+}
+
+function overlaps(a: MsRange, b: MsRange): boolean {
+  return a.fromMs < b.toMs && a.toMs > b.fromMs;
+}
+
+function quantiles(xs: number[]): Quantiles {
+  const s = [...xs].sort((a, b) => a - b);
+  const q = (p: number) => {
+    const x = p * (s.length - 1);
+    const lo = Math.floor(x);
+    return s[lo] + (s[Math.min(lo + 1, s.length - 1)] - s[lo]) * (x - lo);
+  };
+  return { p5: q(0.05), median: q(0.5), p95: q(0.95) };
+}
+
+function iso(ms: number): string {
+  return Number.isFinite(ms) ? new Date(ms).toISOString().slice(0, 16).replace("T", " ") : ms > 0 ? "end" : "start";
+}
+
+function stamp(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 16).replace(/[-:]/g, "");
+}

@@ -1,0 +1,151 @@
+// `rlt report`: an evaluation (runs/<name>/eval/<label>/) and its run's training log → ReportData →
+// one self-contained report.html plus standalone SVG charts beside it.
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { DataError } from "../core/errors.ts";
+import { lit, openDuck, queryFloat64Columns } from "../data/duck.ts";
+import { drawdownSeries, rollingSharpe } from "../eval/metrics.ts";
+import { EVAL_FILES, type EvalResult } from "../eval/run.ts";
+import { readRun } from "../rl/run-dir.ts";
+import { renderChartSvgs } from "./charts.ts";
+import type { MetricFormat, ReportData, ReportTrade } from "./data.ts";
+import { renderReportHtml } from "./html.ts";
+
+const STRATEGY_COLUMNS: Record<string, string> = {
+  agent: "equity_agent",
+  "buy & hold": "equity_buy_and_hold",
+  flat: "equity_flat",
+  momentum: "equity_momentum",
+  random: "equity_random_median",
+};
+
+const METRIC_COLUMNS: { key: string; label: string; format: MetricFormat; signColor?: boolean }[] = [
+  { key: "totalReturn", label: "Return", format: "pct" },
+  { key: "sharpe", label: "Sharpe", format: "num" },
+  { key: "sortino", label: "Sortino", format: "num" },
+  { key: "maxDrawdown", label: "Max drawdown", format: "pct", signColor: false },
+  { key: "maxDrawdownDurationBars", label: "DD duration", format: "bars", signColor: false },
+  { key: "trades", label: "Trades", format: "int" },
+  { key: "winRate", label: "Win rate", format: "pct" },
+  { key: "avgProfitUsdt", label: "Avg PnL / trade", format: "usdt" },
+  { key: "avgHoldingBars", label: "Avg holding", format: "bars" },
+  { key: "turnoverUsdt", label: "Turnover", format: "usdt" },
+  { key: "feesUsdt", label: "Fees", format: "usdt" },
+  { key: "fundingUsdt", label: "Funding", format: "usdt" },
+  { key: "exposure", label: "Exposure", format: "pct" },
+];
+
+const TRAINING_SERIES = [
+  "charts/episodic_return", "reward/pnl", "reward/sharpe", "reward/drawdown", "reward/frequency", "reward/holding", "reward/spreadCost",
+  "losses/policy_loss", "losses/value_loss", "losses/entropy", "losses/approx_kl", "losses/clipfrac", "val/total_return",
+];
+
+export interface ReportOutput {
+  html: string;
+  charts: string[];
+}
+
+export async function buildReport(runDir: string, label: string): Promise<ReportOutput> {
+  const run = readRun(runDir);
+  const evalDir = path.join(runDir, "eval", label);
+  const missing = [EVAL_FILES.metrics, EVAL_FILES.equity, EVAL_FILES.tradesCsv].filter((f) => !existsSync(path.join(evalDir, f)));
+  if (missing.length) throw new DataError(`${evalDir} lacks ${missing.join(", ")}`, { hint: `run: rlt eval --run ${runDir}${label === "test" ? "" : " (with the same range)"}` });
+  const result = JSON.parse(readFileSync(path.join(evalDir, EVAL_FILES.metrics), "utf8")) as EvalResult;
+  const { instance, conn } = await openDuck();
+  let cols: Record<string, Float64Array>;
+  try {
+    cols = await queryFloat64Columns(conn, `SELECT * FROM read_parquet(${lit(path.join(evalDir, EVAL_FILES.equity))}) ORDER BY open_time`);
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
+  const n = cols.open_time.length;
+  const window = Math.max(30, Math.min(1440, Math.floor(n / 4)));
+  const names = result.strategies.map((s) => s.name);
+  const equityOf = (name: string) => cols[STRATEGY_COLUMNS[Object.keys(STRATEGY_COLUMNS).find((k) => name.startsWith(k)) ?? ""]];
+  const series = names.map((name) => ({ name, eq: equityOf(name) })).filter((s) => s.eq);
+  const b = result.bootstrap;
+  const fmtPct = (x: number | null) => (x === null || !Number.isFinite(x) ? "—" : `${(100 * x).toFixed(2)} %`);
+  const data: ReportData = {
+    title: `${run.name} — ${result.symbol} ${result.label} range`,
+    generatedAt: new Date().toISOString(),
+    warnings: [...result.warnings, ...(n < 10_080 ? [`${n.toLocaleString("en-US")} bars (${(n / 1440).toFixed(1)} days) is a short sample: annualized figures and intervals are wide and fragile`] : [])],
+    summary: [
+      { label: "run", value: run.dir },
+      { label: "range", value: `${iso(result.range.fromMs)} → ${iso(result.range.toMs)} UTC` },
+      { label: "bars", value: result.range.bars.toLocaleString("en-US") },
+      { label: "model", value: `${result.model} (${result.backend})` },
+      { label: "trained on", value: `${iso(run.info.splitMs.train.fromMs)} → ${iso(run.info.splitMs.train.toMs)} UTC` },
+      { label: "costs", value: `taker ${(run.cfg.sim.takerFeeRate * 100).toFixed(3)} %, slippage ${run.cfg.sim.slippageBps} bps, leverage ${run.cfg.sim.leverage}×` },
+    ],
+    timeMs: Array.from(cols.open_time, (t) => t + 60_000),
+    price: Array.from(cols.close),
+    position: Array.from(cols.position),
+    equity: series.map((s) => ({ name: s.name, values: Array.from(s.eq) })),
+    drawdown: series.map((s) => ({ name: s.name, values: Array.from(drawdownSeries(s.eq)) })),
+    rollingSharpe: series.map((s) => ({ name: s.name, values: Array.from(rollingSharpe(s.eq, window)) })),
+    rollingSharpeWindowBars: window,
+    trades: readTrades(path.join(evalDir, EVAL_FILES.tradesCsv)),
+    metrics: {
+      columns: METRIC_COLUMNS,
+      rows: result.strategies.map((s) => ({ name: s.name, note: s.note, values: Object.fromEntries(Object.entries(s.metrics).map(([k, v]) => [k, v === null ? Number.NaN : Number(v)])) })),
+    },
+    uncertainty: [
+      { label: `agent Sharpe, 95 % block-bootstrap interval (${b.samples} resamples, ${b.blockBars}-bar blocks)`, value: `${b.sharpe.estimate.toFixed(2)} [${b.sharpe.low.toFixed(2)}, ${b.sharpe.high.toFixed(2)}]` },
+      { label: "agent return, 95 % interval", value: `${fmtPct(b.totalReturn.estimate)} [${fmtPct(b.totalReturn.low)}, ${fmtPct(b.totalReturn.high)}]` },
+      { label: "P(agent's return beats buy & hold), paired resamples", value: fmtPct(b.probBeatsBenchmark) },
+      { label: `random policy return over ${result.random.repeats} seeds (5th / median / 95th)`, value: `${fmtPct(result.random.totalReturn.p5)} / ${fmtPct(result.random.totalReturn.median)} / ${fmtPct(result.random.totalReturn.p95)}` },
+    ],
+    training: readTraining(path.join(runDir, "metrics.csv")),
+    config: readFileSync(path.join(runDir, "config.yaml"), "utf8"),
+  };
+  // staged then renamed, so an interrupted report never leaves half a page
+  const outDir = evalDir;
+  const html = path.join(outDir, "report.html");
+  writeFileSync(`${html}.tmp`, renderReportHtml(data));
+  renameSync(`${html}.tmp`, html);
+  const chartsDir = path.join(outDir, "charts");
+  const staging = `${chartsDir}.tmp-${process.pid}`;
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true });
+  const svgs = renderChartSvgs(data);
+  for (const [file, svg] of Object.entries(svgs)) writeFileSync(path.join(staging, file), svg);
+  rmSync(chartsDir, { recursive: true, force: true });
+  renameSync(staging, chartsDir);
+  return { html, charts: Object.keys(svgs).map((f) => path.join(chartsDir, f)) };
+}
+
+function readTrades(file: string): ReportTrade[] {
+  const [header, ...lines] = readFileSync(file, "utf8").trim().split("\n");
+  const cols = header.split(",");
+  return lines.map((line) => {
+    const v = Object.fromEntries(line.split(",").map((x, i) => [cols[i], x]));
+    return {
+      side: v.side === "long" ? 1 : -1,
+      entryTimeMs: Date.parse(v.entry_time),
+      exitTimeMs: Date.parse(v.exit_time),
+      entryPrice: Number(v.entry_price),
+      exitPrice: Number(v.exit_price),
+      qty: Number(v.qty),
+      feesUsdt: Number(v.fees_usdt),
+      fundingUsdt: Number(v.funding_usdt),
+      pnlUsdt: Number(v.pnl_usdt),
+      holdingBars: Number(v.holding_bars),
+      exitReason: v.exit_reason,
+    };
+  });
+}
+
+function readTraining(file: string): ReportData["training"] {
+  if (!existsSync(file)) return undefined;
+  const [header, ...lines] = readFileSync(file, "utf8").trim().split("\n");
+  if (!lines.length) return undefined;
+  const cols = header.split(",");
+  const rows = lines.map((l) => l.split(",").map((x) => (x === "" ? Number.NaN : Number(x))));
+  const at = (name: string) => rows.map((r) => r[cols.indexOf(name)]);
+  return { x: at("update"), series: TRAINING_SERIES.filter((s) => cols.includes(s)).map((s) => ({ name: s, values: at(s) })) };
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 16).replace("T", " ");
+}

@@ -1,0 +1,63 @@
+// Reading a training run back (rlt eval, rlt report, rlt check): every file it needs, or an error
+// that names the ones missing.
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { parse as parseYaml } from "yaml";
+import { DataError } from "../core/errors.ts";
+import type { FeatureManifest } from "../features/artifact.ts";
+import { type TrainConfig, parseTrainConfig } from "./config.ts";
+import type { Splits } from "./data.ts";
+import { RUN_MANIFEST_FILE } from "./trainer.ts";
+
+export interface MsRange {
+  fromMs: number;
+  toMs: number;
+}
+
+export interface RunInfo {
+  symbol: string;
+  backend: string;
+  split: Splits;
+  splitMs: { train: MsRange; validation: MsRange; test: MsRange };
+  features: string;
+  createdAt: string;
+}
+
+export interface TrainingRun {
+  dir: string;
+  name: string;
+  cfg: TrainConfig;
+  info: RunInfo;
+  manifest: FeatureManifest;
+}
+
+export type ModelChoice = "best" | "final";
+
+export function readRun(dir: string): TrainingRun {
+  if (!existsSync(dir)) throw new DataError(`no run at ${dir}`, { hint: "train one with: rlt train --config configs/ppo.yaml" });
+  const required = ["config.yaml", "run.json", RUN_MANIFEST_FILE];
+  const missing = required.filter((f) => !existsSync(path.join(dir, f)));
+  if (missing.length) throw new DataError(`${dir} is not a complete run: ${missing.join(", ")} missing`, { hint: "rlt train writes these; re-run it or point --run at another run" });
+  const info = JSON.parse(readFileSync(path.join(dir, "run.json"), "utf8")) as RunInfo;
+  if (!info.splitMs) throw new DataError(`${dir}/run.json has no time ranges (splitMs): the run was written by an older rlt`, { hint: "train it again" });
+  return {
+    dir,
+    name: path.basename(dir),
+    cfg: parseTrainConfig(parseYaml(readFileSync(path.join(dir, "config.yaml"), "utf8")), path.join(dir, "config.yaml")),
+    info,
+    manifest: JSON.parse(readFileSync(path.join(dir, RUN_MANIFEST_FILE), "utf8")) as FeatureManifest,
+  };
+}
+
+/** The model folder to trade: best (selected on validation) unless the final one is asked for. */
+export function modelDir(run: TrainingRun, choice: ModelChoice): string {
+  const dir = path.join(run.dir, choice === "best" ? "best" : "model");
+  for (const part of ["policy/model.json", "policy/weights.bin"]) {
+    if (!existsSync(path.join(dir, part))) {
+      throw new DataError(`${run.dir} has no ${choice} model: ${path.join(dir, part)} is missing`, {
+        hint: choice === "best" ? "the run never evaluated on validation; use --model final" : "the run did not finish; resume it with rlt train --resume",
+      });
+    }
+  }
+  return dir;
+}

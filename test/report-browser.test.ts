@@ -5,61 +5,32 @@
 import { existsSync, mkdtempSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
-import { type Browser, type Page, chromium } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderChartSvgs } from "../src/report/charts.ts";
 import { renderReportHtml } from "../src/report/html.ts";
 import { sampleReportData } from "../src/report/sample-data.ts";
-
-const CHROMIUM = process.env.RLT_CHROMIUM ?? "/usr/bin/chromium";
+import { type OpenedPage, openInChromium } from "./helpers/browser.ts";
 
 describe("report in headless Chromium", () => {
   const data = sampleReportData();
   const dir = mkdtempSync(path.join(tmpdir(), "rlt-report-"));
   const htmlPath = path.join(dir, "report.html");
-  let browser: Browser | undefined;
+  let opened: OpenedPage | undefined;
   let page: Page;
-  const consoleErrors: string[] = [];
-  const pageErrors: string[] = [];
-  const foreignRequests: string[] = [];
+  let consoleErrors: string[] = [];
+  let pageErrors: string[] = [];
+  let foreignRequests: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `Chromium not found at ${CHROMIUM}. The report browser test needs Debian's chromium: ` +
-          `run "apt-get update && apt-get install -y chromium" (or set RLT_CHROMIUM to a Chromium binary).`,
-      );
-    }
     writeFileSync(htmlPath, renderReportHtml(data));
     for (const [name, svg] of Object.entries(renderChartSvgs(data))) writeFileSync(path.join(dir, name), svg);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.on("console", (msg) => {
-      if (msg.type() === "error") consoleErrors.push(msg.text());
-    });
-    page.on("pageerror", (err) => pageErrors.push(String(err)));
-    page.on("request", (req) => {
-      const url = req.url();
-      if (!url.startsWith("file://") && !url.startsWith("data:")) foreignRequests.push(url);
-    });
-    await page.goto(pathToFileURL(htmlPath).href, { waitUntil: "load" });
+    opened = await openInChromium(htmlPath);
+    ({ page, consoleErrors, pageErrors, foreignRequests } = opened);
   });
 
   afterAll(async () => {
-    await browser?.close();
+    await opened?.browser.close();
   });
 
   it("loads offline without errors or outside requests", async () => {

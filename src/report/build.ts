@@ -143,7 +143,11 @@ function readTraining(file: string): ReportData["training"] {
   const cols = header.split(",");
   const rows = lines.map((l) => l.split(",").map((x) => (x === "" ? Number.NaN : Number(x))));
   const at = (name: string) => rows.map((r) => r[cols.indexOf(name)]);
-  return { x: at("update"), series: TRAINING_SERIES.filter((s) => cols.includes(s)).map((s) => ({ name: s, values: at(s) })) };
+  // a series never logged in this run (no episode finished yet, no evaluation) has nothing to draw
+  const series = TRAINING_SERIES.filter((s) => cols.includes(s))
+    .map((s) => ({ name: s, values: at(s) }))
+    .filter((s) => s.values.some(Number.isFinite));
+  return series.length ? { x: at("update"), series } : undefined;
 }
 
 function iso(ms: number): string {

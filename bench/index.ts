@@ -20,6 +20,7 @@ const benches: Record<string, () => Promise<{ run: Bench }>> = {
   record: () => import("./record.ts"),
   features: () => import("./features.ts"),
   ppo: () => import("./ppo.ts"),
+  eval: () => import("./eval.ts"),
 };
 
 const only = process.argv.slice(2);

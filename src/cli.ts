@@ -2,6 +2,7 @@
 // Only this module decides exit codes; bin/rlt.js sets process.exitCode from main()'s result.
 import chalk from "chalk";
 import { Command, CommanderError } from "commander";
+import { registerCheck } from "../commands/check.ts";
 import { registerData } from "../commands/data.ts";
 import { registerDemo } from "../commands/demo.ts";
 import { registerEval } from "../commands/eval.ts";
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   registerData(program);
   registerExchange(program);
   registerDemo(program);
+  registerCheck(program);
   return program;
 }
 

@@ -73,8 +73,8 @@ export function replayActions(data: EnvData, range: Range, simCfg: SimConfig, ac
   return simulatePolicy(data, range, simCfg, false, (_obs, t) => actions[t]);
 }
 
-/** Rows per batched forward pass when decisions do not depend on the position. */
-const INFERENCE_BATCH = 8192;
+/** Rows per batched forward pass: the WASM backend is fastest per row around 512–2048. */
+const INFERENCE_BATCH = 1024;
 
 /**
  * The learner's deterministic policy over a range. Without position inputs every observation is known
@@ -82,7 +82,7 @@ const INFERENCE_BATCH = 8192;
  * decision waits for the simulator's state, one forward pass per bar.
  */
 export function runPolicy(learner: Learner, data: EnvData, range: Range, simCfg: SimConfig, positionInObs: boolean): PolicyRun {
-  if (positionInObs) return simulatePolicy(data, range, simCfg, true, (obs) => learner.act(obs, 1, { deterministic: true }).actions[0]);
+  if (positionInObs) return simulatePolicy(data, range, simCfg, true, (obs) => learner.greedy(obs, 1)[0]);
   const points = range.to - range.from;
   const actions = new Uint8Array(points);
   const obs = new Float32Array(INFERENCE_BATCH * FEATURE_COUNT);
@@ -95,7 +95,7 @@ export function runPolicy(learner: Learner, data: EnvData, range: Range, simCfg:
         obs[r * FEATURE_COUNT + j] = Number.isFinite(v) ? v : 0;
       }
     }
-    actions.set(learner.act(obs.subarray(0, rows * FEATURE_COUNT), rows, { deterministic: true }).actions, start);
+    actions.set(learner.greedy(obs.subarray(0, rows * FEATURE_COUNT), rows), start);
   }
   return replayActions(data, range, simCfg, actions);
 }

@@ -55,6 +55,8 @@ export interface Learner {
   readonly obsSize: number;
   act(obs: Float32Array, n: number, opts: { deterministic: boolean; random?: () => number }): { actions: Int32Array; logp: Float32Array; values: Float32Array };
   values(obs: Float32Array, n: number): Float32Array;
+  /** The deterministic policy's actions for n observations (no value head, no sampling). */
+  greedy(obs: Float32Array, n: number): Int32Array;
   update(batch: Batch, n: number, learningRate: number, random: () => number): UpdateStats;
   save(dir: string): Promise<void>;
   /** sha256 over every weight, for reproducibility checks. */
@@ -141,6 +143,11 @@ export class TfPpoLearner implements Learner {
       logp[i] = Math.log(Math.max(probs[i * NUM_ACTIONS + a], 1e-12));
     }
     return { actions, logp, values: Float32Array.from(values) };
+  }
+
+  greedy(obs: Float32Array, n: number): Int32Array {
+    const tf = this.tf;
+    return tf.tidy(() => Int32Array.from(tf.argMax(this.policy.predict(tf.tensor2d(obs, [n, this.obsSize])) as Tensor, 1).dataSync()));
   }
 
   values(obs: Float32Array, n: number): Float32Array {

@@ -1,0 +1,43 @@
+// Evaluation speed: the simulator replaying precomputed actions, and the policy's batched inference
+// (a model without position inputs) followed by the replay, on a generated market.
+import { loadTf } from "../src/rl/backend.ts";
+import { POSITION_INPUTS } from "../src/rl/env.ts";
+import { replayActions, runPolicy } from "../src/rl/evaluate.ts";
+import { PpoConfigSchema, TfPpoLearner } from "../src/rl/ppo.ts";
+import { Rng } from "../src/rl/random.ts";
+import { syntheticMarket } from "../src/rl/synthetic.ts";
+import { SimConfigSchema } from "../src/sim/config.ts";
+import { FEATURE_COUNT } from "../src/features/definitions.ts";
+import type { BenchResult } from "./index.ts";
+
+const BARS = 1_000_000;
+
+export async function run(): Promise<BenchResult[]> {
+  const data = syntheticMarket({ bars: BARS, seed: 1 });
+  const sim = SimConfigSchema.parse({});
+  const range = { from: 0, to: BARS };
+  // a policy that changes its mind about every 20 bars: trades, fees and funding all happen
+  const rng = new Rng(1);
+  const actions = new Uint8Array(BARS);
+  for (let i = 0, a = 0; i < BARS; i++) actions[i] = rng.next() < 0.05 ? (a = Math.floor(rng.next() * 3)) : a;
+  replayActions(data, { from: 0, to: 100_000 }, sim, actions); // JIT warm-up
+  let t0 = performance.now();
+  const replay = replayActions(data, range, sim, actions);
+  const replaySeconds = (performance.now() - t0) / 1000;
+
+  const { tf, backend } = await loadTf();
+  const learner = TfPpoLearner.create(tf, PpoConfigSchema.parse({}), FEATURE_COUNT, 1);
+  runPolicy(learner, data, { from: 0, to: 20_000 }, sim, false); // warm-up
+  t0 = performance.now();
+  runPolicy(learner, data, range, sim, false);
+  const evalSeconds = (performance.now() - t0) / 1000;
+  const withPosition = TfPpoLearner.create(tf, PpoConfigSchema.parse({}), FEATURE_COUNT + POSITION_INPUTS, 1);
+  t0 = performance.now();
+  runPolicy(withPosition, data, { from: 0, to: 20_000 }, sim, true);
+  const sequentialSeconds = (performance.now() - t0) / 1000;
+  return [
+    { name: "simulator replay of precomputed actions", value: BARS / replaySeconds, unit: "bars/s", target: 1_000_000, detail: `${replay.trades.length.toLocaleString("en-US")} trades` },
+    { name: `evaluation, batched inference (${backend})`, value: BARS / evalSeconds, unit: "bars/s", target: 200_000, detail: "30 inputs: decisions do not wait for the position" },
+    { name: `evaluation, per-bar inference (${backend})`, value: 20_000 / sequentialSeconds, unit: "bars/s", detail: "33 inputs (env.positionInObs): one forward pass per bar" },
+  ];
+}

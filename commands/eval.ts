@@ -17,6 +17,7 @@ interface EvalFlags {
   bootstrap: string;
   blockBars: string;
   seed: string;
+  walkForward?: string;
   json?: boolean;
 }
 
@@ -37,6 +38,7 @@ export function registerEval(program: Command): void {
     .option("--bootstrap <n>", "bootstrap resamples", "1000")
     .option("--block-bars <n>", "bootstrap block length", "60")
     .option("--seed <n>", "seed for the random baselines and the bootstrap", "1")
+    .option("--walk-forward <K>", "K folds: train a fresh agent (the run's config) on each window, test on the next, chain the out-of-sample results")
     .option("--json", "print the result as JSON")
     .action(async (opts: EvalFlags, cmd: Command) => {
       const { UsageError } = await import("../src/core/errors.ts");
@@ -45,13 +47,9 @@ export function registerEval(program: Command): void {
       const flags = globalFlags(cmd);
       const { runDir, model } = resolveRun(opts, UsageError);
       if (opts.split !== undefined && opts.split !== "test" && opts.split !== "validation") throw new UsageError(`--split must be test or validation, not "${opts.split}"`);
-      const result = await evaluateRun({
+      const common = {
         runDir,
         model,
-        split: opts.split as "test" | "validation" | undefined,
-        fromMs: parseTimeFlag("--from", opts.from),
-        toMs: parseTimeFlag("--to", opts.to),
-        allowOverlap: Boolean(opts.allowOverlap),
         featuresDir: opts.features ? path.resolve(opts.features) : undefined,
         dataDir: flags.dataDir ? path.resolve(flags.dataDir) : undefined,
         randomRepeats: parsePositiveInt("--random-repeats", opts.randomRepeats),
@@ -59,7 +57,22 @@ export function registerEval(program: Command): void {
         bootstrapSamples: parsePositiveInt("--bootstrap", opts.bootstrap),
         blockBars: parsePositiveInt("--block-bars", opts.blockBars),
         seed: parsePositiveInt("--seed", opts.seed),
-      });
+      };
+      let result;
+      if (opts.walkForward !== undefined) {
+        if (opts.split || opts.from || opts.to) throw new UsageError("--walk-forward chooses its own ranges: drop --split / --from / --to");
+        const { walkForward } = await import("../src/eval/walk-forward.ts");
+        const { createReporter } = await import("../src/core/log.ts");
+        result = await walkForward({ ...common, folds: parsePositiveInt("--walk-forward", opts.walkForward), reporter: createReporter({ quiet: flags.quiet || opts.json }) });
+      } else {
+        result = await evaluateRun({
+          ...common,
+          split: opts.split as "test" | "validation" | undefined,
+          fromMs: parseTimeFlag("--from", opts.from),
+          toMs: parseTimeFlag("--to", opts.to),
+          allowOverlap: Boolean(opts.allowOverlap),
+        });
+      }
       if (opts.json) process.stdout.write(`${JSON.stringify(result, jsonNumbers, 2)}\n`);
       else process.stdout.write(formatEval(result));
     });

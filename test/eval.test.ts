@@ -108,6 +108,28 @@ describe("rlt eval on the sample's test range", () => {
   });
 });
 
+describe("rlt eval --walk-forward", () => {
+  it("trains a fresh agent per fold on its own window, tests on the next, and chains the out-of-sample stretches", async () => {
+    const res = rlt(["eval", "--run", run, "--walk-forward", "2", "--random-repeats", "5", "--bootstrap", "50", "--json"]);
+    expect(res.status, res.stderr).toBe(0);
+    const r = JSON.parse(res.stdout);
+    expect(r.label).toBe("walk-forward-2");
+    expect(r.folds).toHaveLength(2);
+    for (const f of r.folds) expect(f.testMs.fromMs).toBeGreaterThanOrEqual(f.trainMs.toMs); // never tested on its own training rows
+    expect(r.folds[1].trainMs.fromMs).toBeGreaterThan(r.folds[0].trainMs.fromMs); // a rolling window
+    // 43,199 bars in 3 segments of 14,399: fold 1 tests 14,459 → 28,798, fold 2 tests 28,858 → 43,199
+    expect(r.range.bars).toBe(28_798 - 14_459 + (43_199 - 28_858));
+    expect(r.strategies.map((s: { name: string }) => s.name)).toEqual(["agent", "buy & hold", "flat", "momentum 60", "random (median)"]);
+    // chained: the total return is the product of the folds' returns
+    expect(1 + r.strategies[1].metrics.totalReturn).toBeCloseTo((1 + r.folds[0].buyAndHoldReturn) * (1 + r.folds[1].buyAndHoldReturn), 10);
+    // normalization was refitted on each fold's training rows
+    const fold2 = JSON.parse(readFileSync(path.join(run, "walk-forward", "fold-2", "feature-manifest.json"), "utf8"));
+    expect(fold2.trainRange).toEqual(r.folds[1].trainMs);
+    const report = rlt(["report", "--run", run, "--eval", "walk-forward-2"]);
+    expect(report.status, report.stderr).toBe(0);
+  });
+});
+
 describe("rlt report on the sample's test range, in headless Chromium", () => {
   it("loads offline with no console errors, every chart drawn, and a screenshot written", async () => {
     expect(rlt(["eval", "--run", run, "--random-repeats", "20", "--bootstrap", "200"]).status).toBe(0);

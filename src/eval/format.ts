@@ -30,6 +30,11 @@ export function formatEval(r: EvalResult): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
   out.push("", line(header), ...rows.map(line), "");
+  const folds = (r as { folds?: { fold: number; testMs: { fromMs: number; toMs: number }; agentReturn: number; buyAndHoldReturn: number }[] }).folds;
+  if (folds) {
+    for (const f of folds) out.push(`fold ${f.fold}: test ${new Date(f.testMs.fromMs).toISOString().slice(0, 16)} → ${new Date(f.testMs.toMs).toISOString().slice(0, 16)}, agent ${pct(f.agentReturn)}, buy & hold ${pct(f.buyAndHoldReturn)}`);
+    out.push("");
+  }
   const q = r.random;
   out.push(`random policy over ${q.repeats} seeds: return ${pct(q.totalReturn.p5)} / ${pct(q.totalReturn.median)} / ${pct(q.totalReturn.p95)} (5th / median / 95th percentile), Sharpe ${num(q.sharpe.p5)} / ${num(q.sharpe.median)} / ${num(q.sharpe.p95)}`);
   const b = r.bootstrap;

@@ -89,39 +89,66 @@ export async function evaluateRun(opts: EvalOptions): Promise<EvalResult> {
   const expectedInputs = FEATURE_COUNT + (positionInObs ? POSITION_INPUTS : 0);
   if (learner.obsSize !== expectedInputs) throw new DataError(`the ${opts.model} model takes ${learner.obsSize} inputs; the run's config (env.positionInObs: ${positionInObs}) gives ${expectedInputs}`);
 
-  const sim = run.cfg.sim;
-  const agent = runPolicy(learner, data, rows, sim, positionInObs);
-  const bh = simulatePolicy(data, rows, sim, false, buyAndHold);
-  const none = simulatePolicy(data, rows, sim, false, flat);
-  const mom = simulatePolicy(data, rows, sim, false, momentum(data.market, rows, opts.momentumBars));
-  const randoms = Array.from({ length: opts.randomRepeats }, (_, k) => simulatePolicy(data, rows, sim, false, randomPolicy(opts.seed + k)));
-  const byReturn = [...randoms].sort((a, b) => a.totalReturn - b.totalReturn);
-  const medianRandom = byReturn[Math.floor(byReturn.length / 2)];
-
-  const m = (r: PolicyRun) => computeMetrics({ equity: r.equity, position: r.position, trades: r.trades });
-  const strategies: StrategyMetrics[] = [
-    { name: "agent", metrics: m(agent), note: `${opts.model} model` },
-    { name: "buy & hold", metrics: m(bh) },
-    { name: "flat", metrics: m(none) },
-    { name: `momentum ${opts.momentumBars}`, metrics: m(mom), note: `long above the close ${opts.momentumBars} bars earlier, short below` },
-    { name: "random (median)", metrics: m(medianRandom), note: `the median-return run of ${opts.randomRepeats} seeded random policies` },
-  ];
-  const result: EvalResult = {
+  const runs = tradeAll(learner, data, rows, run, opts);
+  const result = summarize(runs, opts, {
     run: run.dir,
     model: opts.model,
     backend,
     symbol: run.info.symbol,
     label,
-    range: { fromMs: agent.openTime[0], toMs: agent.openTime[agent.openTime.length - 1] + 60_000, bars: agent.openTime.length },
     overlap,
     warnings,
-    strategies,
-    random: { repeats: opts.randomRepeats, totalReturn: quantiles(randoms.map((r) => r.totalReturn)), sharpe: quantiles(randoms.map((r) => r.sharpe)) },
-    bootstrap: blockBootstrap(barReturns(agent.equity), barReturns(bh.equity), { samples: opts.bootstrapSamples, blockBars: opts.blockBars, seed: opts.seed }),
     outDir: opts.outDir ?? path.join(run.dir, "eval", label),
-  };
-  await writeArtifacts(result, { agent, bh, none, mom, medianRandom });
+  });
+  await writeArtifacts(result, runs);
   return result;
+}
+
+/** The agent and every baseline over the same rows, through the same simulator and costs. */
+export interface StrategyRuns {
+  agent: PolicyRun;
+  bh: PolicyRun;
+  none: PolicyRun;
+  mom: PolicyRun;
+  /** One per seed, in seed order. */
+  randoms: PolicyRun[];
+}
+
+export function tradeAll(learner: TfPpoLearner, data: TrainingData, rows: { from: number; to: number }, run: TrainingRun, opts: Pick<EvalOptions, "randomRepeats" | "momentumBars" | "seed">): StrategyRuns {
+  const sim = run.cfg.sim;
+  return {
+    agent: runPolicy(learner, data, rows, sim, run.cfg.env.positionInObs),
+    bh: simulatePolicy(data, rows, sim, false, buyAndHold),
+    none: simulatePolicy(data, rows, sim, false, flat),
+    mom: simulatePolicy(data, rows, sim, false, momentum(data.market, rows, opts.momentumBars)),
+    randoms: Array.from({ length: opts.randomRepeats }, (_, k) => simulatePolicy(data, rows, sim, false, randomPolicy(opts.seed + k))),
+  };
+}
+
+type ResultMeta = Pick<EvalResult, "run" | "model" | "backend" | "symbol" | "label" | "overlap" | "warnings" | "outDir">;
+
+/** Metrics of every strategy, the random distribution and the agent's bootstrap intervals. */
+export function summarize(runs: StrategyRuns, opts: Pick<EvalOptions, "randomRepeats" | "momentumBars" | "bootstrapSamples" | "blockBars" | "seed" | "model">, meta: ResultMeta): EvalResult {
+  const m = (r: PolicyRun) => computeMetrics({ equity: r.equity, position: r.position, trades: r.trades });
+  const medianRandom = medianRun(runs.randoms);
+  const { agent } = runs;
+  return {
+    ...meta,
+    range: { fromMs: agent.openTime[0], toMs: agent.openTime[agent.openTime.length - 1] + 60_000, bars: agent.openTime.length },
+    strategies: [
+      { name: "agent", metrics: m(agent), note: `${opts.model} model` },
+      { name: "buy & hold", metrics: m(runs.bh) },
+      { name: "flat", metrics: m(runs.none) },
+      { name: `momentum ${opts.momentumBars}`, metrics: m(runs.mom), note: `long above the close ${opts.momentumBars} bars earlier, short below` },
+      { name: "random (median)", metrics: m(medianRandom), note: `the median-return run of ${opts.randomRepeats} seeded random policies` },
+    ],
+    random: { repeats: opts.randomRepeats, totalReturn: quantiles(runs.randoms.map((r) => r.totalReturn)), sharpe: quantiles(runs.randoms.map((r) => r.sharpe)) },
+    bootstrap: blockBootstrap(barReturns(agent.equity), barReturns(runs.bh.equity), { samples: opts.bootstrapSamples, blockBars: opts.blockBars, seed: opts.seed }),
+  };
+}
+
+function medianRun(runs: PolicyRun[]): PolicyRun {
+  return [...runs].sort((a, b) => a.totalReturn - b.totalReturn)[Math.floor(runs.length / 2)];
 }
 
 function chooseRange(run: TrainingRun, o: EvalOptions): { range: MsRange; label: string } {
@@ -135,7 +162,7 @@ function chooseRange(run: TrainingRun, o: EvalOptions): { range: MsRange; label:
   return { range: run.info.splitMs[name], label: name };
 }
 
-async function loadData(run: TrainingRun, o: EvalOptions): Promise<TrainingData> {
+export async function loadData(run: TrainingRun, o: Pick<EvalOptions, "featuresDir" | "dataDir">): Promise<TrainingData> {
   const featuresDir = o.featuresDir ?? run.info.features;
   if (!existsSync(featuresDir)) throw new DataError(`the feature artifact ${featuresDir} is missing`, { hint: "rebuild it with rlt features, or pass --features DIR" });
   const { instance, conn } = await openDuck();
@@ -149,7 +176,7 @@ async function loadData(run: TrainingRun, o: EvalOptions): Promise<TrainingData>
   }
 }
 
-async function writeArtifacts(r: EvalResult, runs: Record<"agent" | "bh" | "none" | "mom" | "medianRandom", PolicyRun>): Promise<void> {
+export async function writeArtifacts(r: EvalResult, runs: StrategyRuns): Promise<void> {
   // build beside the target, then swap: an interrupted eval leaves the previous one intact
   const staging = `${r.outDir}.tmp-${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
@@ -165,7 +192,7 @@ async function writeArtifacts(r: EvalResult, runs: Record<"agent" | "bh" | "none
       equity_buy_and_hold: runs.bh.equity,
       equity_flat: runs.none.equity,
       equity_momentum: runs.mom.equity,
-      equity_random_median: runs.medianRandom.equity,
+      equity_random_median: medianRun(runs.randoms).equity,
     });
     writeFileSync(path.join(staging, EVAL_FILES.tradesCsv), tradesCsv(a.trades));
     await csvToParquet(conn, path.join(staging, EVAL_FILES.tradesCsv), path.join(staging, EVAL_FILES.trades));
@@ -190,7 +217,7 @@ export function jsonNumbers(_key: string, v: unknown): unknown {
   return v;
 }
 
-function rowsOf(openTime: Float64Array, r: MsRange): { from: number; to: number } {
+export function rowsOf(openTime: Float64Array, r: MsRange): { from: number; to: number } {
   let from = 0;
   while (from < openTime.length && openTime[from] < r.fromMs) from++;
   let to = from;

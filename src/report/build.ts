@@ -6,6 +6,7 @@ import { DataError } from "../core/errors.ts";
 import { lit, openDuck, queryFloat64Columns } from "../data/duck.ts";
 import { drawdownSeries, rollingSharpe } from "../eval/metrics.ts";
 import { EVAL_FILES, type EvalResult } from "../eval/run.ts";
+import type { WalkForwardResult } from "../eval/walk-forward.ts";
 import { readRun } from "../rl/run-dir.ts";
 import { renderChartSvgs } from "./charts.ts";
 import type { MetricFormat, ReportData, ReportTrade } from "./data.ts";
@@ -75,7 +76,7 @@ export async function buildReport(runDir: string, label: string): Promise<Report
       { label: "range", value: `${iso(result.range.fromMs)} → ${iso(result.range.toMs)} UTC` },
       { label: "bars", value: result.range.bars.toLocaleString("en-US") },
       { label: "model", value: `${result.model} (${result.backend})` },
-      { label: "trained on", value: `${iso(run.info.splitMs.train.fromMs)} → ${iso(run.info.splitMs.train.toMs)} UTC` },
+      { label: "trained on", value: trainedOn(result, run.info.splitMs.train) },
       { label: "costs", value: `taker ${(run.cfg.sim.takerFeeRate * 100).toFixed(3)} %, slippage ${run.cfg.sim.slippageBps} bps, leverage ${run.cfg.sim.leverage}×` },
     ],
     timeMs: Array.from(cols.open_time, (t) => t + 60_000),
@@ -148,6 +149,12 @@ function readTraining(file: string): ReportData["training"] {
     .map((s) => ({ name: s, values: at(s) }))
     .filter((s) => s.values.some(Number.isFinite));
   return series.length ? { x: at("update"), series } : undefined;
+}
+
+function trainedOn(result: EvalResult & { folds?: WalkForwardResult["folds"] }, train: { fromMs: number; toMs: number }): string {
+  // walk-forward: a fresh agent per fold, each on its own window
+  if (result.folds) return result.folds.map((f) => `fold ${f.fold}: ${iso(f.trainMs.fromMs)} → ${iso(f.trainMs.toMs)}`).join("; ");
+  return `${iso(train.fromMs)} → ${iso(train.toMs)} UTC`;
 }
 
 function iso(ms: number): string {

@@ -25,6 +25,8 @@ export interface Splits {
 export interface TrainingData extends EnvData {
   manifest: FeatureManifest;
   openTime: Float64Array;
+  /** Row-major n × 30 raw (unnormalized) features, for refitting normalization (walk-forward). */
+  raw?: Float64Array;
 }
 
 export async function loadTrainingData(db: Duck, featuresDir: string, dataDir?: string, expect: Parameters<typeof loadFeatureArtifact>[2] = {}): Promise<TrainingData> {
@@ -53,7 +55,7 @@ export async function loadTrainingData(db: Duck, featuresDir: string, dataDir?: 
     }
   }
   if (k !== FEATURE_COUNT) throw new DataError(`${featuresDir} holds ${k} features; the environment needs ${FEATURE_COUNT} (${FEATURE_NAMES.length} named in docs/features.md)`);
-  return { manifest, openTime: cols.openTime, features: cols.normalized, market, funding };
+  return { manifest, openTime: cols.openTime, features: cols.normalized, raw: cols.raw, market, funding };
 }
 
 /** Train / validation / test by time, with `gapBars` left out between them. */

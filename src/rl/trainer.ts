@@ -22,6 +22,8 @@ export interface TrainOptions {
   resume: boolean;
   signal?: AbortSignal;
   reporter: Reporter;
+  /** Explicit train / validation / test rows (walk-forward folds); default: the config's fractions. */
+  splits?: Splits;
 }
 
 export interface TrainResult {
@@ -74,7 +76,7 @@ function trainedOnExpectation(runDir: string): ArtifactExpectation {
 export async function trainOn(cfg: TrainConfig, data: TrainingData, opts: TrainOptions): Promise<TrainResult> {
   // ---- setup: splits, environments, learner ----
   const n = data.openTime.length;
-  const split = splitByTime(n, cfg.training.split.train, cfg.training.split.validation, cfg.training.split.gapBars);
+  const split = opts.splits ?? splitByTime(n, cfg.training.split.train, cfg.training.split.validation, cfg.training.split.gapBars);
   if (split.train.to - split.train.from <= cfg.env.episodeBars) {
     throw new DataError(`the training range holds ${split.train.to - split.train.from} bars, not more than one ${cfg.env.episodeBars}-bar episode`, { hint: "use more data or shorter episodes (env.episodeBars)" });
   }

@@ -33,11 +33,13 @@ export function registerCheck(program: Command): void {
       const { DataError, RltError, UsageError } = await import("../src/core/errors.ts");
       const { Store } = await import("../src/data/store.ts");
       const { loadBars } = await import("../src/features/sources.ts");
-      const { checkLookahead, describeLeak, formatLookahead, readRunForCheck } = await import("../src/check/lookahead.ts");
+      const { checkLookahead, describeLeak, formatLookahead } = await import("../src/check/lookahead.ts");
+      const { modelDir, readRun } = await import("../src/rl/run-dir.ts");
       const flags = globalFlags(cmd);
       const points = parsePositiveInt("--points", opts.points);
       const window = parsePositiveInt("--window", opts.window);
-      const run = opts.run ? readRunForCheck(path.resolve(opts.run)) : undefined;
+      const trained = opts.run ? readRun(path.resolve(opts.run)) : undefined;
+      const run = trained && { symbol: trained.info.symbol, cfg: trained.cfg, manifest: trained.manifest, modelDir: modelDir(trained, "final") };
       if (!symbolArg && !run) throw new UsageError("rlt check lookahead needs a SYMBOL or --run <dir>", { hint: "e.g. rlt check lookahead BTCUSDT" });
       const symbol = symbolArg ? parseSymbol(symbolArg) : run!.symbol;
       if (run && symbol !== run.symbol) throw new UsageError(`${opts.run} was trained on ${run.symbol}, not ${symbol}`, { hint: "leave out SYMBOL with --run" });

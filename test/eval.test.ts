@@ -130,6 +130,21 @@ describe("rlt eval --walk-forward", () => {
   });
 });
 
+describe("rlt check on a trained run", () => {
+  it("lookahead: features and the run's decisions up to each cut are unchanged by altered future bars", () => {
+    const res = rlt(["check", "lookahead", "--run", run, "--points", "3", "--window", "300"]);
+    expect(res.status, res.stderr).toBe(0);
+    expect(res.stdout).toMatch(/normalization and model of .*, decisions over 300 bars before each cut/);
+    expect(res.stdout).toMatch(/no look-ahead found in 3 cut points/);
+  });
+
+  it("repro: the run's config retrained twice with its seed gives the same weights and metrics", () => {
+    const res = rlt(["check", "repro", "--config", path.join(work, "ppo.yaml"), "--updates", "1"]);
+    expect(res.status, res.stderr).toBe(0);
+    expect(res.stdout).toMatch(/reproducible/);
+  });
+});
+
 describe("rlt report on the sample's test range, in headless Chromium", () => {
   it("loads offline with no console errors, every chart drawn, and a screenshot written", async () => {
     expect(rlt(["eval", "--run", run, "--random-repeats", "20", "--bootstrap", "200"]).status).toBe(0);

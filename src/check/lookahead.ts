@@ -3,20 +3,15 @@
 // features, normalized values and masks of bars ≤ t must be bit-identical — and, given a trained
 // policy, so must its deterministic decisions up to and including the one at bar t. A check that
 // only reads the code can be fooled; one that changes the future and watches the past cannot.
-import { existsSync, readFileSync } from "node:fs";
-import path from "node:path";
 import { DataError } from "../core/errors.ts";
 import type { BarColumns } from "../features/bar-input.ts";
 import { type FeatureMatrix, computeFeatures } from "../features/batch.ts";
 import { FEATURES, FEATURE_COUNT } from "../features/definitions.ts";
-import type { FeatureManifest } from "../features/artifact.ts";
 import { type NormParams, fitNormalization, normalizeMatrix } from "../features/normalize.ts";
-import { type TrainConfig, loadTrainConfig } from "../rl/config.ts";
 import { type EnvData, TradingEnv } from "../rl/env.ts";
 import type { Learner } from "../rl/ppo.ts";
 import type { SimConfig } from "../sim/config.ts";
 import type { RewardConfig } from "../rl/reward.ts";
-import { RUN_MANIFEST_FILE } from "../rl/trainer.ts";
 
 export interface PolicyUnderCheck {
   learner: Learner;
@@ -196,24 +191,6 @@ function compareDecisions(p: PolicyUnderCheck, t: number, original: EnvData, alt
     if (a[s].action !== b[s].action) return { compared: s + 1, leak: { cut: t, bar, kind: "decision", before: a[s].action, after: b[s].action } };
   }
   return { compared: a.length };
-}
-
-export interface RunUnderCheck {
-  symbol: string;
-  cfg: TrainConfig;
-  manifest: FeatureManifest;
-  modelDir: string;
-}
-
-/** What `--run runs/<name>` contributes: its symbol, config, the normalization it was trained with, its model. */
-export function readRunForCheck(runDir: string): RunUnderCheck {
-  const file = (f: string) => path.join(runDir, f);
-  for (const f of ["run.json", "config.yaml", RUN_MANIFEST_FILE, "model/policy/model.json"]) {
-    if (!existsSync(file(f))) throw new DataError(`${runDir} is not a finished training run: ${f} is missing`, { hint: "train one with: rlt train --config configs/ppo.yaml" });
-  }
-  const run = JSON.parse(readFileSync(file("run.json"), "utf8")) as { symbol: string };
-  const manifest = JSON.parse(readFileSync(file(RUN_MANIFEST_FILE), "utf8")) as FeatureManifest;
-  return { symbol: run.symbol, cfg: loadTrainConfig(file("config.yaml")), manifest, modelDir: file("model") };
 }
 
 export function formatLookahead(r: LookaheadResult, header: string): string {

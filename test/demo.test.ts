@@ -22,7 +22,7 @@ describe("rlt demo", () => {
     expect(res.stdout).toMatch(/trained 2 updates \(4,096 steps/);
     expect(res.stdout).toMatch(/BTCUSDT test: 2023-08-14T23:11 → 2023-08-17T11:12 UTC, 3,601 bars, best model/);
     for (const name of ["agent", "buy & hold", "flat", "momentum 60", "random \\(median\\)"]) expect(res.stdout).toMatch(new RegExp(`^${name}\\s+-?\\d`, "m"));
-    const report = path.join(work, "runs", "demo", "eval", "test", "report.html");
+    const report = path.join(work, "ppo", "eval", "test", "report.html");
     expect(res.stdout).toContain(`report: ${report}`);
     expect(existsSync(report)).toBe(true);
     expect(readFileSync(report, "utf8")).toMatch(/<svg[^>]*class="chart"/);

@@ -22,7 +22,7 @@ export async function runPipeline(dataDir: string, workDir: string, updates: num
   await buildFeatures({ dataDir, symbol: "BTCUSDT", outDir: featuresDir, trainFraction: 0.7, norm: {}, rollingWindow: 1440, fillGaps: false });
   // the design's PPO with every default but the length: a demonstration, not a tuned agent
   const cfg = parseTrainConfig({ name: "demo", features: featuresDir, dataDir, seed: 1, training: { maxUpdates: updates, evalEvery: Math.max(1, Math.floor(updates / 3)), earlyStopPatience: 0 } }, "the demo's training config");
-  const runDir = path.join(workDir, "runs", cfg.name);
+  const runDir = path.join(workDir, "ppo");
   rmSync(runDir, { recursive: true, force: true });
   reporter.info(`6/8 training PPO for ${updates} updates of ${cfg.ppo.numSteps} steps (${runDir})`);
   const trained = await train(cfg, { runDir, resume: false, reporter });

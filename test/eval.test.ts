@@ -13,13 +13,14 @@ const ROOT = path.resolve(import.meta.dirname, "..");
 let work: string;
 let run: string;
 let opened: OpenedPage | undefined;
+let dataDir: string;
 
 function rlt(args: string[]) {
   return spawnSync(process.execPath, ["bin/rlt.js", ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, RLT_CONFIG: "" } });
 }
 
 beforeAll(async () => {
-  const dataDir = await sampleDataDir();
+  dataDir = await sampleDataDir();
   work = tempDir("rlt-eval-");
   const features = path.join(work, "features");
   expect(rlt(["features", "BTCUSDT", "--data-dir", dataDir, "--out", features]).status).toBe(0);
@@ -102,6 +103,12 @@ describe("rlt eval on the sample's test range", () => {
     cpSync(path.join(run, "feature-manifest.json"), path.join(broken, "feature-manifest.json"));
     const noBest = rlt(["eval", "--run", broken]);
     expect(noBest.stderr).toMatch(/has no best model: .*best\/policy\/model.json is missing/);
+    // an artifact normalized on another training range is not what the model was trained on
+    const other = path.join(work, "features-other");
+    expect(rlt(["features", "BTCUSDT", "--data-dir", dataDir, "--out", other, "--train-fraction", "0.5"]).status).toBe(0);
+    const mismatch = rlt(["eval", "--run", run, "--features", other]);
+    expect(mismatch.status).toBe(1);
+    expect(mismatch.stderr).toMatch(/feature artifact .*features-other does not match:\n\s+normalization of \w+ differs/);
     const noEval = rlt(["report", "--run", broken, "--eval", "nowhere"]);
     expect(noEval.status).toBe(1);
     expect(noEval.stderr).toMatch(/lacks metrics.json, equity.parquet, trades.csv[\s\S]*rlt eval --run/);

@@ -62,6 +62,9 @@ export interface EvalResult {
   outDir: string;
 }
 
+/** Under a week of 1-minute bars, annualized figures say little: every output says so. */
+const SHORT_SAMPLE_BARS = 7 * 1440;
+
 export const EVAL_FILES = { metrics: "metrics.json", equity: "equity.parquet", trades: "trades.parquet", tradesCsv: "trades.csv" } as const;
 
 export async function evaluateRun(opts: EvalOptions): Promise<EvalResult> {
@@ -90,6 +93,8 @@ export async function evaluateRun(opts: EvalOptions): Promise<EvalResult> {
   if (learner.obsSize !== expectedInputs) throw new DataError(`the ${opts.model} model takes ${learner.obsSize} inputs; the run's config (env.positionInObs: ${positionInObs}) gives ${expectedInputs}`);
 
   const runs = tradeAll(learner, data, rows, run, opts);
+  const bars = rows.to - rows.from;
+  if (bars < SHORT_SAMPLE_BARS) warnings.push(`${bars.toLocaleString("en-US")} bars (${(bars / 1440).toFixed(1)} days) is a short sample: annualized figures and intervals are wide and fragile`);
   const result = summarize(runs, opts, {
     run: run.dir,
     model: opts.model,

@@ -70,7 +70,7 @@ export async function buildReport(runDir: string, label: string): Promise<Report
   const data: ReportData = {
     title: `${run.name} — ${result.symbol} ${result.label} range`,
     generatedAt: new Date().toISOString(),
-    warnings: [...result.warnings, ...(n < 10_080 ? [`${n.toLocaleString("en-US")} bars (${(n / 1440).toFixed(1)} days) is a short sample: annualized figures and intervals are wide and fragile`] : [])],
+    warnings: result.warnings,
     summary: [
       { label: "run", value: run.dir },
       { label: "range", value: `${iso(result.range.fromMs)} → ${iso(result.range.toMs)} UTC` },

@@ -37,7 +37,7 @@ const METRIC_COLUMNS: { key: string; label: string; format: MetricFormat; signCo
 ];
 
 const TRAINING_SERIES = [
-  "charts/episodic_return", "reward/pnl", "reward/sharpe", "reward/drawdown", "reward/frequency", "reward/holding", "reward/spreadCost",
+  "charts/episodic_return", "charts/step_reward", "reward/pnl", "reward/sharpe", "reward/drawdown", "reward/frequency", "reward/holding", "reward/spreadCost",
   "losses/policy_loss", "losses/value_loss", "losses/entropy", "losses/approx_kl", "losses/clipfrac", "val/total_return",
 ];
 

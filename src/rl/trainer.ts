@@ -50,6 +50,8 @@ const METRICS = [
   "update", "global_step", "charts/learning_rate", "charts/episodic_return", "charts/episodic_equity", "charts/sps",
   "losses/policy_loss", "losses/value_loss", "losses/entropy", "losses/approx_kl", "losses/clipfrac", "losses/explained_variance", "losses/epochs",
   ...REWARD_COMPONENTS.map((c) => `reward/${c}`), "val/total_return", "val/sharpe",
+  // episodes are a day long, so most updates finish none: the mean reward per step shows progress meanwhile
+  "charts/step_reward",
 ];
 
 /** Train on the config's feature artifact; a resumed run must find the artifact it was trained on. */
@@ -133,6 +135,7 @@ export async function trainOn(cfg: TrainConfig, data: TrainingData, opts: TrainO
     const frac = 1 - state.update / cfg.training.maxUpdates;
     const lr = cfg.ppo.annealLr ? frac * cfg.ppo.learningRate : cfg.ppo.learningRate;
     const finished: { ret: number; equity: number; comps: Record<string, number> }[] = [];
+    let stepRewardSum = 0;
 
     // ---- rollout ----
     for (let t = 0; t < T; t++) {
@@ -147,6 +150,7 @@ export async function trainOn(cfg: TrainConfig, data: TrainingData, opts: TrainO
         const out = envs[e].step(actions[e]);
         let reward = out.reward;
         epReturn[e] += out.reward;
+        stepRewardSum += out.reward;
         for (const c of REWARD_COMPONENTS) epComponents[e][c] += out.components[c];
         if (out.truncated) {
           // time limit, not a terminal state: bootstrap from the value of where the episode stopped
@@ -179,6 +183,7 @@ export async function trainOn(cfg: TrainConfig, data: TrainingData, opts: TrainO
       global_step: state.globalStep,
       "charts/learning_rate": lr,
       "charts/episodic_return": mean(finished.map((f) => f.ret)),
+      "charts/step_reward": stepRewardSum / (T * E),
       "charts/episodic_equity": mean(finished.map((f) => f.equity)),
       "charts/sps": sps,
       "losses/policy_loss": stats.policyLoss,
@@ -204,7 +209,7 @@ export async function trainOn(cfg: TrainConfig, data: TrainingData, opts: TrainO
       } else state.evalsWithoutBest++;
     }
     appendFileSync(metricsFile, `${METRICS.map((m) => (row[m] === undefined || Number.isNaN(row[m]) ? "" : String(row[m]))).join(",")}\n`);
-    opts.reporter.progress("train", state.update, cfg.training.maxUpdates, `${sps.toFixed(0)} steps/s, ep return ${fmt(row["charts/episodic_return"])}, kl ${fmt(stats.approxKl)}${row["val/total_return"] !== undefined ? `, val ${(100 * row["val/total_return"]).toFixed(2)} %` : ""}`);
+    opts.reporter.progress("train", state.update, cfg.training.maxUpdates, `${sps.toFixed(0)} steps/s, reward/step ${fmt(row["charts/step_reward"])}, ep return ${fmt(row["charts/episodic_return"])}, kl ${fmt(stats.approxKl)}${row["val/total_return"] !== undefined ? `, val ${(100 * row["val/total_return"]).toFixed(2)} %` : ""}`);
 
     // ---- checkpoint ----
     state.rng = rng.state;

@@ -4,7 +4,7 @@ import { loadTf } from "../src/rl/backend.ts";
 import { POSITION_INPUTS } from "../src/rl/env.ts";
 import { replayActions, runPolicy } from "../src/rl/evaluate.ts";
 import { PpoConfigSchema, TfPpoLearner } from "../src/rl/ppo.ts";
-import { Rng } from "../src/rl/random.ts";
+import { Rng } from "../src/core/random.ts";
 import { syntheticMarket } from "../src/rl/synthetic.ts";
 import { SimConfigSchema } from "../src/sim/config.ts";
 import { FEATURE_COUNT } from "../src/features/definitions.ts";

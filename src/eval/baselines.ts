@@ -3,7 +3,7 @@
 import type { MarketColumns } from "../sim/simulator.ts";
 import type { Range } from "../rl/data.ts";
 import type { Decide } from "../rl/evaluate.ts";
-import { Rng } from "../rl/random.ts";
+import { Rng } from "../core/random.ts";
 
 const BUY = 0;
 const SELL = 1;

@@ -1,6 +1,6 @@
 // Circular block bootstrap: determinism, degenerate cases whose answer is known exactly, and a two-bar case worked by hand.
 import { describe, expect, it } from "vitest";
-import { Rng } from "../rl/random.ts";
+import { Rng } from "../core/random.ts";
 import { blockBootstrap } from "./bootstrap.ts";
 
 /** Seeded noisy per-bar returns: uniform in [-0.5%, +0.5%] plus a small drift. */

@@ -1,7 +1,7 @@
 // Circular block bootstrap of per-bar returns: confidence intervals for Sharpe and total return, and how often the
 // agent beats a benchmark. Blocks (not single bars) keep the autocorrelation and volatility clustering of minute returns;
 // wrapping around the end (Politis & Romano 1992) gives every bar the same chance of being drawn.
-import { Rng } from "../rl/random.ts";
+import { Rng } from "../core/random.ts";
 import { MINUTES_PER_YEAR, sharpeRatio } from "./metrics.ts";
 
 export interface BootstrapOptions {

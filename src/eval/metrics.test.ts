@@ -1,7 +1,7 @@
 // Metrics on small hand-made equity curves and trade lists; every expected value is worked out by hand in the comments.
 import { describe, expect, it } from "vitest";
 import type { Trade } from "../sim/simulator.ts";
-import { Rng } from "../rl/random.ts";
+import { Rng } from "../core/random.ts";
 import { MINUTES_PER_YEAR, barReturns, computeMetrics, drawdownSeries, rollingSharpe, sharpeRatio } from "./metrics.ts";
 
 function trade(t: Partial<Trade> & Pick<Trade, "side" | "qty" | "entryPrice" | "exitPrice" | "pnlUsdt">): Trade {

@@ -5,6 +5,7 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { openDuck } from "../data/duck.ts";
 import { loadFeatureArtifact } from "./artifact.ts";
+import { Rng } from "../core/random.ts";
 
 export interface SelectionOptions {
   corrThreshold: number;
@@ -84,7 +85,7 @@ export async function selectionReport(dir: string, opts: SelectionOptions): Prom
     return valid.length ? s / valid.length : Number.NaN;
   };
   const base = mse();
-  const random = mulberry(opts.seed ?? 1);
+  const random = new Rng(opts.seed ?? 1).next;
   const importance = names.map((name, j) => {
     const order = [...valid];
     for (let a = order.length - 1; a > 0; a--) {
@@ -240,13 +241,3 @@ export function jacobiEigen(m: number[][]): { values: number[]; vectors: number[
   return { values: a.map((r, i) => r[i]), vectors: v };
 }
 
-function mulberry(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -1,5 +1,6 @@
 // The data behind `rlt report`: everything the HTML page and the standalone SVG charts show.
 // Built by the report command from an evaluation; `sampleReportData()` builds a synthetic one.
+import type { Trade } from "../sim/simulator.ts";
 
 /** One named series, one value per bar (or per training row). NaN marks "undefined here". */
 export interface ReportSeries {
@@ -7,19 +8,8 @@ export interface ReportSeries {
   values: number[];
 }
 
-export interface ReportTrade {
-  side: 1 | -1;
-  entryTimeMs: number;
-  exitTimeMs: number;
-  entryPrice: number;
-  exitPrice: number;
-  qty: number;
-  feesUsdt: number;
-  fundingUsdt: number;
-  pnlUsdt: number;
-  holdingBars: number;
-  exitReason: string;
-}
+/** A closed trade as the simulator (and later the live journal) records it. */
+export type ReportTrade = Omit<Trade, "exitReason"> & { exitReason: string };
 
 export type MetricFormat = "pct" | "num" | "usdt" | "int" | "bars";
 

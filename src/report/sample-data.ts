@@ -1,24 +1,8 @@
 // A realistic synthetic ReportData for tests and previews: a seeded random-walk price over ~3000
 // hourly bars, an agent that makes ~40 trades, four baselines (one of them flat, so a constant
 // equity and an all-NaN rolling Sharpe are exercised), 20 training rows. Never used by real runs.
+import { Rng, gaussian } from "../core/random.ts";
 import type { ReportData, ReportSeries, ReportTrade } from "./data.ts";
-
-function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function gaussian(rand: () => number): number {
-  const u = Math.max(1e-12, rand());
-  const v = rand();
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
-}
 
 const HOUR = 3_600_000;
 
@@ -93,7 +77,7 @@ function metricRow(name: string, equity: number[], sharpeWindow: number, trades:
 export function sampleReportData(opts: { bars?: number; trades?: number; seed?: number } = {}): ReportData {
   const bars = opts.bars ?? 3000;
   const nTrades = opts.trades ?? 40;
-  const rand = mulberry32(opts.seed ?? 7);
+  const rand = new Rng(opts.seed ?? 7).next;
   const start = Date.UTC(2024, 0, 1);
   const timeMs = Array.from({ length: bars }, (_, i) => start + (i + 1) * HOUR);
 

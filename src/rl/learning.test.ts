@@ -11,7 +11,7 @@ import { parseTrainConfig } from "./config.ts";
 import { splitByTime } from "./data.ts";
 import { runPolicy, simulatePolicy } from "./evaluate.ts";
 import { TfPpoLearner } from "./ppo.ts";
-import { Rng } from "./random.ts";
+import { Rng } from "../core/random.ts";
 import { syntheticMarket } from "./synthetic.ts";
 import { trainOn } from "./trainer.ts";
 

@@ -6,7 +6,7 @@ import { DAY_MS } from "../core/time.ts";
 import { MANIFEST_SCHEMA } from "../features/artifact.ts";
 import { FEATURE_COUNT, FEATURE_DEFINITION_VERSION, FEATURES } from "../features/definitions.ts";
 import type { TrainingData } from "./data.ts";
-import { Rng } from "./random.ts";
+import { Rng, gaussian } from "../core/random.ts";
 
 export interface SyntheticMarketOptions {
   bars: number;
@@ -24,7 +24,7 @@ export interface SyntheticMarketOptions {
 export function syntheticMarket(o: SyntheticMarketOptions): TrainingData {
   const { bars: n, drift = 0.001, noise = 0.0005, switchProbability = 0.05, noiseFeatures = true } = o;
   const rng = new Rng(o.seed);
-  const gauss = () => Math.sqrt(-2 * Math.log(1 - rng.next())) * Math.cos(2 * Math.PI * rng.next());
+  const gauss = () => gaussian(rng.next);
   const regime = new Int8Array(n);
   regime[0] = 1;
   for (let i = 1; i < n; i++) regime[i] = rng.next() < switchProbability ? -regime[i - 1] : regime[i - 1];

@@ -14,7 +14,7 @@ import { TradingEnv } from "./env.ts";
 import { runPolicy } from "./evaluate.ts";
 import { computeGae } from "./gae.ts";
 import { TfPpoLearner } from "./ppo.ts";
-import { Rng } from "./random.ts";
+import { Rng } from "../core/random.ts";
 import { REWARD_COMPONENTS } from "./reward.ts";
 
 export interface TrainOptions {

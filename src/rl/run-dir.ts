@@ -55,7 +55,7 @@ export function modelDir(run: TrainingRun, choice: ModelChoice): string {
   for (const part of ["policy/model.json", "policy/weights.bin"]) {
     if (!existsSync(path.join(dir, part))) {
       throw new DataError(`${run.dir} has no ${choice} model: ${path.join(dir, part)} is missing`, {
-        hint: choice === "best" ? "the run never evaluated on validation; use --model final" : "the run did not finish; resume it with rlt train --resume",
+        hint: choice === "best" ? "the run never evaluated on validation; use --checkpoint final" : "the run did not finish; resume it with rlt train --resume",
       });
     }
   }

@@ -12,6 +12,7 @@ import { type EnvData, TradingEnv } from "../rl/env.ts";
 import type { Learner } from "../rl/ppo.ts";
 import type { SimConfig } from "../sim/config.ts";
 import type { RewardConfig } from "../rl/reward.ts";
+import { isoMinute } from "../core/time.ts";
 
 export interface PolicyUnderCheck {
   learner: Learner;
@@ -194,10 +195,9 @@ function compareDecisions(p: PolicyUnderCheck, t: number, original: EnvData, alt
 }
 
 export function formatLookahead(r: LookaheadResult, header: string): string {
-  const iso = (t: number) => new Date(t).toISOString().slice(0, 16).replace("T", " ");
   const lines = [header, "", `${"cut point".padStart(9)}  ${"bar time (UTC)".padEnd(16)}  ${"features compared".padStart(17)}  ${"decisions compared".padStart(18)}  result`];
   for (const c of r.cuts) {
-    lines.push(`${String(c.cut).padStart(9)}  ${iso(c.openTimeMs).padEnd(16)}  ${c.featuresCompared.toLocaleString("en-US").padStart(17)}  ${(r.decisions ? c.decisionsCompared.toLocaleString("en-US") : "—").padStart(18)}  ${c.leak ? `LEAK: ${describeLeak(c.leak)}` : "ok"}`);
+    lines.push(`${String(c.cut).padStart(9)}  ${isoMinute(c.openTimeMs).padEnd(16)}  ${c.featuresCompared.toLocaleString("en-US").padStart(17)}  ${(r.decisions ? c.decisionsCompared.toLocaleString("en-US") : "—").padStart(18)}  ${c.leak ? `LEAK: ${describeLeak(c.leak)}` : "ok"}`);
   }
   lines.push("", r.leak ? `look-ahead found: ${describeLeak(r.leak)}` : `no look-ahead found in ${r.cuts.length} cut points (${r.seconds.toFixed(1)} s)`);
   return `${lines.join("\n")}\n`;

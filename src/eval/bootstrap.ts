@@ -39,7 +39,8 @@ function compounded(returns: Float64Array, index: Int32Array): number {
 }
 
 /** Linear-interpolation quantile of ascending `sorted` (type 7, the numpy/R default). */
-function quantile(sorted: Float64Array, p: number): number {
+/** Linear-interpolation quantile of an ascending array. */
+export function quantile(sorted: Float64Array, p: number): number {
   const h = (sorted.length - 1) * p;
   const lo = Math.floor(h);
   const hi = Math.min(lo + 1, sorted.length - 1);

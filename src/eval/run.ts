@@ -3,6 +3,8 @@
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { DataError, UsageError } from "../core/errors.ts";
+import { lowerBound } from "../core/sorted.ts";
+import { isoMinute } from "../core/time.ts";
 import { type Duck, lit, openDuck, writeColumnsParquet } from "../data/duck.ts";
 import { FEATURE_COUNT } from "../features/definitions.ts";
 import { loadTf } from "../rl/backend.ts";
@@ -12,7 +14,7 @@ import { type PolicyRun, runPolicy, simulatePolicy } from "../rl/evaluate.ts";
 import { TfPpoLearner } from "../rl/ppo.ts";
 import { type ModelChoice, type MsRange, type TrainingRun, modelDir, readRun } from "../rl/run-dir.ts";
 import { buyAndHold, flat, momentum, randomPolicy } from "./baselines.ts";
-import { type BootstrapResult, blockBootstrap } from "./bootstrap.ts";
+import { type BootstrapResult, blockBootstrap, quantile } from "./bootstrap.ts";
 import { type Metrics, barReturns, computeMetrics } from "./metrics.ts";
 import { tradesCsv } from "./trades.ts";
 
@@ -222,12 +224,9 @@ export function jsonNumbers(_key: string, v: unknown): unknown {
   return v;
 }
 
+/** Rows of the artifact whose open time lies in [fromMs, toMs). */
 export function rowsOf(openTime: Float64Array, r: MsRange): { from: number; to: number } {
-  let from = 0;
-  while (from < openTime.length && openTime[from] < r.fromMs) from++;
-  let to = from;
-  while (to < openTime.length && openTime[to] < r.toMs) to++;
-  return { from, to };
+  return { from: lowerBound(openTime, r.fromMs), to: lowerBound(openTime, r.toMs) };
 }
 
 function overlaps(a: MsRange, b: MsRange): boolean {
@@ -235,17 +234,13 @@ function overlaps(a: MsRange, b: MsRange): boolean {
 }
 
 function quantiles(xs: number[]): Quantiles {
-  const s = [...xs].sort((a, b) => a - b);
-  const q = (p: number) => {
-    const x = p * (s.length - 1);
-    const lo = Math.floor(x);
-    return s[lo] + (s[Math.min(lo + 1, s.length - 1)] - s[lo]) * (x - lo);
-  };
-  return { p5: q(0.05), median: q(0.5), p95: q(0.95) };
+  const sorted = Float64Array.from(xs).sort();
+  return { p5: quantile(sorted, 0.05), median: quantile(sorted, 0.5), p95: quantile(sorted, 0.95) };
 }
 
 function iso(ms: number): string {
-  return Number.isFinite(ms) ? new Date(ms).toISOString().slice(0, 16).replace("T", " ") : ms > 0 ? "end" : "start";
+  // --from / --to may be open-ended
+  return Number.isFinite(ms) ? isoMinute(ms) : ms > 0 ? "end" : "start";
 }
 
 function stamp(ms: number): string {

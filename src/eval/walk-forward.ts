@@ -15,6 +15,7 @@ import { readRun } from "../rl/run-dir.ts";
 import { trainOn } from "../rl/trainer.ts";
 import { barReturns, sharpeRatio } from "./metrics.ts";
 import { type EvalOptions, type EvalResult, type StrategyRuns, loadData, summarize, tradeAll, writeArtifacts } from "./run.ts";
+import { isoMinute } from "../core/time.ts";
 
 export interface FoldSummary {
   fold: number;
@@ -56,7 +57,7 @@ export async function walkForward(opts: Omit<EvalOptions, "split" | "fromMs" | "
     const foldData = refitNormalization(data, split.train);
     const dir = path.join(run.dir, "walk-forward", `fold-${k + 1}`);
     rmSync(dir, { recursive: true, force: true });
-    opts.reporter.info(`walk-forward fold ${k + 1}/${opts.folds}: training on ${iso(data.openTime[split.train.from])} → ${iso(data.openTime[split.train.to - 1])}, testing ${iso(data.openTime[split.test.from])} → ${iso(data.openTime[split.test.to - 1])}`);
+    opts.reporter.info(`walk-forward fold ${k + 1}/${opts.folds}: training on ${isoMinute(data.openTime[split.train.from])} → ${isoMinute(data.openTime[split.train.to - 1])}, testing ${isoMinute(data.openTime[split.test.from])} → ${isoMinute(data.openTime[split.test.to - 1])}`);
     await trainOn(run.cfg, foldData, { runDir: dir, resume: false, reporter: opts.reporter, splits: split });
     const modelDir = path.join(dir, existsSync(path.join(dir, "best", "policy", "model.json")) && opts.model === "best" ? "best" : "model");
     const learner = await TfPpoLearner.load(tf, run.cfg.ppo, modelDir);
@@ -127,8 +128,4 @@ export function chain(runs: PolicyRun[]): PolicyRun {
   out.totalReturn = out.equity[total - 1] / out.equity[0] - 1;
   out.sharpe = sharpeRatio(barReturns(out.equity));
   return out;
-}
-
-function iso(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 16).replace("T", " ");
 }

@@ -1,7 +1,8 @@
 // Built-in stream source: `<symbol>@kline_1m` and `<symbol>@markPrice[@1s]` replayed from stored klines
 // and funding at a chosen speed, so the /market route has something real to say.
 import { HOUR_MS } from "../core/time.ts";
-import { type MarketData, upperBound } from "./market-data.ts";
+import { upperBound } from "../core/sorted.ts";
+import type { MarketData } from "./market-data.ts";
 import type { StreamSource } from "./types.ts";
 
 export interface KlineReplayOptions {

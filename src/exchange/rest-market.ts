@@ -1,7 +1,8 @@
 // Market-data REST endpoints of Binance USD-M futures, answered from the store.
 // https://developers.binance.com/docs/derivatives/usds-margined-futures/market-data/rest-api
 import { ApiError, badParam, invalidInterval, invalidSymbol, missingParam } from "./api-error.ts";
-import { type KlineColumns, lowerBound, upperBound } from "./market-data.ts";
+import { lowerBound, upperBound } from "../core/sorted.ts";
+import type { KlineColumns } from "./market-data.ts";
 import type { Route, RouteContext } from "./routes.ts";
 import { depthWeight, klinesWeight } from "./weights.ts";
 

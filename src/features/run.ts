@@ -9,6 +9,7 @@ import { computeFeatures } from "./batch.ts";
 import { FEATURES, FEATURE_COUNT, FEATURE_DEFINITION_VERSION, MASK, type NormMethod } from "./definitions.ts";
 import { fitNormalization, normalizeMatrix } from "./normalize.ts";
 import { loadBars } from "./sources.ts";
+import { lowerBound } from "../core/sorted.ts";
 
 export interface FeaturesOptions {
   dataDir: string;
@@ -43,7 +44,7 @@ export async function buildFeatures(opts: FeaturesOptions): Promise<FeatureSumma
     const { cols, filled, sources } = await loadBars(store, opts.symbol, { fromMs: opts.fromMs, toMs: opts.toMs, fillGaps: opts.fillGaps });
     const m = computeFeatures(cols);
     const n = m.n;
-    const trainRows = opts.trainToMs !== undefined ? countBefore(cols.openTime, opts.trainToMs) : Math.floor(n * opts.trainFraction);
+    const trainRows = opts.trainToMs !== undefined ? lowerBound(cols.openTime, opts.trainToMs) : Math.floor(n * opts.trainFraction);
     if (trainRows < 100) throw new UsageError(`the training range holds ${trainRows} bars; normalization needs at least 100`, { hint: "move --train-to later or raise --train-fraction" });
     const methods = FEATURES.map((f) => opts.norm[f.name] ?? f.norm);
     const params = fitNormalization(m.values, 0, trainRows, methods, opts.rollingWindow);
@@ -96,12 +97,6 @@ export async function buildFeatures(opts: FeaturesOptions): Promise<FeatureSumma
   } finally {
     store.close();
   }
-}
-
-function countBefore(times: Float64Array, t: number): number {
-  let i = 0;
-  while (i < times.length && times[i] < t) i++;
-  return i;
 }
 
 export function formatFeatureSummary(s: FeatureSummary): string {

@@ -11,6 +11,7 @@ import { readRun } from "../rl/run-dir.ts";
 import { renderChartSvgs } from "./charts.ts";
 import type { MetricFormat, ReportData, ReportTrade } from "./data.ts";
 import { renderReportHtml } from "./html.ts";
+import { isoMinute } from "../core/time.ts";
 
 const STRATEGY_COLUMNS: Record<string, string> = {
   agent: "equity_agent",
@@ -73,7 +74,7 @@ export async function buildReport(runDir: string, label: string): Promise<Report
     warnings: result.warnings,
     summary: [
       { label: "run", value: run.dir },
-      { label: "range", value: `${iso(result.range.fromMs)} → ${iso(result.range.toMs)} UTC` },
+      { label: "range", value: `${isoMinute(result.range.fromMs)} → ${isoMinute(result.range.toMs)} UTC` },
       { label: "bars", value: result.range.bars.toLocaleString("en-US") },
       { label: "model", value: `${result.model} (${result.backend})` },
       { label: "trained on", value: trainedOn(result, run.info.splitMs.train) },
@@ -153,10 +154,6 @@ function readTraining(file: string): ReportData["training"] {
 
 function trainedOn(result: EvalResult & { folds?: WalkForwardResult["folds"] }, train: { fromMs: number; toMs: number }): string {
   // walk-forward: a fresh agent per fold, each on its own window
-  if (result.folds) return result.folds.map((f) => `fold ${f.fold}: ${iso(f.trainMs.fromMs)} → ${iso(f.trainMs.toMs)}`).join("; ");
-  return `${iso(train.fromMs)} → ${iso(train.toMs)} UTC`;
-}
-
-function iso(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 16).replace("T", " ");
+  if (result.folds) return result.folds.map((f) => `fold ${f.fold}: ${isoMinute(f.trainMs.fromMs)} → ${isoMinute(f.trainMs.toMs)}`).join("; ");
+  return `${isoMinute(train.fromMs)} → ${isoMinute(train.toMs)} UTC`;
 }

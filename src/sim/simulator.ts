@@ -6,6 +6,7 @@
 // Within a bar the path is unknown, so the rule is conservative: the adverse extreme is assumed to come
 // first. A long is checked against the low before the high (stop-loss or liquidation, whichever price is
 // reached first going down, before any take-profit); a short against the high first.
+import { lowerBound } from "../core/sorted.ts";
 import type { SimConfig } from "./config.ts";
 
 export type Side = -1 | 0 | 1;
@@ -262,15 +263,4 @@ export class FuturesSimulator {
  */
 export function liquidationPrice(side: 1 | -1, qty: number, entry: number, marginUsdt: number, mmr: number): number {
   return (marginUsdt - side * qty * entry) / (qty * mmr - side * qty);
-}
-
-function lowerBound(arr: Float64Array, x: number): number {
-  let lo = 0;
-  let hi = arr.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (arr[mid] < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }

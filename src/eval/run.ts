@@ -17,6 +17,7 @@ import { buyAndHold, flat, momentum, randomPolicy } from "./baselines.ts";
 import { type BootstrapResult, blockBootstrap, quantile } from "./bootstrap.ts";
 import { type Metrics, barReturns, computeMetrics } from "./metrics.ts";
 import { tradesCsv } from "./trades.ts";
+import { expectationFrom } from "../features/artifact.ts";
 
 export interface EvalOptions {
   runDir: string;
@@ -172,15 +173,7 @@ function chooseRange(run: TrainingRun, o: EvalOptions): { range: MsRange; label:
 export async function loadData(run: TrainingRun, o: Pick<EvalOptions, "featuresDir" | "dataDir">): Promise<TrainingData> {
   const featuresDir = o.featuresDir ?? run.info.features;
   if (!existsSync(featuresDir)) throw new DataError(`the feature artifact ${featuresDir} is missing`, { hint: "rebuild it with rlt features, or pass --features DIR" });
-  const { instance, conn } = await openDuck();
-  try {
-    // the artifact must carry the names, order and normalization the model was trained on
-    const m = run.manifest;
-    return await loadTrainingData(conn, featuresDir, o.dataDir ?? run.cfg.dataDir, { definitionVersion: m.definitionVersion, featureNames: m.features.map((f) => f.name), norm: m.features.map((f) => f.norm) });
-  } finally {
-    conn.closeSync();
-    instance.closeSync();
-  }
+  return loadTrainingData(featuresDir, o.dataDir ?? run.cfg.dataDir, expectationFrom(run.manifest));
 }
 
 export async function writeArtifacts(r: EvalResult, runs: StrategyRuns): Promise<void> {

@@ -78,6 +78,11 @@ export interface ArtifactExpectation {
   norm?: NormParams[];
 }
 
+/** What a model trained on `m` needs of any artifact it reads: the same definitions, names, order and normalization. */
+export function expectationFrom(m: FeatureManifest): ArtifactExpectation {
+  return { definitionVersion: m.definitionVersion, featureNames: m.features.map((f) => f.name), norm: m.features.map((f) => f.norm) };
+}
+
 /** Read an artifact back, refusing one whose manifest does not match what the caller expects. */
 export async function loadFeatureArtifact(db: Duck, dir: string, expect: ArtifactExpectation = {}): Promise<{ manifest: FeatureManifest; cols: FeatureColumns }> {
   const manifestFile = path.join(dir, MANIFEST_FILE);

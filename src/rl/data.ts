@@ -3,9 +3,9 @@
 // split into train / validation / test with gaps between them (§7.2).
 import { DataError } from "../core/errors.ts";
 import { DAY_MS } from "../core/time.ts";
-import { type Duck, queryFloat64Columns } from "../data/duck.ts";
+import { openDuck, queryFloat64Columns } from "../data/duck.ts";
 import { Store } from "../data/store.ts";
-import { type FeatureManifest, loadFeatureArtifact } from "../features/artifact.ts";
+import { type ArtifactExpectation, type FeatureManifest, loadFeatureArtifact } from "../features/artifact.ts";
 import { FEATURE_COUNT, FEATURE_NAMES } from "../features/definitions.ts";
 import type { FundingSchedule, MarketColumns } from "../sim/simulator.ts";
 import type { EnvData } from "./env.ts";
@@ -29,8 +29,17 @@ export interface TrainingData extends EnvData {
   raw?: Float64Array;
 }
 
-export async function loadTrainingData(db: Duck, featuresDir: string, dataDir?: string, expect: Parameters<typeof loadFeatureArtifact>[2] = {}): Promise<TrainingData> {
-  const { manifest, cols } = await loadFeatureArtifact(db, featuresDir, expect);
+/** The artifact (refused unless it meets `expect`) and the funding it needs, read through a DuckDB of its own. */
+export async function loadTrainingData(featuresDir: string, dataDir?: string, expect: ArtifactExpectation = {}): Promise<TrainingData> {
+  const { instance, conn } = await openDuck();
+  let loaded;
+  try {
+    loaded = await loadFeatureArtifact(conn, featuresDir, expect);
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
+  const { manifest, cols } = loaded;
   const n = cols.openTime.length;
   const k = manifest.features.length;
   const rawCol = (name: string) => {

@@ -5,8 +5,7 @@ import path from "node:path";
 import { stringify as toYaml } from "yaml";
 import { DataError, UsageError } from "../core/errors.ts";
 import type { Reporter } from "../core/log.ts";
-import { openDuck } from "../data/duck.ts";
-import type { ArtifactExpectation, FeatureManifest } from "../features/artifact.ts";
+import { type ArtifactExpectation, type FeatureManifest, expectationFrom } from "../features/artifact.ts";
 import { loadTf } from "./backend.ts";
 import type { TrainConfig } from "./config.ts";
 import { type Range, type Splits, type TrainingData, episodeStarts, loadTrainingData, splitByTime } from "./data.ts";
@@ -56,14 +55,7 @@ const METRICS = [
 
 /** Train on the config's feature artifact; a resumed run must find the artifact it was trained on. */
 export async function train(cfg: TrainConfig, opts: TrainOptions): Promise<TrainResult> {
-  const { instance, conn } = await openDuck();
-  let data: TrainingData;
-  try {
-    data = await loadTrainingData(conn, cfg.features, cfg.dataDir, opts.resume ? trainedOnExpectation(opts.runDir) : {});
-  } finally {
-    conn.closeSync();
-    instance.closeSync();
-  }
+  const data = await loadTrainingData(cfg.features, cfg.dataDir, opts.resume ? trainedOnExpectation(opts.runDir) : {});
   return trainOn(cfg, data, opts);
 }
 
@@ -71,8 +63,7 @@ export async function train(cfg: TrainConfig, opts: TrainOptions): Promise<Train
 function trainedOnExpectation(runDir: string): ArtifactExpectation {
   const file = path.join(runDir, RUN_MANIFEST_FILE);
   if (!existsSync(file)) return {};
-  const m = JSON.parse(readFileSync(file, "utf8")) as FeatureManifest;
-  return { definitionVersion: m.definitionVersion, featureNames: m.features.map((f) => f.name), norm: m.features.map((f) => f.norm) };
+  return expectationFrom(JSON.parse(readFileSync(file, "utf8")) as FeatureManifest);
 }
 
 export async function trainOn(cfg: TrainConfig, data: TrainingData, opts: TrainOptions): Promise<TrainResult> {

@@ -87,7 +87,7 @@ export function registerCheck(program: Command): void {
     .option("--keep", "keep both run directories (kept anyway when they differ)")
     .option("--json", "print the result as JSON")
     .action(async (opts: ReproFlags, cmd: Command) => {
-      const { loadTrainConfig, parseTrainConfig } = await import("../src/rl/config.ts");
+      const { loadTrainConfigForCommand } = await import("../src/rl/config.ts");
       const { RltError, UsageError } = await import("../src/core/errors.ts");
       const { createReporter } = await import("../src/core/log.ts");
       const { checkRepro, formatRepro } = await import("../src/check/repro.ts");
@@ -97,12 +97,7 @@ export function registerCheck(program: Command): void {
       if (!file) throw new UsageError("rlt check repro needs --config <file>", { hint: "the config you train with, e.g. configs/ppo.yaml" });
       const seed = opts.seed === undefined ? undefined : Number(opts.seed);
       if (seed !== undefined && !(Number.isInteger(seed) && seed >= 0)) throw new UsageError(`--seed: "${opts.seed}" is not a non-negative integer`);
-      const raw = loadTrainConfig(file);
-      // paths in a config are relative to where rlt runs, as for rlt train
-      const cfg = parseTrainConfig(
-        { ...raw, features: path.resolve(raw.features), dataDir: path.resolve(flags.dataDir ?? raw.dataDir ?? process.env.RLT_DATA_DIR ?? "data") },
-        file,
-      );
+      const cfg = loadTrainConfigForCommand(file, flags.dataDir);
       const result = await checkRepro(cfg, {
         updates: parsePositiveInt("--updates", opts.updates),
         seed,

@@ -25,7 +25,7 @@ export function registerTrain(program: Command): void {
     .option("--runs-dir <dir>", "where runs are written", "runs")
     .option("--json", "print the result as JSON")
     .action(async (opts: TrainFlags, cmd: Command) => {
-      const { loadTrainConfig, parseTrainConfig } = await import("../src/rl/config.ts");
+      const { loadTrainConfigForCommand } = await import("../src/rl/config.ts");
       const { train } = await import("../src/rl/trainer.ts");
       const { createReporter } = await import("../src/core/log.ts");
       const { RltError, UsageError } = await import("../src/core/errors.ts");
@@ -33,20 +33,11 @@ export function registerTrain(program: Command): void {
       // `--config` after `train` may land on the root program's option of the same name: both mean the training config here
       const file = opts.config ?? flags.config;
       if (!file) throw new UsageError("rlt train needs --config <file>", { hint: "start from configs/ppo.yaml" });
-      let cfg = loadTrainConfig(file);
-      cfg = parseTrainConfig(
-        {
-          ...cfg,
-          ...(opts.name ? { name: opts.name } : {}),
-          ...(opts.seed !== undefined ? { seed: Number(opts.seed) } : {}),
-          training: { ...cfg.training, ...(opts.maxUpdates ? { maxUpdates: parsePositiveInt("--max-updates", opts.maxUpdates) } : {}) },
-          // relative paths in a config are relative to where rlt runs, like the data directory of every
-          // other command: `rlt train --config configs/ppo.yaml` from the project finds ./features
-          features: path.resolve(cfg.features),
-          dataDir: path.resolve(flags.dataDir ?? cfg.dataDir ?? process.env.RLT_DATA_DIR ?? "data"),
-        },
-        file,
-      );
+      const cfg = loadTrainConfigForCommand(file, flags.dataDir, (c) => ({
+        ...(opts.name ? { name: opts.name } : {}),
+        ...(opts.seed !== undefined ? { seed: Number(opts.seed) } : {}),
+        training: { ...c.training, ...(opts.maxUpdates ? { maxUpdates: parsePositiveInt("--max-updates", opts.maxUpdates) } : {}) },
+      }));
       const abort = new AbortController();
       const onSignal = () => abort.abort();
       process.once("SIGINT", onSignal);

@@ -1,5 +1,6 @@
 // `rlt train` configuration: one zod schema per subsystem, composed; defaults are the design's.
 import { readFileSync } from "node:fs";
+import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { formatIssues } from "../core/config.ts";
@@ -66,4 +67,23 @@ export function loadTrainConfig(file: string): TrainConfig {
     throw new ConfigError(`cannot read training config ${file}: ${(err as Error).message}`, { cause: err });
   }
   return parseTrainConfig(raw ?? {}, file);
+}
+
+/**
+ * A training config as the commands take it: the file, command-line overrides on top, and relative
+ * paths resolved against where rlt runs, like the data directory of every other command
+ * (`rlt train --config configs/ppo.yaml` from the project finds ./features). --data-dir wins over
+ * the file's dataDir.
+ */
+export function loadTrainConfigForCommand(file: string, dataDirFlag: string | undefined, override: (cfg: TrainConfig) => object = () => ({})): TrainConfig {
+  const cfg = loadTrainConfig(file);
+  return parseTrainConfig(
+    {
+      ...cfg,
+      ...override(cfg),
+      features: path.resolve(cfg.features),
+      dataDir: path.resolve(dataDirFlag ?? cfg.dataDir ?? process.env.RLT_DATA_DIR ?? "data"),
+    },
+    file,
+  );
 }

@@ -1,32 +1,42 @@
 // The terminal view of an evaluation: the metrics table (agent and baselines side by side), the random
 // distribution, the bootstrap intervals, warnings first.
+import type { MetricFormat } from "../report/data.ts";
+import type { Metrics } from "./metrics.ts";
 import type { EvalResult } from "./run.ts";
 
 const pct = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(2)} %` : "—");
 const num = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : "—");
 
-export const METRIC_COLUMNS = [
-  { key: "totalReturn", label: "return", fmt: pct },
-  { key: "sharpe", label: "Sharpe", fmt: (x: number) => num(x) },
-  { key: "sortino", label: "Sortino", fmt: (x: number) => num(x) },
-  { key: "maxDrawdown", label: "max DD", fmt: pct },
-  { key: "maxDrawdownDurationBars", label: "DD bars", fmt: (x: number) => num(x, 0) },
-  { key: "trades", label: "trades", fmt: (x: number) => num(x, 0) },
-  { key: "winRate", label: "win", fmt: pct },
-  { key: "avgProfitUsdt", label: "avg PnL $", fmt: (x: number) => num(x) },
-  { key: "avgHoldingBars", label: "avg hold", fmt: (x: number) => num(x, 1) },
-  { key: "turnoverUsdt", label: "turnover $", fmt: (x: number) => num(x, 0) },
-  { key: "feesUsdt", label: "fees $", fmt: (x: number) => num(x) },
-  { key: "fundingUsdt", label: "funding $", fmt: (x: number) => num(x) },
-  { key: "exposure", label: "exposure", fmt: pct },
-] as const;
+/**
+ * The metrics table, one list for the terminal (`short`, `digits`) and the report (`label`, `format`):
+ * both show the same metrics in the same order.
+ */
+export const METRIC_COLUMNS: { key: keyof Metrics; short: string; label: string; format: MetricFormat; digits?: number; signColor?: boolean }[] = [
+  { key: "totalReturn", short: "return", label: "Return", format: "pct" },
+  { key: "sharpe", short: "Sharpe", label: "Sharpe", format: "num" },
+  { key: "sortino", short: "Sortino", label: "Sortino", format: "num" },
+  { key: "maxDrawdown", short: "max DD", label: "Max drawdown", format: "pct", signColor: false },
+  { key: "maxDrawdownDurationBars", short: "DD bars", label: "DD duration", format: "bars", digits: 0, signColor: false },
+  { key: "trades", short: "trades", label: "Trades", format: "int", digits: 0 },
+  { key: "winRate", short: "win", label: "Win rate", format: "pct" },
+  { key: "avgProfitUsdt", short: "avg PnL $", label: "Avg PnL / trade", format: "usdt" },
+  { key: "avgHoldingBars", short: "avg hold", label: "Avg holding", format: "bars", digits: 1 },
+  { key: "turnoverUsdt", short: "turnover $", label: "Turnover", format: "usdt", digits: 0 },
+  { key: "feesUsdt", short: "fees $", label: "Fees", format: "usdt" },
+  { key: "fundingUsdt", short: "funding $", label: "Funding", format: "usdt" },
+  { key: "exposure", short: "exposure", label: "Exposure", format: "pct" },
+];
+
+function terminalCell(c: (typeof METRIC_COLUMNS)[number], x: number): string {
+  return c.format === "pct" ? pct(x) : num(x, c.digits ?? 2);
+}
 
 export function formatEval(r: EvalResult): string {
   const out: string[] = [];
   for (const w of r.warnings) out.push(`WARNING: ${w}`);
   out.push(`${r.symbol} ${r.label}: ${new Date(r.range.fromMs).toISOString().slice(0, 16)} → ${new Date(r.range.toMs).toISOString().slice(0, 16)} UTC, ${r.range.bars.toLocaleString("en-US")} bars, ${r.model} model of ${r.run} (${r.backend})`);
-  const header = ["strategy", ...METRIC_COLUMNS.map((c) => c.label)];
-  const rows = r.strategies.map((s) => [s.name, ...METRIC_COLUMNS.map((c) => c.fmt(s.metrics[c.key]))]);
+  const header = ["strategy", ...METRIC_COLUMNS.map((c) => c.short)];
+  const rows = r.strategies.map((s) => [s.name, ...METRIC_COLUMNS.map((c) => terminalCell(c, s.metrics[c.key]))]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
   out.push("", line(header), ...rows.map(line), "");

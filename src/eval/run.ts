@@ -40,6 +40,8 @@ export interface EvalOptions {
 
 export interface StrategyMetrics {
   name: string;
+  /** Its equity column in equity.parquet. */
+  column: string;
   metrics: Metrics;
   note?: string;
 }
@@ -108,7 +110,7 @@ export async function evaluateRun(opts: EvalOptions): Promise<EvalResult> {
     warnings,
     outDir: opts.outDir ?? path.join(run.dir, "eval", label),
   });
-  await writeArtifacts(result, runs);
+  await writeArtifacts(result, runs, opts);
   return result;
 }
 
@@ -135,21 +137,31 @@ export function tradeAll(learner: TfPpoLearner, data: TrainingData, rows: { from
 
 type ResultMeta = Pick<EvalResult, "run" | "model" | "backend" | "symbol" | "label" | "overlap" | "warnings" | "outDir">;
 
+/** One row per strategy: its name, equity column, run and what it is. */
+export interface Strategy {
+  name: string;
+  column: string;
+  run: PolicyRun;
+  note?: string;
+}
+
+export function strategiesOf(runs: StrategyRuns, opts: Pick<EvalOptions, "randomRepeats" | "momentumBars" | "model">): Strategy[] {
+  return [
+    { name: "agent", column: "equity_agent", run: runs.agent, note: `${opts.model} model` },
+    { name: "buy & hold", column: "equity_buy_and_hold", run: runs.bh },
+    { name: "flat", column: "equity_flat", run: runs.none },
+    { name: `momentum ${opts.momentumBars}`, column: "equity_momentum", run: runs.mom, note: `long above the close ${opts.momentumBars} bars earlier, short below` },
+    { name: "random (median)", column: "equity_random_median", run: medianRun(runs.randoms), note: `the median-return run of ${opts.randomRepeats} seeded random policies` },
+  ];
+}
+
 /** Metrics of every strategy, the random distribution and the agent's bootstrap intervals. */
 export function summarize(runs: StrategyRuns, opts: Pick<EvalOptions, "randomRepeats" | "momentumBars" | "bootstrapSamples" | "blockBars" | "seed" | "model">, meta: ResultMeta): EvalResult {
-  const m = (r: PolicyRun) => computeMetrics({ equity: r.equity, position: r.position, trades: r.trades });
-  const medianRandom = medianRun(runs.randoms);
   const { agent } = runs;
   return {
     ...meta,
     range: { fromMs: agent.openTime[0], toMs: agent.openTime[agent.openTime.length - 1] + 60_000, bars: agent.openTime.length },
-    strategies: [
-      { name: "agent", metrics: m(agent), note: `${opts.model} model` },
-      { name: "buy & hold", metrics: m(runs.bh) },
-      { name: "flat", metrics: m(runs.none) },
-      { name: `momentum ${opts.momentumBars}`, metrics: m(runs.mom), note: `long above the close ${opts.momentumBars} bars earlier, short below` },
-      { name: "random (median)", metrics: m(medianRandom), note: `the median-return run of ${opts.randomRepeats} seeded random policies` },
-    ],
+    strategies: strategiesOf(runs, opts).map(({ name, column, run, note }) => ({ name, column, metrics: computeMetrics({ equity: run.equity, position: run.position, trades: run.trades }), note })),
     random: { repeats: opts.randomRepeats, totalReturn: quantiles(runs.randoms.map((r) => r.totalReturn)), sharpe: quantiles(runs.randoms.map((r) => r.sharpe)) },
     bootstrap: blockBootstrap(barReturns(agent.equity), barReturns(runs.bh.equity), { samples: opts.bootstrapSamples, blockBars: opts.blockBars, seed: opts.seed }),
   };
@@ -176,7 +188,7 @@ export async function loadData(run: TrainingRun, o: Pick<EvalOptions, "featuresD
   return loadTrainingData(featuresDir, o.dataDir ?? run.cfg.dataDir, expectationFrom(run.manifest));
 }
 
-export async function writeArtifacts(r: EvalResult, runs: StrategyRuns): Promise<void> {
+export async function writeArtifacts(r: EvalResult, runs: StrategyRuns, opts: Pick<EvalOptions, "randomRepeats" | "momentumBars" | "model">): Promise<void> {
   // build beside the target, then swap: an interrupted eval leaves the previous one intact
   const staging = `${r.outDir}.tmp-${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
@@ -188,11 +200,7 @@ export async function writeArtifacts(r: EvalResult, runs: StrategyRuns): Promise
       open_time: a.openTime,
       close: a.close,
       position: Float64Array.from(a.position),
-      equity_agent: a.equity,
-      equity_buy_and_hold: runs.bh.equity,
-      equity_flat: runs.none.equity,
-      equity_momentum: runs.mom.equity,
-      equity_random_median: medianRun(runs.randoms).equity,
+      ...Object.fromEntries(strategiesOf(runs, opts).map((s) => [s.column, s.run.equity])),
     });
     writeFileSync(path.join(staging, EVAL_FILES.tradesCsv), tradesCsv(a.trades));
     await csvToParquet(conn, path.join(staging, EVAL_FILES.tradesCsv), path.join(staging, EVAL_FILES.trades));

@@ -92,7 +92,7 @@ export async function walkForward(opts: Omit<EvalOptions, "split" | "fromMs" | "
     }),
     folds,
   };
-  await writeArtifacts(result, chained);
+  await writeArtifacts(result, chained, opts);
   return result;
 }
 

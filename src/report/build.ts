@@ -4,38 +4,15 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import path from "node:path";
 import { DataError } from "../core/errors.ts";
 import { lit, openDuck, queryFloat64Columns } from "../data/duck.ts";
+import { METRIC_COLUMNS } from "../eval/format.ts";
 import { drawdownSeries, rollingSharpe } from "../eval/metrics.ts";
 import { EVAL_FILES, type EvalResult } from "../eval/run.ts";
 import type { WalkForwardResult } from "../eval/walk-forward.ts";
 import { readRun } from "../rl/run-dir.ts";
 import { renderChartSvgs } from "./charts.ts";
-import type { MetricFormat, ReportData, ReportTrade } from "./data.ts";
+import type { ReportData, ReportTrade } from "./data.ts";
 import { renderReportHtml } from "./html.ts";
 import { isoMinute } from "../core/time.ts";
-
-const STRATEGY_COLUMNS: Record<string, string> = {
-  agent: "equity_agent",
-  "buy & hold": "equity_buy_and_hold",
-  flat: "equity_flat",
-  momentum: "equity_momentum",
-  random: "equity_random_median",
-};
-
-const METRIC_COLUMNS: { key: string; label: string; format: MetricFormat; signColor?: boolean }[] = [
-  { key: "totalReturn", label: "Return", format: "pct" },
-  { key: "sharpe", label: "Sharpe", format: "num" },
-  { key: "sortino", label: "Sortino", format: "num" },
-  { key: "maxDrawdown", label: "Max drawdown", format: "pct", signColor: false },
-  { key: "maxDrawdownDurationBars", label: "DD duration", format: "bars", signColor: false },
-  { key: "trades", label: "Trades", format: "int" },
-  { key: "winRate", label: "Win rate", format: "pct" },
-  { key: "avgProfitUsdt", label: "Avg PnL / trade", format: "usdt" },
-  { key: "avgHoldingBars", label: "Avg holding", format: "bars" },
-  { key: "turnoverUsdt", label: "Turnover", format: "usdt" },
-  { key: "feesUsdt", label: "Fees", format: "usdt" },
-  { key: "fundingUsdt", label: "Funding", format: "usdt" },
-  { key: "exposure", label: "Exposure", format: "pct" },
-];
 
 const TRAINING_SERIES = [
   "charts/episodic_return", "charts/step_reward", "reward/pnl", "reward/sharpe", "reward/drawdown", "reward/frequency", "reward/holding", "reward/spreadCost",
@@ -63,9 +40,7 @@ export async function buildReport(runDir: string, label: string): Promise<Report
   }
   const n = cols.open_time.length;
   const window = Math.max(30, Math.min(1440, Math.floor(n / 4)));
-  const names = result.strategies.map((s) => s.name);
-  const equityOf = (name: string) => cols[STRATEGY_COLUMNS[Object.keys(STRATEGY_COLUMNS).find((k) => name.startsWith(k)) ?? ""]];
-  const series = names.map((name) => ({ name, eq: equityOf(name) })).filter((s) => s.eq);
+  const series = result.strategies.map((s) => ({ name: s.name, eq: cols[s.column] })).filter((s) => s.eq);
   const b = result.bootstrap;
   const fmtPct = (x: number | null) => (x === null || !Number.isFinite(x) ? "—" : `${(100 * x).toFixed(2)} %`);
   const data: ReportData = {
@@ -89,7 +64,7 @@ export async function buildReport(runDir: string, label: string): Promise<Report
     rollingSharpeWindowBars: window,
     trades: readTrades(path.join(evalDir, EVAL_FILES.tradesCsv)),
     metrics: {
-      columns: METRIC_COLUMNS,
+      columns: METRIC_COLUMNS.map(({ key, label, format, signColor }) => ({ key, label, format, signColor })),
       rows: result.strategies.map((s) => ({ name: s.name, note: s.note, values: Object.fromEntries(Object.entries(s.metrics).map(([k, v]) => [k, v === null ? Number.NaN : Number(v)])) })),
     },
     uncertainty: [

@@ -113,15 +113,20 @@ export function nextHolding(holding: number, before: Side, after: Side, closedTh
  * evaluation and live trading all build it here.
  */
 export function writeObservation(obs: Float32Array, features: Float64Array, sim: FuturesSimulator, holding: number, positionInObs: boolean): void {
-  const base = sim.bar * FEATURE_COUNT;
-  for (let j = 0; j < FEATURE_COUNT; j++) {
-    const v = features[base + j];
-    obs[j] = Number.isFinite(v) ? v : 0;
-  }
+  writeFeatures(obs, 0, features, sim.bar);
   if (positionInObs) {
     const equity = sim.equityAt();
     obs[FEATURE_COUNT] = sim.side;
     obs[FEATURE_COUNT + 1] = equity > 0 ? sim.unrealizedPnlUsdt() / equity : 0;
     obs[FEATURE_COUNT + 2] = Math.min(holding, 240) / 240;
+  }
+}
+
+/** Bar `bar`'s 30 normalized features into `out` at `offset`; a missing one (masked, NaN) enters as 0. */
+export function writeFeatures(out: Float32Array, offset: number, features: Float64Array, bar: number): void {
+  const base = bar * FEATURE_COUNT;
+  for (let j = 0; j < FEATURE_COUNT; j++) {
+    const v = features[base + j];
+    out[offset + j] = Number.isFinite(v) ? v : 0;
   }
 }

@@ -6,7 +6,7 @@ import { FEATURE_COUNT } from "../features/definitions.ts";
 import type { SimConfig } from "../sim/config.ts";
 import { FuturesSimulator, type Trade } from "../sim/simulator.ts";
 import type { Range } from "./data.ts";
-import { type EnvData, POSITION_INPUTS, nextHolding, targetSide, writeObservation } from "./env.ts";
+import { type EnvData, POSITION_INPUTS, nextHolding, targetSide, writeFeatures, writeObservation } from "./env.ts";
 import type { Learner } from "./ppo.ts";
 
 export interface PolicyRun {
@@ -88,13 +88,7 @@ export function runPolicy(learner: Learner, data: EnvData, range: Range, simCfg:
   const obs = new Float32Array(INFERENCE_BATCH * FEATURE_COUNT);
   for (let start = 0; start < points; start += INFERENCE_BATCH) {
     const rows = Math.min(INFERENCE_BATCH, points - start);
-    for (let r = 0; r < rows; r++) {
-      const base = (range.from + start + r) * FEATURE_COUNT;
-      for (let j = 0; j < FEATURE_COUNT; j++) {
-        const v = data.features[base + j];
-        obs[r * FEATURE_COUNT + j] = Number.isFinite(v) ? v : 0;
-      }
-    }
+    for (let r = 0; r < rows; r++) writeFeatures(obs, r * FEATURE_COUNT, data.features, range.from + start + r);
     actions.set(learner.greedy(obs.subarray(0, rows * FEATURE_COUNT), rows), start);
   }
   return replayActions(data, range, simCfg, actions);

@@ -1,6 +1,7 @@
 // `rlt features SYMBOL`: build the 30-feature artifact from the store.
 import path from "node:path";
 import type { Command } from "commander";
+import { DEFAULT_NORM_TRAIN_FRACTION, DEFAULT_ROLLING_WINDOW } from "../src/features/definitions.ts";
 import { globalFlags, parsePositiveInt, parseSymbol, parseTimeFlag, printJson } from "./shared.ts";
 
 interface FeaturesFlags {
@@ -27,9 +28,9 @@ export function registerFeatures(program: Command): void {
     .option("--from <time>", "first bar (UTC)")
     .option("--to <time>", "end, exclusive")
     .option("--train-to <time>", "fit normalization on bars before this time")
-    .option("--train-fraction <f>", "fit normalization on this leading fraction of the bars", "0.7")
+    .option("--train-fraction <f>", "fit normalization on this leading fraction of the bars", String(DEFAULT_NORM_TRAIN_FRACTION))
     .option("--norm <list>", "per-feature normalization, e.g. close=zscore,rsi_14=none (zscore|minmax|rolling|none)")
-    .option("--window <bars>", "window of rolling normalization", "1440")
+    .option("--window <bars>", "window of rolling normalization", String(DEFAULT_ROLLING_WINDOW))
     .option("--fill-gaps", "insert missing minutes as flat zero-volume bars (marked) instead of refusing")
     .option("--select", "write the feature-selection report (correlation, importance, PCA)")
     .option("--corr-threshold <r>", "report feature pairs with |correlation| above this", "0.95")

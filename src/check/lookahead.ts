@@ -6,7 +6,7 @@
 import { DataError } from "../core/errors.ts";
 import type { BarColumns } from "../features/bar-input.ts";
 import { type FeatureMatrix, computeFeatures } from "../features/batch.ts";
-import { FEATURES, FEATURE_COUNT } from "../features/definitions.ts";
+import { DEFAULT_NORM_TRAIN_FRACTION, DEFAULT_ROLLING_WINDOW, FEATURES, FEATURE_COUNT } from "../features/definitions.ts";
 import { type NormParams, fitNormalization, normalizeMatrix } from "../features/normalize.ts";
 import { type EnvData, TradingEnv } from "../rl/env.ts";
 import type { Learner } from "../rl/ppo.ts";
@@ -85,8 +85,8 @@ export function cutPoints(n: number, k: number): number[] {
 }
 
 /** Fit like `rlt features` does by default: each feature's method on the first 70 % of the bars. */
-export function defaultNormalization(m: FeatureMatrix, window = 1440): NormParams[] {
-  return fitNormalization(m.values, 0, Math.floor(m.n * 0.7), FEATURES.map((f) => f.norm), window);
+export function defaultNormalization(m: FeatureMatrix, window = DEFAULT_ROLLING_WINDOW): NormParams[] {
+  return fitNormalization(m.values, 0, Math.floor(m.n * DEFAULT_NORM_TRAIN_FRACTION), FEATURES.map((f) => f.norm), window);
 }
 
 export function checkLookahead(cols: BarColumns, opts: LookaheadOptions = {}): LookaheadResult {

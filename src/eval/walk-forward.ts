@@ -6,6 +6,7 @@ import { existsSync, rmSync } from "node:fs";
 import path from "node:path";
 import { DataError, UsageError } from "../core/errors.ts";
 import type { Reporter } from "../core/log.ts";
+import { DEFAULT_ROLLING_WINDOW } from "../features/definitions.ts";
 import { fitNormalization, normalizeMatrix } from "../features/normalize.ts";
 import { loadTf } from "../rl/backend.ts";
 import type { Range, Splits, TrainingData } from "../rl/data.ts";
@@ -100,7 +101,7 @@ export async function walkForward(opts: Omit<EvalOptions, "split" | "fromMs" | "
 function refitNormalization(data: TrainingData, train: Range): TrainingData {
   const m = data.manifest;
   const methods = m.features.map((f) => f.norm.method);
-  const window = m.features.find((f) => f.norm.window)?.norm.window ?? 1440;
+  const window = m.features.find((f) => f.norm.window)?.norm.window ?? DEFAULT_ROLLING_WINDOW;
   const params = fitNormalization(data.raw!, train.from, train.to, methods, window);
   const n = data.openTime.length;
   return {

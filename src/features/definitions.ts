@@ -4,6 +4,10 @@
 
 export const FEATURE_DEFINITION_VERSION = "1.0.0";
 
+/** Normalization defaults of `rlt features` (and of the pipelines that build features themselves). */
+export const DEFAULT_NORM_TRAIN_FRACTION = 0.7;
+export const DEFAULT_ROLLING_WINDOW = 1440;
+
 export type FeatureGroup = "ohlcv" | "trade" | "book";
 export type NormMethod = "zscore" | "minmax" | "rolling" | "none";
 

@@ -4,6 +4,7 @@ import { rmSync } from "node:fs";
 import path from "node:path";
 import type { Reporter } from "../core/log.ts";
 import { type EvalResult, evaluateRun } from "../eval/run.ts";
+import { DEFAULT_NORM_TRAIN_FRACTION, DEFAULT_ROLLING_WINDOW } from "../features/definitions.ts";
 import { buildFeatures } from "../features/run.ts";
 import { buildReport } from "../report/build.ts";
 import { parseTrainConfig } from "../rl/config.ts";
@@ -19,7 +20,7 @@ export interface PipelineResult {
 export async function runPipeline(dataDir: string, workDir: string, updates: number, reporter: Reporter): Promise<PipelineResult> {
   const featuresDir = path.join(workDir, "features", "BTCUSDT-1m");
   reporter.info(`5/8 features: the 30 inputs of every bar, normalization fitted on the first 70 % (${featuresDir})`);
-  await buildFeatures({ dataDir, symbol: "BTCUSDT", outDir: featuresDir, trainFraction: 0.7, norm: {}, rollingWindow: 1440, fillGaps: false });
+  await buildFeatures({ dataDir, symbol: "BTCUSDT", outDir: featuresDir, trainFraction: DEFAULT_NORM_TRAIN_FRACTION, norm: {}, rollingWindow: DEFAULT_ROLLING_WINDOW, fillGaps: false });
   // the design's PPO with every default but the length: a demonstration, not a tuned agent
   const cfg = parseTrainConfig({ name: "demo", features: featuresDir, dataDir, seed: 1, training: { maxUpdates: updates, evalEvery: Math.max(1, Math.floor(updates / 3)), earlyStopPatience: 0 } }, "the demo's training config");
   const runDir = path.join(workDir, "ppo");

@@ -10,9 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderChartSvgs } from "../src/report/charts.ts";
 import { renderReportHtml } from "../src/report/html.ts";
 import { sampleReportData } from "../src/report/sample-data.ts";
-import { type OpenedPage, openInChromium } from "./helpers/browser.ts";
+import { type OpenedPage, chromiumTool, openInChromium } from "./helpers/browser.ts";
 
-describe("report in headless Chromium", () => {
+describe.skipIf(!chromiumTool.available)("report in headless Chromium", () => {
   const data = sampleReportData();
   const dir = mkdtempSync(path.join(tmpdir(), "rlt-report-"));
   const htmlPath = path.join(dir, "report.html");

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from
 import path from "node:path";
 import type { DuckDBInstance } from "@duckdb/node-api";
 import { DataError, RltError } from "../core/errors.ts";
+import { isAlive } from "../core/process.ts";
 import { DAY_MS, dayOf } from "../core/time.ts";
 import { type Duck, ident, lit, openDuck, queryRows } from "./duck.ts";
 import { type ColumnType, type KindName, KINDS, KIND_NAMES, kindSpec } from "./kinds.ts";
@@ -317,16 +318,6 @@ function listDir(dir: string): string[] {
     return readdirSync(dir);
   } catch {
     return [];
-  }
-}
-
-function isAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 

@@ -3,8 +3,12 @@
 import { existsSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { type Browser, type Page, chromium } from "playwright-core";
+import { systemTool } from "./system-tools.ts";
 
 export const CHROMIUM = process.env.RLT_CHROMIUM ?? "/usr/bin/chromium";
+
+/** Whether browser tests can run here (skipped with one line otherwise; a failure under RLT_REQUIRE_TOOLS). */
+export const chromiumTool = systemTool(CHROMIUM, "apt-get update && apt-get install -y chromium");
 
 export const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 

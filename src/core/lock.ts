@@ -88,8 +88,8 @@ function describeHolder(h: LockHolder, myHost: string): string {
 /** Create the lock file atomically with our holder record: written aside, then hard-linked into place. */
 function tryCreate(lockFile: string, me: LockHolder): boolean {
   const mine = `${lockFile}.${me.pid}-${Math.random().toString(36).slice(2, 8)}`;
-  writeFileSync(mine, JSON.stringify(me));
   try {
+    writeFileSync(mine, JSON.stringify(me)); // inside the try: a full disk must not leave this file behind
     linkSync(mine, lockFile); // fails with EEXIST when held: the whole record appears at once or not at all
     return true;
   } catch (err) {

@@ -1,9 +1,10 @@
 // Artifact folders written whole: built in a staging folder beside the target, then swapped in, so a
 // reader (or a crash) sees the old folder or the new one, never a mix. A failed write removes its own
 // staging folder; staging folders of dead processes are removed by the next writer of the same target.
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statfsSync } from "node:fs";
 import path from "node:path";
 import { RltError } from "./errors.ts";
+import { withLock } from "./lock.ts";
 import { isAlive } from "./process.ts";
 
 const STAGING_RE = /^(.+)\.(tmp|old)-(\d+)(-[a-z0-9]+)?$/;
@@ -13,7 +14,11 @@ export function stagingDirFor(target: string, kind: "tmp" | "old" = "tmp"): stri
   return `${target}.${kind}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
 }
 
-/** Remove `<target>.tmp-PID…` / `<target>.old-PID…` folders of processes that no longer run. */
+/**
+ * Remove `<target>.tmp-PID…` / `<target>.old-PID…` folders of processes that no longer run. A writer
+ * that died between moving the previous folder aside and moving the new one in leaves no `target` but
+ * a complete `.old-PID…`: that one is put back rather than deleted.
+ */
 export function removeDeadStaging(target: string): string[] {
   const dir = path.dirname(target);
   const base = path.basename(target);
@@ -24,11 +29,16 @@ export function removeDeadStaging(target: string): string[] {
   } catch {
     return removed;
   }
-  for (const name of names) {
+  const dead = names.filter((name) => {
     const m = STAGING_RE.exec(name);
-    if (!m || m[1] !== base) continue;
+    if (!m || m[1] !== base) return false;
     const pid = Number(m[3]);
-    if (pid === process.pid || isAlive(pid)) continue;
+    return pid !== process.pid && !isAlive(pid);
+  });
+  const orphanedOld = existsSync(target) ? undefined : dead.find((name) => STAGING_RE.exec(name)![2] === "old");
+  if (orphanedOld) renameSync(path.join(dir, orphanedOld), target);
+  for (const name of dead) {
+    if (name === orphanedOld) continue;
     rmSync(path.join(dir, name), { recursive: true, force: true });
     removed.push(path.join(dir, name));
   }
@@ -50,6 +60,31 @@ export async function writeDirAtomically<T>(target: string, what: string, build:
   } catch (err) {
     rmSync(staging, { recursive: true, force: true });
     throw asDiskError(err, what, target);
+  }
+}
+
+/** The lock file of an artifact folder: beside it, so that it survives the folder's swap. */
+export function lockFileFor(target: string): string {
+  return `${target}.lock`;
+}
+
+export interface LockedWriteOptions {
+  /** What is written, in words, for messages ("feature artifact features/BTCUSDT-1m"). */
+  what: string;
+  /** Told once when another writer holds the folder's lock (the command's reporter). */
+  onWait?: (message: string) => void;
+}
+
+/**
+ * writeDirAtomically under the folder's lock (`<target>.lock`), held around the build and the swap
+ * only: a second writer of the same folder waits, then refuses naming the holder; readers need no lock.
+ * A full disk while taking the lock is the same clear operational error as one while building.
+ */
+export async function writeDirLocked<T>(target: string, opts: LockedWriteOptions, build: (staging: string) => Promise<T>): Promise<T> {
+  try {
+    return await withLock(lockFileFor(target), { purpose: opts.what, onWait: opts.onWait }, () => writeDirAtomically(target, opts.what, build));
+  } catch (err) {
+    throw asDiskError(err, opts.what, target);
   }
 }
 
@@ -79,8 +114,31 @@ export function isDiskFull(err: unknown): boolean {
 /** A full disk as an operational error naming what was being written; other errors unchanged. */
 export function asDiskError(err: unknown, what: string, target: string): unknown {
   if (err instanceof RltError || !isDiskFull(err)) return err;
-  return new RltError(`no space left on the device while writing ${what} (${target}); nothing was changed and the partial files were removed`, {
+  const fsDir = nearestExisting(path.dirname(target));
+  const free = freeBytes(fsDir);
+  return new RltError(`no space left on the device while writing ${what}${what.includes(target) ? "" : ` (${target})`}; nothing was changed and the partial files were removed`, {
     cause: err,
-    hint: `free space on the filesystem of ${path.dirname(target)} and run the command again`,
+    hint: `free space on the filesystem of ${fsDir}${free === undefined ? "" : ` (${formatBytes(free)} free now)`} and run the command again`,
   });
+}
+
+function nearestExisting(dir: string): string {
+  let d = dir;
+  while (!existsSync(d) && path.dirname(d) !== d) d = path.dirname(d);
+  return d;
+}
+
+function freeBytes(dir: string): number | undefined {
+  try {
+    const s = statfsSync(dir);
+    return s.bavail * s.bsize;
+  } catch {
+    return undefined;
+  }
+}
+
+function formatBytes(n: number): string {
+  if (n >= 1024 ** 3) return `${(n / 1024 ** 3).toFixed(1)} GB`;
+  if (n >= 1024 ** 2) return `${(n / 1024 ** 2).toFixed(1)} MB`;
+  return `${Math.round(n / 1024)} KB`;
 }

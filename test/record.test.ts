@@ -28,9 +28,9 @@ async function record(seconds: number): Promise<{ summary: RecorderSummary; data
     symbol: "BTCUSDT",
     restUrl: ex.restUrl,
     wsUrl: ex.wsUrl,
-    config: { topN: TOP_N, snapshotIntervalMs: 1000, rollIntervalMs: 1500, maxConnectionMs: 3_600_000, depthSpeed: "0ms" },
+    config: { topN: TOP_N, snapshotIntervalMs: 1000, rollIntervalMs: 1500, maxConnectionMs: 3_600_000, flushIntervalMs: 500, depthSpeed: "0ms" },
   });
-  recorder.start();
+  await recorder.start();
   await new Promise((r) => setTimeout(r, seconds * 1000));
   const summary = await recorder.stop();
   store.close();

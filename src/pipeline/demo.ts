@@ -52,7 +52,7 @@ export async function runDemo(cfg: ResolvedConfig, opts: DemoOptions, reporter: 
       reporter.info(`3/8 recording ${opts.recordSeconds} s of the replayed real WebSocket capture (order book, trades, bookTicker)`);
       const store = await Store.open(cfg.dataDirAbs);
       const recorder = new Recorder({ store, symbol: "BTCUSDT", restUrl: ex.restUrl, wsUrl: ex.wsUrl, config: { ...cfg.record, depthSpeed: "0ms" }, onWarn: (m) => reporter.warn(m) });
-      recorder.start();
+      await recorder.start();
       await new Promise((r) => setTimeout(r, opts.recordSeconds * 1000));
       record = await recorder.stop();
       await store.refreshCatalog();

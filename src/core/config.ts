@@ -31,6 +31,8 @@ export const RecordConfigSchema = z.object({
   snapshotIntervalMs: z.number().int().min(100).default(1000),
   /** A new Parquet part file is started this often. */
   rollIntervalMs: z.number().int().min(1000).default(15 * 60_000),
+  /** Received rows are appended to a log and fsync'ed this often: a killed recorder loses at most this much. */
+  flushIntervalMs: z.number().int().min(100).default(2000),
   /** Reconnect before Binance's 24 h connection limit. */
   maxConnectionMs: z.number().int().min(1000).default(23 * 3_600_000),
   depthSpeed: z.enum(["0ms", "100ms", "250ms", "500ms"]).default("100ms"),

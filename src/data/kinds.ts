@@ -185,6 +185,14 @@ export const KINDS = {
     recorded: true,
     gapAfterMs: 60_000,
   },
+  record_events: {
+    name: "record_events",
+    description: "what happened to a recording: reconnect, chain_break, resync, backfill, recovery (rlt record)",
+    columns: [col("time", "BIGINT"), col("type", "VARCHAR"), col("detail", "VARCHAR")],
+    key: ["time", "type", "detail"],
+    timeColumn: "time",
+    recorded: true,
+  },
 } as const satisfies Record<string, KindSpec>;
 
 export type KindName = keyof typeof KINDS;

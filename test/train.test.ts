@@ -51,7 +51,7 @@ describe("rlt train on the bundled real sample", () => {
     expect(result).toMatchObject({ updates: 2, globalStep: 512, stoppedBy: "max-updates" });
     expect(["wasm", "tensorflow", "cpu"]).toContain(result.backend);
     const run = path.join(runs, "sample");
-    for (const f of ["config.yaml", "run.json", "feature-manifest.json", "metrics.csv", "state.json", "weights.sha256", "checkpoint/policy/model.json", "best/value/weights.bin", "model/policy/model.json", "model/value/model.json"]) {
+    for (const f of ["config.yaml", "run.json", "feature-manifest.json", "metrics.csv", "checkpoint/format.json", "checkpoint/trainer.json", "weights.sha256", "checkpoint/learner/policy/model.json", "best/value/weights.bin", "model/policy/model.json", "model/value/model.json"]) {
       expect(existsSync(path.join(run, f)), f).toBe(true);
     }
     const runInfo = JSON.parse(readFileSync(path.join(run, "run.json"), "utf8"));
@@ -103,7 +103,7 @@ describe("rlt train on the bundled real sample", () => {
   it("Ctrl-C writes a checkpoint and exits with a hint to resume", async () => {
     const runs = path.join(work, "runs-int");
     const child = spawn(process.execPath, ["bin/rlt.js", "train", "--config", writeConfig("long.yaml", { name: "long", training: { maxUpdates: 500, evalEvery: 100 } }), "--runs-dir", runs], { cwd: ROOT, env: { ...process.env, RLT_CONFIG: "" } });
-    const state = path.join(runs, "long", "state.json");
+    const state = path.join(runs, "long", "checkpoint", "trainer.json");
     const done = exited(child);
     while (!existsSync(state)) await new Promise((r) => setTimeout(r, 100));
     child.kill("SIGINT");
@@ -113,7 +113,7 @@ describe("rlt train on the bundled real sample", () => {
     const saved = JSON.parse(readFileSync(state, "utf8"));
     expect(saved.update).toBeGreaterThanOrEqual(1);
     expect(saved.update).toBeLessThan(500);
-    expect(existsSync(path.join(runs, "long", "checkpoint", "optimizer.bin"))).toBe(true);
+    expect(existsSync(path.join(runs, "long", "checkpoint", "learner", "optimizer.bin"))).toBe(true);
   });
 
   it("a config error names the field and exits 2", () => {

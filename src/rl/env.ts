@@ -3,10 +3,11 @@
 // position (flat stays flat). The observation is the bar's 30 normalized features (missing → 0, the
 // mask says so) and, when `positionInObs` is on, three more: side, unrealized PnL as a fraction of
 // equity, and bars held / maxHoldingBars — without them the agent cannot know what "Hold" keeps.
+import { z } from "zod";
 import { FEATURE_COUNT } from "../features/definitions.ts";
 import type { SimConfig } from "../sim/config.ts";
-import { type FundingSchedule, FuturesSimulator, type MarketColumns, type Side, type Trade } from "../sim/simulator.ts";
-import { type RewardComponents, type RewardConfig, RewardTracker } from "./reward.ts";
+import { type FundingSchedule, FuturesSimulator, type MarketColumns, type Side, SimStateSchema, type Trade } from "../sim/simulator.ts";
+import { type RewardComponents, type RewardConfig, RewardStateSchema, RewardTracker } from "./reward.ts";
 
 export const ACTIONS = ["buy", "sell", "hold"] as const;
 export const POSITION_INPUTS = 3;
@@ -36,6 +37,17 @@ export interface StepOutput {
   /** Trades closed in this step (signal, stop, take-profit, liquidation). */
   closed: Trade[];
 }
+
+/** An environment between steps: its episode's start, time in position, simulator and reward tracker. */
+export const EnvStateSchema = z
+  .object({
+    start: z.number().int().min(0),
+    holding: z.number().int().min(0),
+    sim: SimStateSchema,
+    reward: RewardStateSchema,
+  })
+  .strict();
+export type EnvState = z.infer<typeof EnvStateSchema>;
 
 /** Episodes end early when equity falls under this fraction of the start (the account is blown). */
 const RUIN_FRACTION = 0.1;
@@ -68,6 +80,20 @@ export class TradingEnv {
     this.sim.reset(this.start);
     this.reward.reset(this.sim.cfg.initialEquityUsdt);
     this.holding = 0;
+    return this.observe();
+  }
+
+  /** The state between steps; the environment's randomness is its caller's generator, saved there. */
+  snapshot(): EnvState {
+    return { start: this.start, holding: this.holding, sim: this.sim.snapshot(), reward: this.reward.snapshot() };
+  }
+
+  /** Continue from a snapshot; returns the observation of where it stands (the pending one). */
+  restore(s: EnvState): Float32Array {
+    this.sim.restore(s.sim);
+    this.reward.restore(s.reward);
+    this.start = s.start;
+    this.holding = s.holding;
     return this.observe();
   }
 

@@ -3,17 +3,19 @@
 // details (Huang et al., "The 37 Implementation Details of PPO"): separate policy and value MLPs with
 // orthogonal init (gain √2 hidden, 0.01 policy head, 1 value head), tanh, Adam ε = 1e-5, advantages
 // normalized per minibatch, clipped surrogate, global gradient-norm clip, approx-KL and clip fraction.
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import path from "node:path";
 import { z } from "zod";
+import { DataError } from "../core/errors.ts";
+import { writeDirAtomically } from "../core/staging.ts";
 import type { Tf } from "./backend.ts";
-import { loadLayersModel, saveLayersModel } from "./model-io.ts";
+import { loadLayersModel, readBinaryFile, readJsonFile, writeLayersModel } from "./model-io.ts";
 
 type LayersModel = import("@tensorflow/tfjs").LayersModel;
 type Tensor = import("@tensorflow/tfjs").Tensor;
 
-export const PpoConfigSchema = z.object({
+export const PpoConfigSchema = z.strictObject({
   learningRate: z.number().positive().default(3e-4),
   /** Anneal the learning rate linearly to 0 over the run (§5.5 "adaptive"). */
   annealLr: z.boolean().default(true),
@@ -58,12 +60,87 @@ export interface Learner {
   /** The deterministic policy's actions for n observations (no value head, no sampling). */
   greedy(obs: Float32Array, n: number): Int32Array;
   update(batch: Batch, n: number, learningRate: number, random: () => number): UpdateStats;
+  /** The learner as a folder of its own, swapped in whole. */
   save(dir: string): Promise<void>;
+  /** Everything needed to continue training exactly (weights and optimizer state) into the existing folder `dir`. */
+  writeTo(dir: string): Promise<void>;
   /** sha256 over every weight, for reproducibility checks. */
   weightsHash(): string;
 }
 
 export const NUM_ACTIONS = 3;
+
+/** tf.train.adam's bias-correction accumulators (β1^t, β2^t): not in getWeights(), kept for an exact resume. */
+interface AdamInternals {
+  accBeta1: import("@tensorflow/tfjs").Variable;
+  accBeta2: import("@tensorflow/tfjs").Variable;
+}
+
+const OPTIMIZER_FORMAT = "adam-1";
+const OPTIMIZER_HINT = "rlt writes model and checkpoint folders whole, so the file was changed or damaged afterwards: restore the folder from a copy, resume from another run, or train again";
+
+const OptimizerIndexSchema = z
+  .object({
+    format: z.literal(OPTIMIZER_FORMAT),
+    iterations: z.number().int().min(0),
+    accBeta1: z.number(),
+    accBeta2: z.number(),
+    moments: z.array(z.object({ name: z.string(), shape: z.array(z.number().int().min(0)) }).strict()),
+  })
+  .strict();
+type OptimizerIndex = z.infer<typeof OptimizerIndexSchema>;
+/** Before format "adam-1": a bare list whose first entry is the int32 iteration count. */
+const LegacyOptimizerIndexSchema = z.array(z.object({ name: z.string(), shape: z.array(z.number().int().min(0)) }).strict());
+
+interface OptimizerState {
+  iterations: number;
+  accBeta1?: number;
+  accBeta2?: number;
+  moments: { name: string; shape: number[]; values: Float32Array }[];
+}
+
+/** optimizer.json + optimizer.bin checked against each other and against the networks' variables. */
+function parseOptimizerState(raw: unknown, bin: Buffer, indexFile: string, binFile: string, varShapes: number[][]): OptimizerState {
+  const parsed = OptimizerIndexSchema.safeParse(raw);
+  const legacy = parsed.success ? undefined : LegacyOptimizerIndexSchema.safeParse(raw);
+  if (!parsed.success && !legacy?.success) {
+    const issue = parsed.error.issues[0];
+    throw new DataError(`${indexFile} is not an optimizer index rlt can read (${issue.path.join(".") || "top level"}: ${issue.message})`, { hint: OPTIMIZER_HINT });
+  }
+  let iterations: number;
+  let entries: { name: string; shape: number[] }[];
+  let offset = 0;
+  if (parsed.success) {
+    iterations = parsed.data.iterations;
+    entries = parsed.data.moments;
+  } else {
+    const [iter, ...rest] = legacy!.data!;
+    if (iter?.name !== "iter" || bin.byteLength < 4) throw new DataError(`${indexFile} lists no iteration count`, { hint: OPTIMIZER_HINT });
+    iterations = bin.readInt32LE(0);
+    entries = rest;
+    offset = 4;
+  }
+  const sizes = entries.map((e) => e.shape.reduce((a, b) => a * b, 1));
+  const needed = offset + 4 * sizes.reduce((a, b) => a + b, 0);
+  if (bin.byteLength !== needed) {
+    throw new DataError(`${binFile} ${bin.byteLength < needed ? "is truncated" : "is longer than its index"} (${bin.byteLength} bytes, optimizer.json needs ${needed})`, { hint: OPTIMIZER_HINT });
+  }
+  // Adam keeps a first and a second moment per trainable variable, in the variables' order
+  // (none at all before Adam's first step)
+  const expected = entries.length === 0 ? [] : [...varShapes, ...varShapes];
+  const mismatch = entries.length !== expected.length ? -1 : entries.findIndex((e, i) => e.shape.join("x") !== expected[i].join("x"));
+  if (entries.length !== expected.length || mismatch >= 0) {
+    throw new DataError(`${indexFile} does not match the networks beside it (${entries.length} moments for ${expected.length}${mismatch >= 0 ? `; ${entries[mismatch].name} has shape ${entries[mismatch].shape.join("×")}` : ""})`, { hint: OPTIMIZER_HINT });
+  }
+  const floats = new Float32Array(bin.buffer.slice(bin.byteOffset + offset, bin.byteOffset + bin.byteLength));
+  let off = 0;
+  const moments = entries.map((e, i) => {
+    const values = floats.slice(off, off + sizes[i]);
+    off += sizes[i];
+    return { name: e.name, shape: e.shape, values };
+  });
+  return parsed.success ? { iterations, accBeta1: parsed.data.accBeta1, accBeta2: parsed.data.accBeta2, moments } : { iterations, moments };
+}
 
 function mlp(tf: Tf, inputs: number, hidden: number[], outputs: number, outGain: number, seed: number): LayersModel {
   const model = tf.sequential();
@@ -106,12 +183,20 @@ export class TfPpoLearner implements Learner {
     }
   }
 
-  static async load(tf: Tf, cfg: PpoConfig, dir: string): Promise<TfPpoLearner> {
+  /**
+   * A learner from a folder `save` or `writeTo` wrote, every file checked (a bad one is named). The
+   * optimizer state is needed to continue training (`requireOptimizer`); a policy to trade runs without.
+   */
+  static async load(tf: Tf, cfg: PpoConfig, dir: string, opts: { requireOptimizer?: boolean } = {}): Promise<TfPpoLearner> {
     const policy = await loadLayersModel(tf, path.join(dir, "policy"));
     const value = await loadLayersModel(tf, path.join(dir, "value"));
-    const obsSize = (policy.inputs[0].shape[1] as number) ?? 0;
+    const obsSize = policy.inputs[0].shape[1];
+    const shapes = `policy ${JSON.stringify(policy.inputs[0].shape)} → ${JSON.stringify(policy.outputs[0].shape)}, value ${JSON.stringify(value.inputs[0].shape)} → ${JSON.stringify(value.outputs[0].shape)}`;
+    if (typeof obsSize !== "number" || value.inputs[0].shape[1] !== obsSize || policy.outputs[0].shape[1] !== NUM_ACTIONS || value.outputs[0].shape[1] !== 1) {
+      throw new DataError(`${dir} does not hold a policy and value network of this agent (${shapes})`, { hint: `expected ${NUM_ACTIONS} actions and one value from the same inputs` });
+    }
     const learner = new TfPpoLearner(tf, policy, value, cfg, obsSize);
-    await learner.loadOptimizer(dir);
+    await learner.loadOptimizer(dir, opts.requireOptimizer ?? false);
     return learner;
   }
 
@@ -248,36 +333,47 @@ export class TfPpoLearner implements Learner {
   }
 
   async save(dir: string): Promise<void> {
-    await saveLayersModel(this.tf, this.policy, path.join(dir, "policy"));
-    await saveLayersModel(this.tf, this.value, path.join(dir, "value"));
-    const weights = await this.optimizer.getWeights();
-    const index = weights.map((w) => ({ name: w.name, shape: w.tensor.shape }));
-    const data = Buffer.concat(weights.map((w) => Buffer.from((w.tensor.dataSync() as Float32Array).buffer.slice(0))));
-    mkdirSync(dir, { recursive: true });
+    await writeDirAtomically(dir, `the model ${dir}`, (staging) => this.writeTo(staging));
+  }
+
+  async writeTo(dir: string): Promise<void> {
+    for (const [name, model] of [["policy", this.policy], ["value", this.value]] as const) {
+      mkdirSync(path.join(dir, name), { recursive: true });
+      await writeLayersModel(this.tf, model, path.join(dir, name));
+    }
+    // getWeights() leads with the iteration count; the bias-correction powers β^t are kept as they
+    // stand, since recomputing them with pow() need not give the same float32 as t multiplications
+    const moments = (await this.optimizer.getWeights()).filter((w) => w.name !== "iter");
+    const { accBeta1, accBeta2 } = this.optimizer as unknown as AdamInternals;
+    const index: OptimizerIndex = {
+      format: OPTIMIZER_FORMAT,
+      iterations: this.optimizer.iterations,
+      accBeta1: accBeta1.dataSync()[0],
+      accBeta2: accBeta2.dataSync()[0],
+      moments: moments.map((w) => ({ name: w.name, shape: w.tensor.shape })),
+    };
+    const data = Buffer.concat(moments.map((w) => Buffer.from((w.tensor.dataSync() as Float32Array).buffer.slice(0))));
     writeFileSync(path.join(dir, "optimizer.json"), JSON.stringify(index));
     writeFileSync(path.join(dir, "optimizer.bin"), data);
   }
 
-  private async loadOptimizer(dir: string): Promise<void> {
-    let index: { name: string; shape: number[] }[];
-    try {
-      index = JSON.parse(readFileSync(path.join(dir, "optimizer.json"), "utf8"));
-    } catch {
-      return; // a model without optimizer state (e.g. an exported final model): fresh Adam moments
-    }
-    const buf = readFileSync(path.join(dir, "optimizer.bin"));
-    const floats = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
-    // Adam creates its moment variables lazily: one zero-gradient step materializes them under their names
+  private async loadOptimizer(dir: string, required: boolean): Promise<void> {
+    const indexFile = path.join(dir, "optimizer.json");
+    const binFile = path.join(dir, "optimizer.bin");
+    if (!required && !existsSync(indexFile)) return; // a model without optimizer state: fresh Adam moments
+    const raw = readJsonFile(indexFile, OPTIMIZER_HINT);
+    const bin = readBinaryFile(binFile, OPTIMIZER_HINT);
     const vars = [...this.policy.trainableWeights, ...this.value.trainableWeights].map((w) => (w as unknown as { val: import("@tensorflow/tfjs").Variable }).val);
-    this.tf.tidy(() => this.optimizer.applyGradients(Object.fromEntries(vars.map((v) => [v.name, this.tf.zerosLike(v)]))));
-    let off = 0;
-    const named = index.map(({ name, shape }) => {
-      const size = shape.reduce((a, b) => a * b, 1);
-      const tensor = this.tf.tensor(floats.slice(off, off + size), shape);
-      off += size;
-      return { name, tensor };
-    });
-    await this.optimizer.setWeights(named);
+    const state = parseOptimizerState(raw, bin, indexFile, binFile, vars.map((v) => v.shape));
+    await this.optimizer.setWeights([
+      { name: "iter", tensor: this.tf.scalar(state.iterations, "int32") },
+      ...state.moments.map(({ name, shape, values }) => ({ name, tensor: this.tf.tensor(values, shape) })),
+    ]);
+    const adam = this.optimizer as unknown as AdamInternals;
+    if (state.accBeta1 !== undefined && state.accBeta2 !== undefined) {
+      adam.accBeta1.assign(this.tf.scalar(state.accBeta1));
+      adam.accBeta2.assign(this.tf.scalar(state.accBeta2));
+    }
   }
 
   weightsHash(): string {

@@ -2,7 +2,7 @@
 //   R = w1·pnl + w2·sharpe − w3·drawdown − w4·frequency + w5·holding − w6·spreadCost
 import { z } from "zod";
 
-export const RewardConfigSchema = z.object({
+export const RewardConfigSchema = z.strictObject({
   w1: z.number().default(1.0),
   w2: z.number().default(0.5),
   w3: z.number().default(1.0),
@@ -40,6 +40,21 @@ export interface RewardStep {
   holdingBars: number;
 }
 
+const f64 = z.custom<number>((v) => typeof v === "number", "expected a number");
+
+/** What a tracker carries between steps (the rolling windows and the episode's peak), for checkpoints. */
+export const RewardStateSchema = z
+  .object({
+    prevEquity: f64,
+    peak: f64,
+    returns: z.array(f64),
+    fills: z.array(f64),
+    spreadSum: f64,
+    spreadCount: z.number().int().min(0),
+  })
+  .strict();
+export type RewardState = z.infer<typeof RewardStateSchema>;
+
 export class RewardTracker {
   private prevEquity = 0;
   private peak = 0;
@@ -57,6 +72,19 @@ export class RewardTracker {
     this.fills.length = 0;
     this.spreadSum = 0;
     this.spreadCount = 0;
+  }
+
+  snapshot(): RewardState {
+    return { prevEquity: this.prevEquity, peak: this.peak, returns: [...this.returns], fills: [...this.fills], spreadSum: this.spreadSum, spreadCount: this.spreadCount };
+  }
+
+  restore(s: RewardState): void {
+    this.prevEquity = s.prevEquity;
+    this.peak = s.peak;
+    this.returns.splice(0, this.returns.length, ...s.returns);
+    this.fills.splice(0, this.fills.length, ...s.fills);
+    this.spreadSum = s.spreadSum;
+    this.spreadCount = s.spreadCount;
   }
 
   /** The six components (unweighted, with their signs as in §6) and the weighted total. */

@@ -1,19 +1,24 @@
 // `rlt train`: PPO, top to bottom — setup, then per update: rollout, GAE, learn, log, evaluate,
 // checkpoint. Metric names follow CleanRL (charts/*, losses/*) plus reward/* for each component.
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { stringify as toYaml } from "yaml";
-import { DataError, UsageError } from "../core/errors.ts";
+import { DataError, RltError, UsageError } from "../core/errors.ts";
+import { withLock } from "../core/lock.ts";
 import type { Reporter } from "../core/log.ts";
+import { Rng } from "../core/random.ts";
+import { isDiskFull, removeDeadStaging } from "../core/staging.ts";
 import { type ArtifactExpectation, type FeatureManifest, expectationFrom } from "../features/artifact.ts";
 import { loadTf } from "./backend.ts";
+import { type RolloutState, type TrainerState, checkpointDir, hasCheckpoint, readCheckpoint, writeCheckpoint } from "./checkpoint.ts";
 import type { TrainConfig } from "./config.ts";
 import { type Range, type Splits, type TrainingData, episodeStarts, loadTrainingData, splitByTime } from "./data.ts";
 import { TradingEnv } from "./env.ts";
 import { runPolicy } from "./evaluate.ts";
 import { computeGae } from "./gae.ts";
+import { METRICS_FILE, appendMetricsRow, repairMetrics, replaceFile, startMetrics } from "./metrics-file.ts";
+import { readJsonFile } from "./model-io.ts";
 import { TfPpoLearner } from "./ppo.ts";
-import { Rng } from "../core/random.ts";
 import { REWARD_COMPONENTS } from "./reward.ts";
 
 export interface TrainOptions {
@@ -36,22 +41,14 @@ export interface TrainResult {
   stepsPerSecond: number;
 }
 
-interface RunState {
-  update: number;
-  globalStep: number;
-  rng: number;
-  bestValidationReturn: number;
-  bestUpdate: number;
-  evalsWithoutBest: number;
-}
+/** One trainer per run folder: held from reading the checkpoint to writing the final model. */
+export const TRAIN_LOCK_FILE = "train.lock";
 
-const METRICS = [
-  "update", "global_step", "charts/learning_rate", "charts/episodic_return", "charts/episodic_equity", "charts/sps",
-  "losses/policy_loss", "losses/value_loss", "losses/entropy", "losses/approx_kl", "losses/clipfrac", "losses/explained_variance", "losses/epochs",
-  ...REWARD_COMPONENTS.map((c) => `reward/${c}`), "val/total_return", "val/sharpe",
-  // episodes are a day long, so most updates finish none: the mean reward per step shows progress meanwhile
-  "charts/step_reward",
-];
+/**
+ * Test-only: SIGKILL this process right after the checkpoint of this update is swapped in, before its
+ * metrics row is appended (the crash --resume must repair).
+ */
+const KILL_AFTER_CHECKPOINT_ENV = "RLT_TEST_KILL_AFTER_CHECKPOINT";
 
 /** Train on the config's feature artifact; a resumed run must find the artifact it was trained on. */
 export async function train(cfg: TrainConfig, opts: TrainOptions): Promise<TrainResult> {
@@ -63,7 +60,7 @@ export async function train(cfg: TrainConfig, opts: TrainOptions): Promise<Train
 function trainedOnExpectation(runDir: string): ArtifactExpectation {
   const file = path.join(runDir, RUN_MANIFEST_FILE);
   if (!existsSync(file)) return {};
-  return expectationFrom(JSON.parse(readFileSync(file, "utf8")) as FeatureManifest);
+  return expectationFrom(readJsonFile(file, "rlt train wrote it with the run: restore it from a copy, or train a new run (another --name)") as FeatureManifest);
 }
 
 export async function trainOn(cfg: TrainConfig, data: TrainingData, opts: TrainOptions): Promise<TrainResult> {
@@ -80,26 +77,73 @@ export async function trainOn(cfg: TrainConfig, data: TrainingData, opts: TrainO
   }
   const starts = episodeStarts(data.openTime, split.train, cfg.env.episodeBars);
   const { tf, backend } = await loadTf();
-  const statePath = path.join(opts.runDir, "state.json");
-  const resuming = opts.resume && existsSync(statePath);
-  if (opts.resume && !resuming) throw new UsageError(`--resume: ${opts.runDir} has no checkpoint to resume from`);
-  if (!opts.resume && existsSync(statePath)) throw new UsageError(`${opts.runDir} already holds a run`, { hint: "pass --resume to continue it, or choose another --name" });
-  mkdirSync(opts.runDir, { recursive: true });
-  const state: RunState = resuming
-    ? JSON.parse(readFileSync(statePath, "utf8"))
-    : { update: 0, globalStep: 0, rng: cfg.seed, bestValidationReturn: -Infinity, bestUpdate: 0, evalsWithoutBest: 0 };
-  const rng = new Rng(state.rng);
-  const envs = Array.from({ length: cfg.ppo.numEnvs }, () => new TradingEnv(data, { ...cfg.env, episodeStarts: starts }, cfg.sim, cfg.reward, rng.next));
+  try {
+    // one trainer per run: a second `rlt train --resume` of it waits, then refuses naming this one
+    return await withLock(path.join(opts.runDir, TRAIN_LOCK_FILE), { purpose: `the training run ${opts.runDir}`, onWait: (m) => opts.reporter.warn(m) }, async () => {
+      tf.engine().startScope();
+      try {
+        return await trainLocked(cfg, data, opts, { tf, backend, split, starts });
+      } finally {
+        tf.engine().endScope();
+      }
+    });
+  } catch (err) {
+    throw diskFullError(err, opts.runDir);
+  }
+}
+
+interface Setup {
+  tf: Awaited<ReturnType<typeof loadTf>>["tf"];
+  backend: string;
+  split: Splits;
+  starts: number[];
+}
+
+async function trainLocked(cfg: TrainConfig, data: TrainingData, opts: TrainOptions, { tf, backend, split, starts }: Setup): Promise<TrainResult> {
+  const n = data.openTime.length;
+  // a trainer killed inside the checkpoint's swap left the previous checkpoint aside: put it back
+  removeDeadStaging(checkpointDir(opts.runDir));
+  const held = hasCheckpoint(opts.runDir);
+  if (opts.resume && !held) throw new UsageError(`--resume: ${opts.runDir} has no checkpoint to resume from`);
+  if (!opts.resume && held) throw new UsageError(`${opts.runDir} already holds a run`, { hint: "pass --resume to continue it, or choose another --name" });
+  const E = cfg.ppo.numEnvs;
+  // the environments draw their episode starts from the trainer's one generator
+  let rng = new Rng(cfg.seed);
+  const envs = Array.from({ length: E }, () => new TradingEnv(data, { ...cfg.env, episodeStarts: starts }, cfg.sim, cfg.reward, () => rng.next()));
   const obsSize = envs[0].obsSize;
-  tf.engine().startScope();
-  const learner = resuming ? await TfPpoLearner.load(tf, cfg.ppo, path.join(opts.runDir, "checkpoint")) : TfPpoLearner.create(tf, cfg.ppo, obsSize, cfg.seed);
-  if (!resuming) writeRunFiles(cfg, opts.runDir, backend, split, data);
-  const metricsFile = path.join(opts.runDir, "metrics.csv");
-  if (!existsSync(metricsFile)) writeFileSync(metricsFile, `${METRICS.join(",")}\n`);
+  let nextObs = new Float32Array(E * obsSize);
+  const epReturn = new Float64Array(E);
+  const epComponents = envs.map(() => Object.fromEntries(REWARD_COMPONENTS.map((c) => [c, 0])) as Record<string, number>);
+  const metricsFile = path.join(opts.runDir, METRICS_FILE);
+  let learner: TfPpoLearner;
+  let state: TrainerState;
+  if (opts.resume) {
+    const ck = await readCheckpoint(opts.runDir, (dir) => TfPpoLearner.load(tf, cfg.ppo, dir, { requireOptimizer: true }));
+    checkFits(ck.rollout, ck.learner.obsSize, E, obsSize, opts.runDir);
+    learner = ck.learner;
+    state = ck.trainer;
+    rng = new Rng(state.rngState);
+    ck.rollout.envs.forEach((saved, e) => {
+      const obs = envs[e].restore(saved.env);
+      if (obs.some((v, j) => !Object.is(v, Math.fround(saved.nextObs[j])))) {
+        throw new DataError(`${opts.runDir}/checkpoint: environment ${e}'s pending observation (bar ${saved.env.sim.bar}) differs from the features in hand`, { hint: "the feature artifact is not the one the run was trained on" });
+      }
+      nextObs.set(saved.nextObs, e * obsSize);
+      epReturn[e] = saved.epReturn;
+      Object.assign(epComponents[e], saved.epComponents);
+    });
+    for (const note of repairMetrics(metricsFile, state.update, state.metricsRow)) opts.reporter.warn(`${metricsFile}: ${note}`);
+    opts.reporter.info(`resuming ${opts.runDir} after update ${state.update} (${state.globalStep} steps)`);
+  } else {
+    learner = TfPpoLearner.create(tf, cfg.ppo, obsSize, cfg.seed);
+    state = { update: 0, globalStep: 0, rngState: rng.state, bestValidationReturn: -Infinity, bestUpdate: 0, evalsWithoutBest: 0, metricsRow: {} };
+    envs.forEach((env, e) => nextObs.set(env.reset(), e * obsSize));
+    writeRunFiles(cfg, opts.runDir, backend, split, data);
+    startMetrics(metricsFile);
+  }
   opts.reporter.info(`training on ${backend}: ${n} bars, train ${split.train.to - split.train.from} / validation ${split.validation.to - split.validation.from} / test ${split.test.to - split.test.from}, ${starts.length} episode starts`);
 
   // ---- rollout buffers (step-major: index = step * numEnvs + env) ----
-  const E = cfg.ppo.numEnvs;
   const T = cfg.ppo.numSteps / E;
   const obsBuf = new Float32Array(T * E * obsSize);
   const actBuf = new Int32Array(T * E);
@@ -107,13 +151,10 @@ export async function trainOn(cfg: TrainConfig, data: TrainingData, opts: TrainO
   const rewBuf = new Float32Array(T * E);
   const doneBuf = new Uint8Array(T * E);
   const valBuf = new Float32Array(T * E);
-  let nextObs = new Float32Array(E * obsSize);
-  envs.forEach((env, e) => nextObs.set(env.reset(), e * obsSize));
-  const epReturn = new Float64Array(E);
-  const epComponents = envs.map(() => Object.fromEntries(REWARD_COMPONENTS.map((c) => [c, 0])) as Record<string, number>);
   let stoppedBy: TrainResult["stoppedBy"] = "max-updates";
   const t0 = Date.now();
   const stepsAtStart = state.globalStep;
+  const killAfter = process.env[KILL_AFTER_CHECKPOINT_ENV] ? Number(process.env[KILL_AFTER_CHECKPOINT_ENV]) : undefined;
 
   while (state.update < cfg.training.maxUpdates) {
     // the update is synchronous compute: let the event loop deliver a pending SIGINT before the next one
@@ -199,13 +240,13 @@ export async function trainOn(cfg: TrainConfig, data: TrainingData, opts: TrainO
         await learner.save(path.join(opts.runDir, "best"));
       } else state.evalsWithoutBest++;
     }
-    appendFileSync(metricsFile, `${METRICS.map((m) => (row[m] === undefined || Number.isNaN(row[m]) ? "" : String(row[m]))).join(",")}\n`);
+    // ---- checkpoint, then the metrics row that refers to it ----
+    state.rngState = rng.state;
+    state.metricsRow = row;
+    await writeCheckpoint(opts.runDir, state, rolloutState(envs, nextObs, obsSize, epReturn, epComponents), (dir) => learner.writeTo(dir));
+    if (killAfter === state.update) process.kill(process.pid, "SIGKILL");
+    appendMetricsRow(metricsFile, row);
     opts.reporter.progress("train", state.update, cfg.training.maxUpdates, `${sps.toFixed(0)} steps/s, reward/step ${fmt(row["charts/step_reward"])}, ep return ${fmt(row["charts/episodic_return"])}, kl ${fmt(stats.approxKl)}${row["val/total_return"] !== undefined ? `, val ${(100 * row["val/total_return"]).toFixed(2)} %` : ""}`);
-
-    // ---- checkpoint ----
-    state.rng = rng.state;
-    await learner.save(path.join(opts.runDir, "checkpoint"));
-    writeFileSync(statePath, JSON.stringify(state, null, 2));
     if (cfg.training.earlyStopPatience > 0 && state.evalsWithoutBest >= cfg.training.earlyStopPatience) {
       stoppedBy = "early-stopping";
       break;
@@ -213,8 +254,7 @@ export async function trainOn(cfg: TrainConfig, data: TrainingData, opts: TrainO
   }
   opts.reporter.done("train");
   await learner.save(path.join(opts.runDir, "model"));
-  writeFileSync(path.join(opts.runDir, "weights.sha256"), `${learner.weightsHash()}\n`);
-  tf.engine().endScope();
+  replaceFile(path.join(opts.runDir, "weights.sha256"), `${learner.weightsHash()}\n`, "the weights hash");
   const seconds = (Date.now() - t0) / 1000;
   return {
     runDir: opts.runDir,
@@ -236,10 +276,32 @@ function writeRunFiles(cfg: TrainConfig, runDir: string, backend: string, split:
   // the ranges in time too: evaluation on another artifact compares times, not row numbers
   const ms = (r: Range) => ({ fromMs: t[r.from], toMs: t[r.to - 1] + 60_000 });
   const splitMs = { train: ms(split.train), validation: ms(split.validation), test: ms(split.test) };
-  writeFileSync(path.join(runDir, "config.yaml"), toYaml(cfg));
-  writeFileSync(path.join(runDir, "run.json"), JSON.stringify({ symbol: data.manifest.symbol, backend, split, splitMs, features: path.resolve(cfg.features), createdAt: new Date().toISOString() }, null, 2));
+  replaceFile(path.join(runDir, "config.yaml"), toYaml(cfg), "the run's config");
+  replaceFile(path.join(runDir, "run.json"), JSON.stringify({ symbol: data.manifest.symbol, backend, split, splitMs, features: path.resolve(cfg.features), createdAt: new Date().toISOString() }, null, 2), "run.json");
   // the feature manifest (definitions, normalization) the model is trained on travels with the run
-  writeFileSync(path.join(runDir, RUN_MANIFEST_FILE), `${JSON.stringify(data.manifest, null, 2)}\n`);
+  replaceFile(path.join(runDir, RUN_MANIFEST_FILE), `${JSON.stringify(data.manifest, null, 2)}\n`, "the run's feature manifest");
+}
+
+/** Every environment between two updates, with its pending observation and unfinished episode. */
+function rolloutState(envs: TradingEnv[], nextObs: Float32Array, obsSize: number, epReturn: Float64Array, epComponents: Record<string, number>[]): RolloutState {
+  return {
+    envs: envs.map((env, e) => ({ env: env.snapshot(), nextObs: Array.from(nextObs.subarray(e * obsSize, (e + 1) * obsSize)), epReturn: epReturn[e], epComponents: { ...epComponents[e] } })),
+  };
+}
+
+/** A checkpoint continues only the rollout it was taken from: as many environments, observations of one size. */
+function checkFits(rollout: RolloutState, learnerObsSize: number, numEnvs: number, obsSize: number, runDir: string): void {
+  const hint = `resume with the run's own config (${path.join(runDir, "config.yaml")}); only training.maxUpdates may change`;
+  if (rollout.envs.length !== numEnvs) throw new UsageError(`${runDir}/checkpoint holds ${rollout.envs.length} environments, the config asks for ppo.numEnvs ${numEnvs}`, { hint });
+  const sizes = new Set([learnerObsSize, ...rollout.envs.map((r) => r.nextObs.length)]);
+  if (sizes.size !== 1 || !sizes.has(obsSize)) throw new UsageError(`${runDir}/checkpoint was trained on observations of ${[...sizes].join(" / ")} inputs, the config gives ${obsSize} (env.positionInObs)`, { hint });
+}
+
+/** A full disk anywhere in a run is an operational error that says what to do, never a stack trace. */
+function diskFullError(err: unknown, runDir: string): unknown {
+  if (!isDiskFull(err)) return err;
+  const message = err instanceof RltError ? err.message : `no space left on the device while writing the training run ${runDir}`;
+  return new RltError(message, { cause: err, hint: `free space on that filesystem, then continue with rlt train --resume: the last complete checkpoint (${runDir}/checkpoint) is intact` });
 }
 
 function mean(xs: number[]): number {

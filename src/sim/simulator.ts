@@ -6,6 +6,7 @@
 // Within a bar the path is unknown, so the rule is conservative: the adverse extreme is assumed to come
 // first. A long is checked against the low before the high (stop-loss or liquidation, whichever price is
 // reached first going down, before any take-profit); a short against the high first.
+import { z } from "zod";
 import { lowerBound } from "../core/sorted.ts";
 import type { SimConfig } from "./config.ts";
 
@@ -71,6 +72,36 @@ interface Position {
 
 const BPS = 1e4;
 
+// any double, NaN and ±Infinity included (zod's number() refuses them): a checkpoint keeps what the
+// arithmetic produced rather than failing to read it back
+const f64 = z.custom<number>((v) => typeof v === "number", "expected a number");
+
+/** Everything a simulator carries from one step to the next (a training checkpoint restores it). */
+export const SimStateSchema = z
+  .object({
+    balanceUsdt: f64,
+    bar: z.number().int().min(0),
+    fundingIdx: z.number().int().min(0),
+    position: z
+      .object({
+        side: z.union([z.literal(1), z.literal(-1)]),
+        qty: f64,
+        entryPrice: f64,
+        marginUsdt: f64,
+        liquidationPrice: f64,
+        stopPrice: f64.optional(),
+        takeProfitPrice: f64.optional(),
+        entryTimeMs: f64,
+        entryBar: z.number().int(),
+        feesUsdt: f64,
+        fundingUsdt: f64,
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+export type SimState = z.infer<typeof SimStateSchema>;
+
 export class FuturesSimulator {
   /** Wallet balance: cash including margin, excluding unrealized PnL. */
   balanceUsdt = 0;
@@ -89,6 +120,21 @@ export class FuturesSimulator {
     this.position = undefined;
     this.bar = startBar;
     this.fundingIdx = lowerBound(this.funding.timeMs, this.market.openTime[startBar] + 60_000);
+  }
+
+  /** A copy of the state between steps; `restore` of it continues exactly where this left off. */
+  snapshot(): SimState {
+    const p = this.position;
+    return { balanceUsdt: this.balanceUsdt, bar: this.bar, fundingIdx: this.fundingIdx, ...(p ? { position: { ...p } } : {}) };
+  }
+
+  restore(s: SimState): void {
+    if (s.bar >= this.market.open.length) throw new RangeError(`bar ${s.bar} is past the market's ${this.market.open.length} bars`);
+    if (s.fundingIdx > this.funding.timeMs.length) throw new RangeError(`funding index ${s.fundingIdx} is past the ${this.funding.timeMs.length} funding times`);
+    this.balanceUsdt = s.balanceUsdt;
+    this.bar = s.bar;
+    this.fundingIdx = s.fundingIdx;
+    this.position = s.position ? { ...s.position } : undefined;
   }
 
   get side(): Side {

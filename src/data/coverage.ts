@@ -19,6 +19,8 @@ export interface Coverage {
   files: number;
   firstMs?: number;
   lastMs?: number;
+  /** Files without a record (written by an older rlt): readable, but not comparable with a hash. */
+  unrecorded: number;
   /** Rows sharing a key (only possible across recorder part files). */
   duplicates: number;
   gaps: Gap[];
@@ -63,8 +65,11 @@ export async function idGaps(db: Duck, kind: KindName, relationSql: string): Pro
 
 export async function coverage(store: Store, kind: KindName, symbol: string): Promise<Coverage> {
   const spec = kindSpec(kind);
+  // checks every file against its record first: a damaged one ends the status with its name
   const rel = store.scan(kind, symbol);
-  const base: Coverage = { kind, symbol, rows: 0, files: store.files(kind, symbol).length, duplicates: 0, gaps: [], idGaps: [] };
+  const checks = store.checkFiles(kind, symbol);
+  const unrecorded = checks.filter((c) => c.status === "unrecorded").length;
+  const base: Coverage = { kind, symbol, rows: 0, files: checks.length, unrecorded, duplicates: 0, gaps: [], idGaps: [] };
   if (!rel) return base;
   const t = ident(spec.timeColumn);
   const keyList = spec.key.map(ident).join(", ");

@@ -69,7 +69,8 @@ export async function importBulk(ctx: FetchContext, kind: KindName, symbol: stri
   const checksum = await ctx.client.download(`${url}.CHECKSUM`);
   out.requests++;
   if (!checksum) return { status: "rejected", reason: `${name} has no .CHECKSUM file to verify it against; not imported` };
-  const dir = mkdtempSync(path.join(ctx.store.dir, ".rlt-tmp-download-"));
+  // the process id in the name lets the next Store.open remove it only once this process is dead
+  const dir = mkdtempSync(path.join(ctx.store.dir, `.rlt-tmp-${process.pid}-download-`));
   try {
     const file = path.join(dir, name);
     writeFileSync(file, zip);

@@ -122,6 +122,14 @@ export class FetchState {
     this.save();
   }
 
+  /** Forget bulk days whose stored files were moved aside (rlt data repair), so they are fetched again. */
+  forgetDays(key: string, days: string[]): void {
+    const done = this.state.doneDays[`${this.scope} ${key}`];
+    if (!done) return;
+    this.state.doneDays[`${this.scope} ${key}`] = done.filter((d) => !days.includes(d));
+    this.save();
+  }
+
   private save(): void {
     const tmp = `${this.file}.${process.pid}.tmp`;
     writeFileSync(tmp, JSON.stringify(this.state));

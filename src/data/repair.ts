@@ -1,0 +1,193 @@
+// `rlt data repair [SYMBOL]`: find damaged files (the full check of rlt data verify), move each aside
+// into data/.quarantine/<time>/ (never deleting anything), then fetch the days they covered again with
+// the same code as `rlt fetch`, or, for data only rlt record or rlt import can bring back, name the
+// source files to import again (from the file's record).
+import { existsSync, mkdirSync, readdirSync, renameSync, rmdirSync } from "node:fs";
+import path from "node:path";
+import type { ResolvedConfig } from "../core/config.ts";
+import { DataError, RltError, TemporaryError } from "../core/errors.ts";
+import type { Reporter } from "../core/log.ts";
+import { DAY_MS } from "../core/time.ts";
+import { type SourceFile, checkFile, readRecord, recordFileOf } from "./file-record.ts";
+import type { FetchKind } from "../fetch/run.ts";
+import { Store } from "./store.ts";
+import { type FileVerdict, verifyFile, verifyStore } from "./verify.ts";
+
+export interface RepairedFile extends FileVerdict {
+  /** Where the damaged file (and its record) now is. */
+  movedTo: string;
+  /** Rows its record says it held, when it had a readable record. */
+  recordedRows?: number;
+  /** The day fetched again (fetchable kinds only). */
+  refetch?: { fromMs: number; toMs: number; rowsNow: number } | { fromMs: number; toMs: number; error: string; temporary: boolean };
+  /** Files its rows were imported from, per its record, and whether each is still where it was. */
+  importAgain: (SourceFile & { present: boolean })[];
+}
+
+export interface RepairReport {
+  dataDir: string;
+  checked: number;
+  quarantineDir?: string;
+  repaired: RepairedFile[];
+  /** Damaged files left in place because they were fine by the time the lock was held (rewritten meanwhile). */
+  skipped: string[];
+}
+
+/** Kinds `rlt fetch` can bring back; the others come only from rlt record and rlt import. */
+const FETCHABLE: readonly string[] = ["klines", "funding", "aggtrades", "bookdepth", "metrics"] satisfies FetchKind[];
+
+export async function repairStore(cfg: ResolvedConfig, opts: { symbol?: string }, reporter: Reporter, signal?: AbortSignal): Promise<RepairReport> {
+  const verified = await verifyStore(cfg.dataDirAbs, opts);
+  const report: RepairReport = { dataDir: verified.dataDir, checked: verified.files, repaired: [], skipped: [] };
+  if (verified.bad.length === 0) return report;
+  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  const quarantineDir = path.join(verified.dataDir, ".quarantine", `${stamp}-${process.pid}`);
+  report.quarantineDir = quarantineDir;
+  const store = await Store.open(cfg.dataDirAbs);
+  try {
+    for (const [, group] of groupBy(verified.bad, (v) => `${v.kind}/${v.symbol}`)) {
+      const { kind, symbol } = group[0];
+      // as the partition's only writer: a file rewritten since the check is left alone
+      await store.withPartitionLock(kind, symbol, async () => {
+        for (const v of group) {
+          const again = await verifyFile(store, kind, symbol, v.file);
+          if (again.status !== "bad") {
+            report.skipped.push(v.file);
+            continue;
+          }
+          report.repaired.push(moveAside(again, verified.dataDir, quarantineDir));
+        }
+      });
+    }
+  } finally {
+    store.close();
+  }
+  await refetch(cfg, report.repaired, reporter, signal);
+  return report;
+}
+
+function moveAside(v: FileVerdict, dataDir: string, quarantineDir: string): RepairedFile {
+  const record = readRecord(v.file);
+  const movedTo = path.join(quarantineDir, path.relative(dataDir, v.file));
+  mkdirSync(path.dirname(movedTo), { recursive: true });
+  renameSync(v.file, movedTo);
+  if (existsSync(recordFileOf(v.file))) renameSync(recordFileOf(v.file), recordFileOf(movedTo));
+  removeIfEmpty(path.dirname(v.file));
+  const sources = record ? [...(record.current.sources ?? []), ...(record.previous?.sources ?? [])] : [];
+  const unique = [...new Map(sources.map((s) => [`${s.file}\n${s.sha256}`, s])).values()];
+  return {
+    ...v,
+    movedTo,
+    ...(record ? { recordedRows: record.current.rows } : {}),
+    importAgain: unique.map((s) => ({ ...s, present: existsSync(s.file) })),
+  };
+}
+
+/** Fetch the moved days again, one contiguous range per kind and symbol at a time. */
+async function refetch(cfg: ResolvedConfig, repaired: RepairedFile[], reporter: Reporter, signal?: AbortSignal): Promise<void> {
+  const fetchable = repaired.filter((r) => FETCHABLE.includes(r.kind));
+  if (fetchable.length === 0) return;
+  const { runFetch } = await import("../fetch/run.ts");
+  const { FetchState } = await import("../fetch/plan.ts");
+  for (const [, group] of groupBy(fetchable, (r) => `${r.kind}/${r.symbol}`)) {
+    const { kind, symbol } = group[0];
+    // bulk days already imported are skipped by fetch: forget the moved ones (and their months)
+    const days = [...new Set(group.map((r) => r.day))].sort();
+    FetchState.in(cfg.dataDirAbs, cfg.endpoint.rest).forgetDays(`${kind}/${symbol}`, [...days, ...days.map((d) => d.slice(0, 7))]);
+    for (const range of dayRanges(days)) {
+      const inRange = group.filter((r) => dayStartMs(r.day) >= range.fromMs && dayStartMs(r.day) < range.toMs);
+      try {
+        await runFetch(cfg, { symbols: [symbol], kinds: [kind as FetchKind], fromMs: range.fromMs, toMs: range.toMs }, reporter, signal);
+        for (const r of inRange) r.refetch = { ...range, rowsNow: rowsNow(r) };
+      } catch (err) {
+        if (!(err instanceof RltError)) throw err;
+        for (const r of inRange) r.refetch = { ...range, error: err.message, temporary: err instanceof TemporaryError };
+      }
+    }
+  }
+}
+
+/** Rows stored now where the damaged file was (its day's merged file). */
+function rowsNow(r: RepairedFile): number {
+  if (!existsSync(r.file)) return 0;
+  const c = checkFile(r.file);
+  return c.status === "bad" ? 0 : c.rows;
+}
+
+/** Whether a moved file's rows are back (fetched again, at least as many rows as it had). */
+export function isRestored(r: RepairedFile): boolean {
+  return r.refetch !== undefined && "rowsNow" in r.refetch && r.refetch.rowsNow >= (r.recordedRows ?? 1);
+}
+
+/**
+ * The error repair ends with when some moved file's rows are not back: temporary (exit 75) when only
+ * a retryable fetch failure stands in the way, else a data error (exit 1): a human must import again.
+ */
+export function unrepairedError(r: RepairReport): RltError | undefined {
+  const missing = r.repaired.filter((f) => !isRestored(f));
+  if (missing.length === 0) return undefined;
+  const what = `${missing.length} of ${r.repaired.length} damaged file${r.repaired.length > 1 ? "s were" : " was"} moved aside but ${missing.length > 1 ? "their" : "its"} rows are not back`;
+  const allTemporary = missing.every((f) => f.refetch && "error" in f.refetch && f.refetch.temporary);
+  if (allTemporary) return new TemporaryError(`${what}: the exchange could not be reached`, { hint: "run rlt data repair again later, or the rlt fetch commands printed above" });
+  return new DataError(what, { hint: "import the files named above again, or fetch the days printed above; the damaged files stay in the quarantine folder" });
+}
+
+function dayStartMs(day: string): number {
+  return Date.parse(`${day}T00:00:00Z`);
+}
+
+/** Consecutive days joined into [fromMs, toMs) ranges. */
+function dayRanges(days: string[]): { fromMs: number; toMs: number }[] {
+  const out: { fromMs: number; toMs: number }[] = [];
+  for (const d of days) {
+    const from = dayStartMs(d);
+    const last = out[out.length - 1];
+    if (last && last.toMs === from) last.toMs = from + DAY_MS;
+    else out.push({ fromMs: from, toMs: from + DAY_MS });
+  }
+  return out;
+}
+
+function removeIfEmpty(dir: string): void {
+  try {
+    if (readdirSync(dir).length === 0) rmdirSync(dir);
+  } catch {
+    // gone already, or a writer put a file there meanwhile
+  }
+}
+
+function groupBy<T>(items: T[], key: (t: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const t of items) {
+    const k = key(t);
+    out.set(k, [...(out.get(k) ?? []), t]);
+  }
+  return out;
+}
+
+export function formatRepair(r: RepairReport): string {
+  if (r.repaired.length === 0 && r.skipped.length === 0) return `checked ${r.checked} file${r.checked === 1 ? "" : "s"} in ${r.dataDir}: nothing to repair\n`;
+  const lines = [`checked ${r.checked} files in ${r.dataDir}: ${r.repaired.length} damaged, moved aside to ${r.quarantineDir}`];
+  for (const f of r.repaired) {
+    lines.push(`  ${f.kind} ${f.symbol} ${f.day} ${path.basename(f.file)}: ${f.problem}: ${f.detail}`);
+    lines.push(`    moved to ${f.movedTo}`);
+    if (f.refetch && "error" in f.refetch) {
+      lines.push(`    fetching it again failed: ${f.refetch.error}`);
+      lines.push(`    when the exchange is reachable: rlt fetch ${f.symbol} --kinds ${f.kind} --from ${f.day} --to ${nextDay(f.day)}`);
+    } else if (f.refetch) {
+      const of = f.recordedRows !== undefined ? ` (the damaged file held ${f.recordedRows.toLocaleString("en-US")})` : "";
+      lines.push(`    fetched again: ${f.refetch.rowsNow.toLocaleString("en-US")} rows${of}`);
+    } else if (f.importAgain.length === 0) {
+      lines.push(`    ${f.kind} comes from rlt record or rlt import, and its record names no source file: these rows cannot be brought back by rlt`);
+    }
+    for (const s of f.importAgain) {
+      lines.push(`    ${f.refetch ? "also imported from" : "import again"}: rlt import ${s.file}${s.present ? "" : "   (not found there any more)"}`);
+    }
+  }
+  for (const s of r.skipped) lines.push(`  ${s}: rewritten meanwhile and intact now, left in place`);
+  return `${lines.join("\n")}\n`;
+}
+
+function nextDay(day: string): string {
+  return new Date(dayStartMs(day) + DAY_MS).toISOString().slice(0, 10);
+}

@@ -153,7 +153,9 @@ describe("rlt check on a trained run", () => {
 });
 
 describe("rlt report on the sample's test range", () => {
-  const html = path.join(run, "eval", "test", "report.html");
+  // `run` is set by the top-level beforeAll, after this body is collected
+  let html = "";
+  beforeAll(() => void (html = path.join(run, "eval", "test", "report.html")));
   it("writes the report and every chart", () => {
     expect(rlt(["eval", "--run", run, "--random-repeats", "20", "--bootstrap", "200"]).status).toBe(0);
     const res = rlt(["report", "--run", run]);

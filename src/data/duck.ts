@@ -68,11 +68,11 @@ export type TypedColumn = Float64Array | Uint8Array;
 /**
  * Write typed-array columns to a Parquet file through a temp table filled by DataChunks (vector at a
  * time, not value at a time). Float64Array → DOUBLE (NaN kept), Uint8Array → UTINYINT. Written to a
- * temp name and renamed, so readers never see half a file.
+ * temp name and renamed, so readers never see half a file; a failed write removes the temp file.
  */
 export async function writeColumnsParquet(conn: Duck, file: string, columns: Record<string, TypedColumn>): Promise<void> {
   const { DOUBLE, UTINYINT, DuckDBDataChunk } = await import("@duckdb/node-api");
-  const { renameSync } = await import("node:fs");
+  const { renameSync, rmSync } = await import("node:fs");
   const names = Object.keys(columns);
   const n = columns[names[0]]?.length ?? 0;
   const types = names.map((c) => (columns[c] instanceof Uint8Array ? UTINYINT : DOUBLE));
@@ -89,8 +89,13 @@ export async function writeColumnsParquet(conn: Duck, file: string, columns: Rec
     }
     appender.closeSync();
     const tmp = `${file}.tmp`;
-    await conn.run(`COPY ${table} TO ${lit(tmp)} (FORMAT parquet)`);
-    renameSync(tmp, file);
+    try {
+      await conn.run(`COPY ${table} TO ${lit(tmp)} (FORMAT parquet)`);
+      renameSync(tmp, file);
+    } catch (err) {
+      rmSync(tmp, { force: true }); // a failed write (a full disk) removes its own partial file
+      throw err;
+    }
   } finally {
     await conn.run(`DROP TABLE IF EXISTS ${table}`);
   }

@@ -1,9 +1,10 @@
 // `rlt eval`: the run's deterministic policy and every baseline through the one simulator, on a range
 // the model has not been trained on, with the metrics, bootstrap intervals and per-bar artifacts.
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { DataError, UsageError } from "../core/errors.ts";
 import { lowerBound } from "../core/sorted.ts";
+import { writeDirLocked } from "../core/staging.ts";
 import { isoMinute } from "../core/time.ts";
 import { type Duck, lit, openDuck, writeColumnsParquet } from "../data/duck.ts";
 import { FEATURE_COUNT } from "../features/definitions.ts";
@@ -36,6 +37,8 @@ export interface EvalOptions {
   blockBars: number;
   seed: number;
   outDir?: string;
+  /** Told once when another writer holds the evaluation folder's lock (the command's reporter). */
+  onWait?: (message: string) => void;
 }
 
 export interface StrategyMetrics {
@@ -188,35 +191,40 @@ export async function loadData(run: TrainingRun, o: Pick<EvalOptions, "featuresD
   return loadTrainingData(featuresDir, o.dataDir ?? run.cfg.dataDir, expectationFrom(run.manifest));
 }
 
-export async function writeArtifacts(r: EvalResult, runs: StrategyRuns, opts: Pick<EvalOptions, "randomRepeats" | "momentumBars" | "model">): Promise<void> {
-  // build beside the target, then swap: an interrupted eval leaves the previous one intact
-  const staging = `${r.outDir}.tmp-${process.pid}`;
-  rmSync(staging, { recursive: true, force: true });
-  mkdirSync(staging, { recursive: true });
-  const { instance, conn } = await openDuck();
-  try {
-    const a = runs.agent;
-    await writeColumnsParquet(conn, path.join(staging, EVAL_FILES.equity), {
-      open_time: a.openTime,
-      close: a.close,
-      position: Float64Array.from(a.position),
-      ...Object.fromEntries(strategiesOf(runs, opts).map((s) => [s.column, s.run.equity])),
-    });
-    writeFileSync(path.join(staging, EVAL_FILES.tradesCsv), tradesCsv(a.trades));
-    await csvToParquet(conn, path.join(staging, EVAL_FILES.tradesCsv), path.join(staging, EVAL_FILES.trades));
-  } finally {
-    conn.closeSync();
-    instance.closeSync();
-  }
-  writeFileSync(path.join(staging, EVAL_FILES.metrics), `${JSON.stringify(r, jsonNumbers, 2)}\n`);
-  rmSync(r.outDir, { recursive: true, force: true });
-  mkdirSync(path.dirname(r.outDir), { recursive: true });
-  renameSync(staging, r.outDir);
+/**
+ * The evaluation folder, built in a staging folder beside it and swapped in whole under its lock: an
+ * interrupted or failed eval (a full disk) leaves the previous one byte for byte and no partial files.
+ */
+export async function writeArtifacts(r: EvalResult, runs: StrategyRuns, opts: Pick<EvalOptions, "randomRepeats" | "momentumBars" | "model" | "onWait">): Promise<void> {
+  await writeDirLocked(r.outDir, { what: `evaluation ${r.outDir}`, onWait: opts.onWait }, async (staging) => {
+    const { instance, conn } = await openDuck();
+    try {
+      const a = runs.agent;
+      await writeColumnsParquet(conn, path.join(staging, EVAL_FILES.equity), {
+        open_time: a.openTime,
+        close: a.close,
+        position: Float64Array.from(a.position),
+        ...Object.fromEntries(strategiesOf(runs, opts).map((s) => [s.column, s.run.equity])),
+      });
+      writeFileSync(path.join(staging, EVAL_FILES.tradesCsv), tradesCsv(a.trades));
+      await csvToParquet(conn, path.join(staging, EVAL_FILES.tradesCsv), path.join(staging, EVAL_FILES.trades));
+    } finally {
+      conn.closeSync();
+      instance.closeSync();
+    }
+    writeFileSync(path.join(staging, EVAL_FILES.metrics), `${JSON.stringify(r, jsonNumbers, 2)}\n`);
+  });
 }
 
 async function csvToParquet(conn: Duck, csv: string, parquet: string): Promise<void> {
-  await conn.run(`COPY (SELECT * FROM read_csv(${lit(csv)}, header = true, auto_detect = true)) TO ${lit(`${parquet}.tmp`)} (FORMAT parquet)`);
-  renameSync(`${parquet}.tmp`, parquet);
+  const tmp = `${parquet}.tmp`;
+  try {
+    await conn.run(`COPY (SELECT * FROM read_csv(${lit(csv)}, header = true, auto_detect = true)) TO ${lit(tmp)} (FORMAT parquet)`);
+    renameSync(tmp, parquet);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
 }
 
 /** JSON has no NaN or Infinity: they are written as null and "Infinity" so nothing is silently lost. */

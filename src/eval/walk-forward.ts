@@ -2,10 +2,11 @@
 // window and trading the window that follows, normalization refitted on each fold's training rows
 // only; the K out-of-sample stretches are chained into one equity curve per strategy and evaluated
 // like a single range.
-import { existsSync, rmSync } from "node:fs";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { DataError, UsageError } from "../core/errors.ts";
 import type { Reporter } from "../core/log.ts";
+import { writeDirLocked } from "../core/staging.ts";
 import { DEFAULT_ROLLING_WINDOW } from "../features/definitions.ts";
 import { fitNormalization, normalizeMatrix } from "../features/normalize.ts";
 import { loadTf } from "../rl/backend.ts";
@@ -57,12 +58,15 @@ export async function walkForward(opts: Omit<EvalOptions, "split" | "fromMs" | "
   for (const [k, split] of splits.entries()) {
     const foldData = refitNormalization(data, split.train);
     const dir = path.join(run.dir, "walk-forward", `fold-${k + 1}`);
-    rmSync(dir, { recursive: true, force: true });
     opts.reporter.info(`walk-forward fold ${k + 1}/${opts.folds}: training on ${isoMinute(data.openTime[split.train.from])} → ${isoMinute(data.openTime[split.train.to - 1])}, testing ${isoMinute(data.openTime[split.test.from])} → ${isoMinute(data.openTime[split.test.to - 1])}`);
-    await trainOn(run.cfg, foldData, { runDir: dir, resume: false, reporter: opts.reporter, splits: split });
-    const modelDir = path.join(dir, existsSync(path.join(dir, "best", "policy", "model.json")) && opts.model === "best" ? "best" : "model");
-    const learner = await TfPpoLearner.load(tf, run.cfg.ppo, modelDir);
-    const runs = tradeAll(learner, foldData, split.test, run, opts);
+    // each fold's run is trained in a staging folder and swapped in whole: a failed fold (a full disk)
+    // leaves the previous fold-k as it was and no partial run behind
+    const runs = await writeDirLocked(dir, { what: `walk-forward fold ${k + 1} of ${run.dir}`, onWait: (m) => opts.reporter.warn(m) }, async (staging) => {
+      await trainOn(run.cfg, foldData, { runDir: staging, resume: false, reporter: opts.reporter, splits: split });
+      const modelDir = path.join(staging, existsSync(path.join(staging, "best", "policy", "model.json")) && opts.model === "best" ? "best" : "model");
+      const learner = await TfPpoLearner.load(tf, run.cfg.ppo, modelDir);
+      return tradeAll(learner, foldData, split.test, run, opts);
+    });
     perFold.push(runs);
     folds.push({
       fold: k + 1,
@@ -93,7 +97,7 @@ export async function walkForward(opts: Omit<EvalOptions, "split" | "fromMs" | "
     }),
     folds,
   };
-  await writeArtifacts(result, chained, opts);
+  await writeArtifacts(result, chained, { ...opts, onWait: (m) => opts.reporter.warn(m) });
   return result;
 }
 

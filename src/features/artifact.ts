@@ -2,9 +2,10 @@
 // features, 30 masks, 30 raw values) and manifest.json (definitions version, normalization parameters,
 // source ranges and content hashes, config). Training, evaluation and live trading read it back
 // through loadFeatureArtifact, which refuses an artifact that is not what they expect.
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { DataError } from "../core/errors.ts";
+import { writeDirLocked } from "../core/staging.ts";
 import { sha256File } from "../data/checksum.ts";
 import { type Duck, lit, queryFloat64Columns, writeColumnsParquet } from "../data/duck.ts";
 import { FEATURE_DEFINITION_VERSION, FEATURES, FEATURE_COUNT, type FeatureDef } from "./definitions.ts";
@@ -51,24 +52,37 @@ export interface FeatureColumns {
   mask: Uint8Array;
 }
 
-export async function writeFeatureArtifact(db: Duck, dir: string, cols: FeatureColumns, manifest: Omit<FeatureManifest, "contentSha256" | "schema">): Promise<FeatureManifest> {
+export interface WriteArtifactOptions {
+  /** Told once when another writer holds the artifact's lock. */
+  onWait?: (message: string) => void;
+  /** More files built into the same staging folder after the Parquet and the manifest (the selection report). */
+  alsoWrite?: (stagingDir: string) => Promise<void>;
+}
+
+/**
+ * Build the artifact in a staging folder beside `dir` and swap it in whole, under the artifact's lock:
+ * a reader sees the old artifact or the new one, never a mix; a failure (a full disk) leaves the old
+ * one byte for byte and removes the partial files.
+ */
+export async function writeFeatureArtifact(
+  db: Duck,
+  dir: string,
+  cols: FeatureColumns,
+  manifest: Omit<FeatureManifest, "contentSha256" | "schema">,
+  opts: WriteArtifactOptions = {},
+): Promise<FeatureManifest> {
   const n = cols.openTime.length;
   const columns: Record<string, Float64Array | Uint8Array> = { open_time: cols.openTime, filled: cols.filled };
   FEATURES.forEach((f, j) => (columns[f.name] = strided(cols.normalized, n, j)));
   FEATURES.forEach((f, j) => (columns[`m_${f.name}`] = stridedMask(cols.mask, n, j)));
   FEATURES.forEach((f, j) => (columns[`raw_${f.name}`] = strided(cols.raw, n, j)));
-  // build beside the target, then swap: a reader sees the old artifact or the new one, never a mix
-  const staging = `${dir}.tmp-${process.pid}`;
-  rmSync(staging, { recursive: true, force: true });
-  mkdirSync(staging, { recursive: true });
-  await writeColumnsParquet(db, path.join(staging, ARTIFACT_FILE), columns);
-  const full: FeatureManifest = { schema: MANIFEST_SCHEMA, ...manifest, contentSha256: await sha256File(path.join(staging, ARTIFACT_FILE)) };
-  writeFileSync(path.join(staging, MANIFEST_FILE), `${JSON.stringify(full, null, 2)}\n`);
-  const old = `${dir}.old-${process.pid}`;
-  if (existsSync(dir)) renameSync(dir, old);
-  renameSync(staging, dir);
-  rmSync(old, { recursive: true, force: true });
-  return full;
+  return writeDirLocked(dir, { what: `feature artifact ${dir}`, onWait: opts.onWait }, async (staging) => {
+    await writeColumnsParquet(db, path.join(staging, ARTIFACT_FILE), columns);
+    const full: FeatureManifest = { schema: MANIFEST_SCHEMA, ...manifest, contentSha256: await sha256File(path.join(staging, ARTIFACT_FILE)) };
+    writeFileSync(path.join(staging, MANIFEST_FILE), `${JSON.stringify(full, null, 2)}\n`);
+    await opts.alsoWrite?.(staging);
+    return full;
+  });
 }
 
 export interface ArtifactExpectation {

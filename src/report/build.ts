@@ -1,8 +1,10 @@
 // `rlt report`: an evaluation (runs/<name>/eval/<label>/) and its run's training log → ReportData →
 // one self-contained report.html plus standalone SVG charts beside it.
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { DataError } from "../core/errors.ts";
+import { asDiskError, lockFileFor, removeDeadStaging, writeDirAtomically } from "../core/staging.ts";
+import { withLock } from "../core/lock.ts";
 import { lit, openDuck, queryFloat64Columns } from "../data/duck.ts";
 import { METRIC_COLUMNS } from "../eval/format.ts";
 import { drawdownSeries, rollingSharpe } from "../eval/metrics.ts";
@@ -24,7 +26,12 @@ export interface ReportOutput {
   charts: string[];
 }
 
-export async function buildReport(runDir: string, label: string): Promise<ReportOutput> {
+export interface ReportOptions {
+  /** Told once when another writer (rlt eval, rlt report) holds the evaluation folder's lock. */
+  onWait?: (message: string) => void;
+}
+
+export async function buildReport(runDir: string, label: string, opts: ReportOptions = {}): Promise<ReportOutput> {
   const run = readRun(runDir);
   const evalDir = path.join(runDir, "eval", label);
   const missing = [EVAL_FILES.metrics, EVAL_FILES.equity, EVAL_FILES.tradesCsv].filter((f) => !existsSync(path.join(evalDir, f)));
@@ -76,20 +83,39 @@ export async function buildReport(runDir: string, label: string): Promise<Report
     training: readTraining(path.join(runDir, "metrics.csv")),
     config: readFileSync(path.join(runDir, "config.yaml"), "utf8"),
   };
-  // staged then renamed, so an interrupted report never leaves half a page
-  const outDir = evalDir;
-  const html = path.join(outDir, "report.html");
-  writeFileSync(`${html}.tmp`, renderReportHtml(data));
-  renameSync(`${html}.tmp`, html);
-  const chartsDir = path.join(outDir, "charts");
-  const staging = `${chartsDir}.tmp-${process.pid}`;
-  rmSync(staging, { recursive: true, force: true });
-  mkdirSync(staging, { recursive: true });
-  const svgs = renderChartSvgs(data);
-  for (const [file, svg] of Object.entries(svgs)) writeFileSync(path.join(staging, file), svg);
-  rmSync(chartsDir, { recursive: true, force: true });
-  renameSync(staging, chartsDir);
-  return { html, charts: Object.keys(svgs).map((f) => path.join(chartsDir, f)) };
+  return writeReportFiles(evalDir, data, opts);
+}
+
+/**
+ * report.html and charts/ go into the evaluation folder, under that folder's lock (rlt eval swaps the
+ * whole folder). The page is written aside first, the charts folder is swapped in whole, then the page
+ * is renamed: a failure (a full disk) removes the partial files and leaves the previous report as it was.
+ */
+async function writeReportFiles(evalDir: string, data: ReportData, opts: ReportOptions): Promise<ReportOutput> {
+  const what = `the report of ${evalDir}`;
+  const html = path.join(evalDir, "report.html");
+  const chartsDir = path.join(evalDir, "charts");
+  const htmlTmp = `${html}.tmp-${process.pid}`;
+  try {
+    return await withLock(lockFileFor(evalDir), { purpose: what, onWait: opts.onWait }, async () => {
+      removeDeadStaging(html); // report.html.tmp-PID of a report that died
+      rmSync(`${html}.tmp`, { force: true }); // the fixed name older versions used
+      try {
+        writeFileSync(htmlTmp, renderReportHtml(data));
+        const svgs = renderChartSvgs(data);
+        await writeDirAtomically(chartsDir, what, async (staging) => {
+          for (const [file, svg] of Object.entries(svgs)) writeFileSync(path.join(staging, file), svg);
+        });
+        renameSync(htmlTmp, html);
+        return { html, charts: Object.keys(svgs).map((f) => path.join(chartsDir, f)) };
+      } catch (err) {
+        rmSync(htmlTmp, { force: true });
+        throw err;
+      }
+    });
+  } catch (err) {
+    throw asDiskError(err, what, evalDir);
+  }
 }
 
 function readTrades(file: string): ReportTrade[] {

@@ -44,6 +44,9 @@ export const KINDS = {
       col("trades", "BIGINT", true),
       col("taker_buy_volume", "DOUBLE", true),
       col("taker_buy_quote_volume", "DOUBLE", true),
+      // true: an impossible candle (high < max(open, close), a price ≤ 0, …) stored on purpose by
+      // `rlt import --allow-invalid-rows`; NULL (every file written before this column) means valid
+      col("invalid", "BOOLEAN", true),
     ],
     key: ["open_time"],
     timeColumn: "open_time",

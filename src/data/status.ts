@@ -3,11 +3,13 @@ import { UsageError } from "../core/errors.ts";
 import { isoMinute } from "../core/time.ts";
 import { type Coverage, coverage } from "./coverage.ts";
 import { type KindName, KIND_NAMES, isKindName, kindSpec } from "./kinds.ts";
+import { MARKABLE_KINDS, countMarkedInvalid } from "./row-rules.ts";
 import { Store } from "./store.ts";
 
 export interface DataStatus {
   dataDir: string;
-  entries: Coverage[];
+  /** invalidRows: rows stored marked invalid (rlt import --allow-invalid-rows). */
+  entries: (Coverage & { invalidRows?: number })[];
 }
 
 /** How many gaps a terminal table lists before summarizing the rest. */
@@ -25,10 +27,15 @@ export function parseKinds(list: string | undefined, fallback: readonly KindName
 export async function dataStatus(dataDir: string, opts: { symbol?: string; kinds?: string } = {}): Promise<DataStatus> {
   const store = await Store.open(dataDir);
   try {
-    const entries: Coverage[] = [];
+    const entries: DataStatus["entries"] = [];
     for (const kind of parseKinds(opts.kinds)) {
       const symbols = opts.symbol ? store.symbols(kind).filter((s) => s === opts.symbol) : store.symbols(kind);
-      for (const symbol of symbols) entries.push(await coverage(store, kind, symbol));
+      for (const symbol of symbols) {
+        const c = await coverage(store, kind, symbol);
+        const rel = MARKABLE_KINDS.includes(kind) ? store.scan(kind, symbol) : undefined;
+        const invalid = rel ? (await countMarkedInvalid(store.db, kind, rel)).rows : 0;
+        entries.push(invalid ? { ...c, invalidRows: invalid } : c);
+      }
     }
     return { dataDir: store.dir, entries };
   } finally {
@@ -46,7 +53,8 @@ export function formatStatus(status: DataStatus): string {
     lines.push(
       `${e.kind.padEnd(15)} ${e.symbol.padEnd(10)} ${String(e.rows.toLocaleString("en-US")).padStart(12)} rows  ${range}  ` +
         `${gapCount === 0 ? "no gaps" : `${gapCount} gap${gapCount > 1 ? "s" : ""}`}` +
-        (e.duplicates ? `  ${e.duplicates} duplicate keys` : ""),
+        (e.duplicates ? `  ${e.duplicates} duplicate keys` : "") +
+        (e.invalidRows ? `  ${e.invalidRows.toLocaleString("en-US")} rows marked invalid` : ""),
     );
     const unit = spec.cadenceMs ? "missing" : "";
     for (const g of e.gaps.slice(0, MAX_GAPS_SHOWN)) {

@@ -32,6 +32,8 @@ export interface FeatureSummary {
   outDir: string;
   manifest: FeatureManifest;
   stats: { name: string; min: number; max: number; proxy: number; missing: number }[];
+  /** Said with the summary: e.g. bars stored marked invalid inside the range. */
+  warnings?: string[];
 }
 
 export async function buildFeatures(opts: FeaturesOptions): Promise<FeatureSummary> {
@@ -93,7 +95,10 @@ export async function buildFeatures(opts: FeaturesOptions): Promise<FeatureSumma
         config: { fromMs: opts.fromMs, toMs: opts.toMs, trainToMs: opts.trainToMs, trainFraction: opts.trainFraction, norm: opts.norm, rollingWindow: opts.rollingWindow, fillGaps: opts.fillGaps },
       },
     );
-    return { outDir: opts.outDir, manifest, stats };
+    const warnings = sources
+      .filter((s) => s.invalidRows)
+      .map((s) => `${s.invalidRows} ${s.kind} row(s) in this range are marked invalid (stored with rlt import --allow-invalid-rows): features over them are computed from impossible values`);
+    return { outDir: opts.outDir, manifest, stats, ...(warnings.length ? { warnings } : {}) };
   } finally {
     store.close();
   }
@@ -112,5 +117,6 @@ export function formatFeatureSummary(s: FeatureSummary): string {
   s.stats.forEach((st, j) => {
     lines.push(`${st.name.padEnd(22)} ${m.features[j].norm.method.padEnd(8)} ${fmt(st.min).padStart(12)} ${fmt(st.max).padStart(12)} ${String(st.proxy).padStart(7)} ${String(st.missing).padStart(8)}`);
   });
+  for (const w of s.warnings ?? []) lines.push(`warning: ${w}`);
   return `${lines.join("\n")}\n`;
 }

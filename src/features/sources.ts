@@ -4,6 +4,7 @@
 import { DataError } from "../core/errors.ts";
 import { MINUTE_MS } from "../core/time.ts";
 import { queryFloat64Columns } from "../data/duck.ts";
+import { countMarkedInvalid } from "../data/row-rules.ts";
 import type { Store } from "../data/store.ts";
 import type { Level } from "../record/order-book.ts";
 import { BAR_INPUT_FIELDS, type BarColumns } from "./bar-input.ts";
@@ -20,6 +21,8 @@ export interface SourceInfo {
   lastMs?: number;
   /** Files read, for the manifest's content hashes. */
   files: string[];
+  /** Rows in range stored marked invalid (rlt import --allow-invalid-rows). */
+  invalidRows?: number;
 }
 
 export interface LoadedBars {
@@ -70,7 +73,8 @@ export async function loadBars(store: Store, symbol: string, opts: LoadOptions =
   }
   const first = times[0];
   const last = times[n - 1];
-  const sources: SourceInfo[] = [{ kind: "klines", rows: n0, firstMs: first, lastMs: last, files: store.files("klines", symbol) }];
+  const marked = await countMarkedInvalid(store.db, "klines", klines, where || undefined);
+  const sources: SourceInfo[] = [{ kind: "klines", rows: n0, firstMs: first, lastMs: last, files: store.files("klines", symbol), ...(marked.rows ? { invalidRows: marked.rows } : {}) }];
   sources.push(...(await tradeSource(store, symbol, first, last, index, cols)));
   sources.push(...(await bookSource(store, symbol, first, last, index, cols)));
   sources.push(...(await tickerSource(store, symbol, first, last, index, cols)));

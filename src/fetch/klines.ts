@@ -1,7 +1,8 @@
 // 1-minute klines over REST: only the missing minutes, in the fewest requests of 1500, each page stored
 // as soon as it arrives, so an interrupted fetch resumes where it stopped.
-import { MINUTE_MS } from "../core/time.ts";
+import { MINUTE_MS, isoMinute } from "../core/time.ts";
 import { queryFloat64Columns } from "../data/duck.ts";
+import { assertRowsValid } from "../data/row-rules.ts";
 import type { Candle } from "./client.ts";
 import type { FetchContext, KindCounters } from "./context.ts";
 import { type Range, coverWindows, missingRanges } from "./plan.ts";
@@ -34,7 +35,12 @@ export async function fetchKlines(ctx: FetchContext, symbol: string, range: Rang
     out.rowsFetched += closed.length;
     // a window may span stored bars between two gaps: store only the missing ones
     const fresh = closed.filter((c) => w.missing.some((m) => c.openTime >= m.fromMs && c.openTime < m.toMs));
-    if (fresh.length) out.rowsStored += (await store.upsertColumns("klines", symbol, candleColumns(fresh))).rows;
+    if (fresh.length) {
+      const cols = candleColumns(fresh);
+      // the same row rules as rlt import: an impossible candle from the exchange is refused, not stored
+      assertRowsValid("klines", cols, `GET /fapi/v1/klines ${symbol}`, (i) => isoMinute(fresh[i].openTime));
+      out.rowsStored += (await store.upsertColumns("klines", symbol, cols)).rows;
+    }
     // minutes of this window the exchange did not return, long enough ago, do not exist there: remember
     const returned = Float64Array.from(closed, (c) => c.openTime);
     const settledBeforeMs = Math.floor((nowMs - UNSETTLED_MS) / MINUTE_MS) * MINUTE_MS;

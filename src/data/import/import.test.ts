@@ -72,7 +72,7 @@ describe("importFile", () => {
   });
 
   it("names the file and line of a malformed row and imports nothing from that file", async () => {
-    await importFile(store, { file: write("BTCUSDT-1m-2023-07-19.csv", `${HEADER}\n${row(-1440)}\n`) });
+    await importFile(store, { file: write("BTCUSDT-1m-2023-07-19.csv", `${HEADER}\n${row(-1440, 100)}\n`) });
     const lines = [HEADER, ...[0, 1, 2, 3, 4].map((i) => row(i)), row(5).replace(",105,", ",1O5,"), row(6)];
     const file = write("BTCUSDT-1m-2023-07-20.csv", `${lines.join("\n")}\n`);
     await expect(importFile(store, { file })).rejects.toThrow(/BTCUSDT-1m-2023-07-20\.csv line 7: cannot read "1O5"/);

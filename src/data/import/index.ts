@@ -1,20 +1,26 @@
 // Import of data.binance.vision CSV / zip files, the bundled sample and raw WebSocket captures into the store.
-// Each file is all-or-nothing: it is parsed and validated in full before one atomic upsert.
-import { existsSync, mkdtempSync, openSync, readSync, closeSync, rmSync, writeFileSync, readFileSync } from "node:fs";
+// Each file is all-or-nothing: decompressed whole (CRC-checked), parsed, its time unit decided and its
+// rows checked in full before one atomic upsert; a refused file changes nothing in the store.
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import path from "node:path";
-import { Gunzip, unzipSync } from "fflate";
 import { DataError, UsageError } from "../../core/errors.ts";
 import { verifyChecksum } from "../checksum.ts";
-import { lit, queryRows } from "../duck.ts";
+import { ident, queryRows } from "../duck.ts";
 import { type KindName, kindSpec } from "../kinds.ts";
+import { ALLOW_INVALID_FLAG, MARKABLE_KINDS, type RowValues, invalidRowSql, ruleColumns, rowProblems } from "../row-rules.ts";
 import type { Store } from "../store.ts";
 import { type ValidationReport, validateRelation } from "../validate.ts";
-import { type CsvLayout, LAYOUTS, inferFromName, layoutsFor } from "./layouts.ts";
+import { fileLines, loadRaw, plainCsv, sniffFirstLine } from "./csv.ts";
+import { isFreqtradeFile } from "./freqtrade.ts";
+import { chooseLayout, inferFromName } from "./layouts.ts";
+import { type TimeUnit, decideUnit, describeBadTime, firstOutside, toMsSql } from "./timestamps.ts";
 
 export interface ImportOptions {
   file: string;
   kind?: KindName;
   symbol?: string;
+  /** Store rows that break the row rules anyway, marked `invalid` (klines only); refused otherwise. */
+  allowInvalidRows?: boolean;
 }
 
 export interface ImportResult {
@@ -31,15 +37,31 @@ export interface ImportResult {
   validation?: ValidationReport;
   /** Captures store several kinds at once. */
   rowsByKind?: Record<string, number>;
+  /** The file's epoch times were in µs (2025+ spot files) and were stored in ms. */
+  timestampUnit?: TimeUnit;
+  /** The header listed the layout's columns in another order; they were read by name. */
+  columnsMappedByName?: boolean;
+  /** Rows stored marked invalid (with allowInvalidRows). */
+  invalidRows?: number;
+  /** Lines to print under the file's summary (e.g. which features freqtrade data leaves masked). */
+  notes?: string[];
 }
 
 export function isCaptureFile(file: string): boolean {
   return /ws-capture/.test(path.basename(file)) || /\.txt(\.gz)?$/.test(file);
 }
 
+/** How many refused rows a message lists. */
+const MAX_LISTED_ROWS = 5;
+
 export async function importFile(store: Store, opts: ImportOptions): Promise<ImportResult> {
   const file = path.resolve(opts.file);
   if (!existsSync(file)) throw new UsageError(`file not found: ${opts.file}`);
+  if (isFreqtradeFile(file)) {
+    // freqtrade's downloaded history (.feather / .json / .json.gz / .parquet): src/data/import/freqtrade.ts
+    const { importFreqtradeFile } = await import("./freqtrade.ts");
+    return importFreqtradeFile(store, file, opts);
+  }
   const inferred = inferFromName(path.basename(file));
   const symbol = (opts.symbol ?? inferred.symbol)?.toUpperCase();
   if (isCaptureFile(file)) {
@@ -50,115 +72,108 @@ export async function importFile(store: Store, opts: ImportOptions): Promise<Imp
   const kind = opts.kind ?? inferred.kind;
   if (!kind) throw new UsageError(`cannot tell what kind of data ${path.basename(file)} holds`, { hint: "pass --kind klines|funding|aggtrades|trades|book_ticker|bookdepth|metrics" });
   if (!symbol) throw new UsageError(`cannot tell the symbol of ${path.basename(file)}`, { hint: "pass --symbol BTCUSDT" });
+  const shown = path.basename(file);
   let checksum: string | undefined;
-  let csvFile = file;
-  let tmpDir: string | undefined;
+  // named after this process so that Store.open in another process leaves it alone while it lives
+  const tmpDir = mkdtempSync(path.join(store.dir, `.rlt-tmp-${process.pid}-import-`));
   try {
-    if (file.endsWith(".zip")) {
-      if (existsSync(`${file}.CHECKSUM`)) checksum = await verifyChecksum(file, `${file}.CHECKSUM`);
-      tmpDir = mkdtempSync(path.join(store.dir, ".rlt-tmp-import-"));
-      csvFile = extractSingleCsv(file, tmpDir);
-    }
-    const { columnCount, header } = sniff(csvFile);
-    const layouts = layoutsFor(kind, columnCount);
-    if (layouts.length === 0) {
-      const expected = LAYOUTS.filter((l) => l.kind === kind).map((l) => `${l.name}: ${l.columns.length} columns`);
-      throw new DataError(`${path.basename(file)}: ${columnCount} columns is not a known ${kind} layout`, { hint: `expected ${expected.join("; ")}` });
-    }
-    const layout = layouts[0];
-    await loadCsv(store, layout, csvFile, header, file);
-    const validation = await validateRelation(store.db, kind, "SELECT * FROM _import");
-    const [range] = await queryRows<{ first: number; last: number }>(
-      store.db,
-      `SELECT min(${kindSpec(kind).timeColumn})::BIGINT AS first, max(${kindSpec(kind).timeColumn})::BIGINT AS last FROM _import`,
-    );
-    const res = await store.upsert(kind, symbol, "SELECT * FROM _import");
-    return { file, kind, symbol, layout: layout.name, rows: res.rows, firstMs: range.first ?? undefined, lastMs: range.last ?? undefined, days: res.days, checksum, validation };
+    if (file.endsWith(".zip") && existsSync(`${file}.CHECKSUM`)) checksum = await verifyChecksum(file, `${file}.CHECKSUM`);
+    const csvFile = await plainCsv(file, tmpDir);
+    const first = sniffFirstLine(csvFile, shown);
+    const { layout, fileColumns, mappedByName } = chooseLayout(kind, first.fields, first.header, shown);
+    await loadRaw(store, "_raw", csvFile, fileColumns, first.header, shown);
+    const lineOf = async (rows: number[]) => fileLines(csvFile, rows, first.header);
+    const unit = await decideTimeUnit(store, layout.epochColumns, shown, lineOf);
+    await buildImportTable(store, kind, layout.select((c) => toMsSql(c, unit)), shown);
+    await refuseImplausibleTimes(store, kind, shown, lineOf);
+    const invalidRows = await checkRows(store, kind, shown, lineOf, opts.allowInvalidRows === true);
+    const rel = "SELECT * EXCLUDE (_row) FROM _import";
+    const validation = await validateRelation(store.db, kind, rel);
+    const t = kindSpec(kind).timeColumn;
+    const [range] = await queryRows<{ first: number; last: number }>(store.db, `SELECT min(${t})::BIGINT AS first, max(${t})::BIGINT AS last FROM _import`);
+    const res = await store.upsert(kind, symbol, rel);
+    const notes = [
+      ...(unit === "us" ? ["times were in microseconds (the whole file): stored in milliseconds"] : []),
+      ...(mappedByName ? ["the header orders the columns its own way: they were read by name"] : []),
+    ];
+    return {
+      file, kind, symbol, layout: layout.name, rows: res.rows, firstMs: range.first ?? undefined, lastMs: range.last ?? undefined, days: res.days, checksum, validation,
+      ...(unit !== "ms" ? { timestampUnit: unit } : {}),
+      ...(mappedByName ? { columnsMappedByName: true } : {}),
+      ...(invalidRows ? { invalidRows } : {}),
+      ...(notes.length ? { notes } : {}),
+    };
   } finally {
     await store.db.run("DROP TABLE IF EXISTS _import");
-    if (tmpDir) rmSync(tmpDir, { recursive: true, force: true });
+    await store.db.run("DROP TABLE IF EXISTS _raw");
+    rmSync(tmpDir, { recursive: true, force: true });
   }
 }
 
-/** Parse the whole CSV into the temp table `_import`, or fail naming the file and line. */
-async function loadCsv(store: Store, layout: CsvLayout, csvFile: string, header: boolean, shownFile: string): Promise<void> {
-  const columns = `{${layout.columns.map(([n, t]) => `${lit(n)}: ${lit(t)}`).join(", ")}}`;
-  const reader = `read_csv(${lit(csvFile)}, header = ${header}, auto_detect = false, delim = ',', quote = '"', columns = ${columns})`;
+type LineOf = (rows: number[]) => Promise<Map<number, number>>;
+
+/** One unit for the file's epoch columns, from all their values; a file that fits none is refused. */
+async function decideTimeUnit(store: Store, epochColumns: string[], shown: string, lineOf: LineOf): Promise<TimeUnit> {
+  const d = await decideUnit(store.db, "_raw", epochColumns);
+  if (d.bad) {
+    const line = (await lineOf([d.bad.row])).get(d.bad.row);
+    throw new DataError(`${shown} line ${line}: ${describeBadTime(d.bad, d.unit, d.mixed === true)}; nothing from this file was imported`, {
+      hint: "rlt reads epoch times in ms (Binance futures files) or µs (2025+ spot files), one unit for a whole file; fix the row or re-download the file",
+    });
+  }
+  return d.unit;
+}
+
+/** `_import`: the kind's columns (NULL for what the layout lacks) in file order, plus `_row` = rowid of `_raw`. */
+async function buildImportTable(store: Store, kind: KindName, select: string, shownFile: string): Promise<void> {
+  const spec = kindSpec(kind);
+  const mapped = `SELECT rowid AS _row, ${select} FROM _raw`;
   try {
-    await store.db.run(`CREATE OR REPLACE TEMP TABLE _import AS SELECT ${layout.select} FROM ${reader}`);
+    const present = new Set((await store.db.run(`SELECT * FROM (${mapped}) LIMIT 0`)).columnNames());
+    const cols = spec.columns.map((c) => (present.has(c.name) ? `CAST(${ident(c.name)} AS ${c.type}) AS ${ident(c.name)}` : `NULL::${c.type} AS ${ident(c.name)}`));
+    await store.db.run(`CREATE OR REPLACE TEMP TABLE _import AS SELECT _row, ${cols.join(", ")} FROM (${mapped}) ORDER BY _row`);
   } catch (err) {
-    throw csvError(err, shownFile);
+    // e.g. a bookDepth / metrics date that does not parse
+    throw new DataError(`${shownFile}: ${(err as Error).message.split("\n")[0]}; nothing from this file was imported`, { cause: err, hint: "fix the row or re-download the file" });
   }
 }
 
-function csvError(err: unknown, file: string): Error {
-  const msg = (err as Error).message ?? String(err);
-  const line = /CSV Error on Line: (\d+)/.exec(msg)?.[1];
-  const original = /Original Line: (.*)/.exec(msg)?.[1];
-  const what = /Could not convert string "([^"]*)" to '(\w+)'/.exec(msg);
-  const cols = /Expected Number of Columns: (\d+) Found: (\d+)/.exec(msg);
-  const detail = what
-    ? `cannot read "${what[1]}" as ${what[2]}${/column "(\w+)"/.exec(msg) ? ` in column ${/column "(\w+)"/.exec(msg)![1]}` : ""}`
-    : cols
-      ? `expected ${cols[1]} columns, found ${cols[2]}`
-      : msg.split("\n")[0];
-  return new DataError(`${path.basename(file)}${line ? ` line ${line}` : ""}: ${detail}${original ? ` (${original.slice(0, 120)})` : ""}; nothing from this file was imported`, {
-    cause: err,
-    hint: "fix or remove the row (or re-download the file) and import it again",
+/** The partitioning time of every row between 2017 and tomorrow (date-string layouts included). */
+async function refuseImplausibleTimes(store: Store, kind: KindName, shownFile: string, lineOf: LineOf): Promise<void> {
+  const bad = await firstOutside(store.db, "_import", [kindSpec(kind).timeColumn], "ms", Date.now(), "_row");
+  if (!bad) return;
+  const line = (await lineOf([bad.row])).get(bad.row);
+  const asDate = Number.isFinite(Number(bad.value)) ? ` (${new Date(Number(bad.value)).toISOString()})` : "";
+  throw new DataError(`${shownFile} line ${line}: ${describeBadTime(bad, "ms", true)}${asDate}; nothing from this file was imported`, {
+    hint: "fix the row or re-download the file",
   });
 }
 
-/** data.binance.vision zips hold exactly one CSV. */
-function extractSingleCsv(zipFile: string, dir: string): string {
-  let entries: Record<string, Uint8Array>;
-  try {
-    entries = unzipSync(readFileSync(zipFile));
-  } catch (err) {
-    throw new DataError(`${path.basename(zipFile)} is not a readable zip: ${(err as Error).message}`, { cause: err });
+/**
+ * Rows that break the kind's row rules refuse the file, naming lines and values, unless
+ * allowInvalid: then they are stored with `invalid = true` (klines only). Returns how many were marked.
+ */
+async function checkRows(store: Store, kind: KindName, shownFile: string, lineOf: LineOf, allowInvalid: boolean): Promise<number> {
+  const bad = invalidRowSql(kind);
+  const [{ n }] = await queryRows<{ n: number }>(store.db, `SELECT count(*)::BIGINT AS n FROM _import WHERE ${bad}`);
+  if (n === 0) return 0;
+  const markable = MARKABLE_KINDS.includes(kind);
+  if (allowInvalid && markable) {
+    await store.db.run(`UPDATE _import SET invalid = true WHERE ${bad}`);
+    return n;
   }
-  const csvs = Object.keys(entries).filter((n) => n.toLowerCase().endsWith(".csv"));
-  if (csvs.length !== 1) throw new DataError(`${path.basename(zipFile)}: expected one CSV inside, found ${csvs.length}`);
-  const out = path.join(dir, path.basename(csvs[0]));
-  writeFileSync(out, entries[csvs[0]]);
-  return out;
-}
-
-/** Column count and header presence from the first line (older vision files have no header). */
-function sniff(file: string): { columnCount: number; header: boolean } {
-  const fd = openSync(file, "r");
-  const buf = Buffer.alloc(64 * 1024);
-  const n = readSync(fd, buf, 0, buf.length, 0);
-  closeSync(fd);
-  const head = file.endsWith(".gz") ? headOfGzip(file) : buf.subarray(0, n);
-  const first = head.toString("utf8").split(/\r?\n/)[0] ?? "";
-  if (!first.trim()) throw new DataError(`${path.basename(file)} is empty`);
-  const fields = first.split(",");
-  const header = !/^-?\d/.test(fields[0].trim().replace(/^"/, ""));
-  return { columnCount: fields.length, header };
-}
-
-/** Decompress just enough of a gzip file to read its first line. */
-function headOfGzip(file: string): Buffer {
-  const fd = openSync(file, "r");
-  const chunks: Uint8Array[] = [];
-  let got = 0;
-  const gz = new Gunzip((chunk) => {
-    chunks.push(chunk);
-    got += chunk.length;
+  const cols = ruleColumns(kind);
+  const examples = await queryRows<{ _row: number } & RowValues>(
+    store.db,
+    `SELECT _row::BIGINT AS _row, ${cols.map(ident).join(", ")} FROM _import WHERE ${bad} ORDER BY _row LIMIT ${MAX_LISTED_ROWS}`,
+  );
+  const lines = await lineOf(examples.map((e) => e._row));
+  const described = examples.map((e) => `line ${lines.get(e._row)}: ${rowProblems(kind, e).join("; ")}`);
+  const more = n > examples.length ? `; ${n - examples.length} more` : "";
+  const what = kind === "klines" ? "impossible candle" : `impossible ${kind} row`;
+  throw new DataError(`${shownFile}: ${n} ${what}${n > 1 ? "s" : ""}: ${described.join("; ")}${more}; nothing from this file was imported`, {
+    hint: markable
+      ? `re-download the file; or store it anyway with ${ALLOW_INVALID_FLAG}: those rows are marked invalid, and rlt data status and rlt features keep saying so`
+      : `re-download the file (${kind} rows cannot be marked invalid, so ${ALLOW_INVALID_FLAG} does not apply)`,
   });
-  const buf = Buffer.alloc(16 * 1024);
-  let pos = 0;
-  while (got < 4096) {
-    const n = readSync(fd, buf, 0, buf.length, pos);
-    if (n === 0) break;
-    pos += n;
-    try {
-      gz.push(buf.subarray(0, n));
-    } catch (err) {
-      closeSync(fd);
-      throw new DataError(`${path.basename(file)} is not a readable gzip file: ${(err as Error).message}`, { cause: err });
-    }
-  }
-  closeSync(fd);
-  return Buffer.concat(chunks);
 }

@@ -5,7 +5,7 @@ import { Store } from "../store.ts";
 import { formatValidation } from "../validate.ts";
 import { type ImportResult, importFile } from "./index.ts";
 
-export async function importFiles(dataDir: string, files: string[], opts: { kind?: KindName; symbol?: string } = {}): Promise<ImportResult[]> {
+export async function importFiles(dataDir: string, files: string[], opts: { kind?: KindName; symbol?: string; allowInvalidRows?: boolean } = {}): Promise<ImportResult[]> {
   const store = await Store.open(dataDir);
   try {
     const results: ImportResult[] = [];
@@ -26,7 +26,9 @@ export function formatImport(results: ImportResult[]): string {
       ? `rows (${Object.entries(r.rowsByKind).map(([k, n]) => `${k} ${n.toLocaleString("en-US")}`).join(", ")})`
       : `${r.kind} rows`;
     lines.push(`${r.file.split("/").pop()}: ${r.rows.toLocaleString("en-US")} ${what} for ${r.symbol} ${range}${r.checksum ? " (checksum ok)" : ""}`);
+    if (r.invalidRows) lines.push(`  warning: ${r.invalidRows.toLocaleString("en-US")} impossible row(s) stored marked invalid (--allow-invalid-rows); rlt data status and rlt features will say so`);
     if (r.validation) lines.push(`  ${formatValidation(r.validation).replaceAll("\n", "\n  ")}`);
+    for (const note of r.notes ?? []) lines.push(`  ${note}`);
   }
   return `${lines.join("\n")}\n`;
 }

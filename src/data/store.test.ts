@@ -1,9 +1,12 @@
-import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { DataError } from "../core/errors.ts";
 import { coverage } from "./coverage.ts";
 import { queryRows } from "./duck.ts";
+import { type FileRecord, checkFile, recordFileOf } from "./file-record.ts";
 import { Store } from "./store.ts";
 
 const MIN = 60_000;
@@ -111,5 +114,159 @@ describe("Store.upsert", () => {
     conn.closeSync();
     instance.closeSync();
     expect(row).toEqual({ n: 5, s: "BTCUSDT" });
+  });
+});
+
+const sha256 = (file: string) => createHash("sha256").update(readFileSync(file)).digest("hex");
+const record = (file: string) => JSON.parse(readFileSync(recordFileOf(file), "utf8")) as FileRecord;
+const SOURCE_A = { file: "/imports/BTCUSDT-1m-2023-07-18.csv", sha256: "a".repeat(64) };
+const SOURCE_B = { file: "/imports/BTCUSDT-1m-2023-07-18-fix.csv", sha256: "b".repeat(64) };
+
+/** Flip `n` bytes at a fraction of the file, keeping its size (and, with keepMtime, its recorded mtime: bit rot). */
+function garble(file: string, at = 0.3, n = 16, keepMtime = false): void {
+  const buf = readFileSync(file);
+  const pos = Math.floor(buf.length * at);
+  for (let i = 0; i < n; i++) buf[pos + i] ^= 0x5a;
+  writeFileSync(file, buf);
+  if (keepMtime) {
+    // utimes cannot restore a sub-millisecond mtime exactly: move the record's mtime to the file's instead
+    const r = record(file);
+    r.current.mtimeMs = statSync(file).mtimeMs;
+    writeFileSync(recordFileOf(file), JSON.stringify(r));
+  }
+}
+
+describe("the record of each stored file", () => {
+  it("holds rows, bytes, sha256, time range and the import source, written with the file", async () => {
+    await store.upsertColumns("klines", "BTCUSDT", bars(T0, 5), { source: SOURCE_A });
+    const [day1, day2] = store.files("klines", "BTCUSDT");
+    const r = record(day1);
+    expect(r).toMatchObject({ version: 1, file: "data.parquet" });
+    expect(r.current).toMatchObject({ rows: 2, bytes: statSync(day1).size, sha256: sha256(day1), firstMs: T0, lastMs: T0 + MIN, sources: [SOURCE_A] });
+    expect(r.current.mtimeMs).toBe(statSync(day1).mtimeMs);
+    expect(r.previous).toBeUndefined();
+    expect(record(day2).current).toMatchObject({ rows: 3, firstMs: T0 + 2 * MIN, lastMs: T0 + 4 * MIN });
+    expect(store.checkFiles("klines").map((c) => c.status)).toEqual(["ok", "ok"]);
+  });
+
+  it("keeps the replaced file's record as previous and every source that went into the day", async () => {
+    await store.upsertColumns("klines", "BTCUSDT", bars(T0, 2), { source: SOURCE_A });
+    const [day1] = store.files("klines", "BTCUSDT");
+    const first = record(day1).current;
+    await store.upsertColumns("klines", "BTCUSDT", bars(T0 + MIN, 1, () => 300), { source: SOURCE_B });
+    const r = record(day1);
+    expect(r.previous).toEqual(first);
+    expect(r.current).toMatchObject({ rows: 2, sha256: sha256(day1), sources: [SOURCE_A, SOURCE_B] });
+  });
+
+  it("a crash between the record and the file's rename reads as intact, not as damage", async () => {
+    await store.upsertColumns("klines", "BTCUSDT", bars(T0, 2));
+    const [day1] = store.files("klines", "BTCUSDT");
+    const old = path.join(dir, "old.parquet");
+    copyFileSync(day1, old);
+    await store.upsertColumns("klines", "BTCUSDT", bars(T0, 2, () => 500));
+    // the state a crash leaves after the new record was renamed in but before the new file was
+    copyFileSync(old, day1);
+    expect(checkFile(day1)).toMatchObject({ status: "ok", rows: 2 });
+    expect((await allKlines(store)).map((r) => r.close)).toEqual([100, 101]);
+  });
+
+  it("reads files written before records were kept, and records them when their day is next written", async () => {
+    await store.upsertColumns("klines", "BTCUSDT", bars(T0, 5));
+    const [day1] = store.files("klines", "BTCUSDT");
+    rmSync(recordFileOf(day1));
+    const legacySha = sha256(day1);
+    expect(store.checkFiles("klines").map((c) => c.status)).toEqual(["unrecorded", "ok"]);
+    expect((await coverage(store, "klines", "BTCUSDT")).unrecorded).toBe(1);
+    expect(await allKlines(store)).toHaveLength(5);
+    await store.upsertColumns("klines", "BTCUSDT", bars(T0, 1, () => 7));
+    expect(record(day1).previous).toMatchObject({ rows: 2, sha256: legacySha, sources: [] });
+    expect(checkFile(day1).status).toBe("ok");
+  });
+});
+
+describe("damaged store files", () => {
+  async function damagedStore(damage: (file: string) => void) {
+    // 2 bars on the first day, a whole day on the second: big enough that 30 % into it is a data page
+    await store.upsertColumns("klines", "BTCUSDT", bars(T0, 1442));
+    const [day1, day2] = store.files("klines", "BTCUSDT");
+    damage(day2);
+    const hashes = [sha256(day1), sha256(day2)];
+    // a new Store: nothing cached from before the damage
+    const fresh = await Store.open(dir);
+    return { fresh, day2, hashes, intact: () => expect([sha256(day1), sha256(day2)]).toEqual(hashes) };
+  }
+
+  it("a truncated file ends every read and every merge with a DataError naming it, and nothing is written", async () => {
+    const { fresh, day2, intact } = await damagedStore((f) => truncateSync(f, statSync(f).size - 100));
+    try {
+      const message = new RegExp(`damaged file in the store: ${day2.replaceAll("/", "\\/")} is truncated: it has no Parquet footer at its end .*; it holds [\\d,]+ of the [\\d,]+ bytes recorded`);
+      expect(() => fresh.scan("klines", "BTCUSDT")).toThrow(message);
+      const err = (() => {
+        try {
+          fresh.scan("klines", "BTCUSDT");
+        } catch (e) {
+          return e as DataError;
+        }
+      })();
+      expect(err).toBeInstanceOf(DataError);
+      expect(err?.hint).toMatch(/^rlt data repair BTCUSDT moves it aside \(into \.quarantine\/\) and fetches its rows again/);
+      await expect(coverage(fresh, "klines", "BTCUSDT")).rejects.toThrow(message);
+      await expect(fresh.upsertColumns("klines", "BTCUSDT", bars(T0 + 2 * MIN, 1))).rejects.toThrow(message);
+      intact();
+      expect(readdirSync(dir).filter((f) => f.startsWith(".rlt-tmp-"))).toEqual([]);
+    } finally {
+      fresh.close();
+    }
+  });
+
+  it("a garbled file (same size, bytes changed) is named garbled on read, and a merge never records it as healthy", async () => {
+    const { fresh, day2, intact } = await damagedStore((f) => garble(f));
+    try {
+      expect(() => fresh.scan("klines", "BTCUSDT")).toThrow(new RegExp(`${day2.replaceAll("/", "\\/")} is garbled: its bytes changed after it was written \\(sha256`));
+      await expect(fresh.upsertColumns("klines", "BTCUSDT", bars(T0 + 2 * MIN, 1))).rejects.toThrow(/is garbled/);
+      intact();
+    } finally {
+      fresh.close();
+    }
+  });
+
+  it("bit rot (mtime kept): a merge re-hashes and refuses; a read DuckDB cannot decode names the file", async () => {
+    const { fresh, day2, intact } = await damagedStore((f) => garble(f, 0.3, 16, true));
+    try {
+      // the cheap check trusts an unchanged mtime; DuckDB's own failure is turned into a DataError naming the file
+      const rel = fresh.scan("klines", "BTCUSDT");
+      const read = fresh.db.run(`SELECT sum(close), sum(volume), sum(high), sum(low), sum(open) FROM ${rel}`);
+      await expect(read).rejects.toThrow(new RegExp(`damaged file in the store: ${day2.replaceAll("/", "\\/")} cannot be read \\(Failed to read file`));
+      await expect(read).rejects.toBeInstanceOf(DataError);
+      await expect(fresh.upsertColumns("klines", "BTCUSDT", bars(T0 + 2 * MIN, 1))).rejects.toThrow(/is garbled: its bytes changed after it was written/);
+      intact();
+      // a real bug in a query is not dressed up as damaged data
+      const bug = fresh.db.run(`SELECT no_such_column FROM ${rel}`);
+      await expect(bug).rejects.toThrow(/Binder Error/);
+      await expect(bug).rejects.not.toBeInstanceOf(DataError);
+    } finally {
+      fresh.close();
+    }
+  });
+});
+
+describe("one writer per kind and symbol", () => {
+  it("a second writer waits for the first, says once whom it waits for, and no row is lost", async () => {
+    const waits: string[] = [];
+    const [a, b] = [await Store.open(dir, { onWait: (m) => waits.push(m) }), await Store.open(dir, { onWait: (m) => waits.push(m) })];
+    process.env.RLT_TEST_MERGE_DELAY_MS = "300";
+    try {
+      // both read the same day; without the lock the later rename would drop the other's rows
+      await Promise.all([a.upsertColumns("klines", "BTCUSDT", bars(T0, 1)), b.upsertColumns("klines", "BTCUSDT", bars(T0 + MIN, 1))]);
+    } finally {
+      delete process.env.RLT_TEST_MERGE_DELAY_MS;
+      a.close();
+      b.close();
+    }
+    expect((await allKlines(store)).map((r) => r.close)).toEqual([100, 100]);
+    expect(waits).toHaveLength(1);
+    expect(waits[0]).toMatch(new RegExp(`^waiting for process ${process.pid} on this host \\(klines BTCUSDT partitions, since .* UTC\\) to finish writing klines BTCUSDT partitions \\(lock .*\\.locks\\/klines-BTCUSDT\\.lock\\)$`));
+    expect(existsSync(store.lockFile("klines", "BTCUSDT"))).toBe(false);
   });
 });

@@ -33,6 +33,8 @@ export async function readFreqtradeFile(db: Duck, file: string, format: Freqtrad
     await loadColumns(db, cols);
     what = format === "feather" ? "freqtrade feather" : `freqtrade ${format === "jsongz" ? "json.gz" : "json"}`;
   }
+  const [{ n }] = await queryRows<{ n: number }>(db, `SELECT count(*)::BIGINT AS n FROM ${RAW_TABLE}`);
+  if (n === 0) throw new DataError(`${name} holds no rows; nothing was imported`);
   await refuseMissingValues(db, name);
   return what;
 }

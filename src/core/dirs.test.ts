@@ -1,0 +1,27 @@
+import { existsSync, mkdtempSync, statSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { makeDirs } from "./dirs.ts";
+
+describe("makeDirs", () => {
+  it("creates missing parents and accepts an existing directory", () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), "rlt-dirs-"));
+    const deep = path.join(root, "a", "b", "c");
+    makeDirs(deep);
+    expect(statSync(deep).isDirectory()).toBe(true);
+    makeDirs(deep);
+  });
+
+  it("fails at once where Node's recursive mkdir spins forever (/proc/x)", () => {
+    // Node 20's mkdirSync(…, { recursive: true }) never returns here; the test timeout guards a regression
+    expect(() => makeDirs("/proc/x/y")).toThrow(/^ENOENT: no such file or directory, mkdir '\/proc\/x'$/);
+    expect(existsSync("/proc/x")).toBe(false);
+  }, 10_000);
+
+  it("names the file that stands where a directory should be", () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), "rlt-dirs-"));
+    writeFileSync(path.join(root, "file"), "x");
+    expect(() => makeDirs(path.join(root, "file", "sub"))).toThrow(`ENOTDIR: not a directory, mkdir '${path.join(root, "file", "sub")}' (${path.join(root, "file")} is a file)`);
+  });
+});

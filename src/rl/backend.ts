@@ -1,15 +1,21 @@
 // TensorFlow.js backend choice: the native @tensorflow/tfjs-node where it is installed (its install
 // downloads libtensorflow, which fails on some machines, so it is not a dependency), else the WASM
-// backend, else the pure-JS CPU backend. RLT_TF_BACKEND=node|wasm|cpu forces one.
+// backend, else the pure-JS CPU backend. RLT_TF_BACKEND=node|wasm|cpu forces one; any other value is
+// refused (a typo must not silently pick the slowest backend).
 import { createRequire } from "node:module";
 import path from "node:path";
+import { envChoice } from "../core/env.ts";
+import { ConfigError } from "../core/errors.ts";
 
 export type Tf = typeof import("@tensorflow/tfjs");
 export type BackendName = "tensorflow" | "wasm" | "cpu";
+/** The values RLT_TF_BACKEND accepts. */
+export const BACKEND_CHOICES = ["wasm", "cpu", "node"] as const;
+export type BackendChoice = (typeof BACKEND_CHOICES)[number];
 
 let loaded: { tf: Tf; backend: BackendName } | undefined;
 
-export async function loadTf(prefer = process.env.RLT_TF_BACKEND): Promise<{ tf: Tf; backend: BackendName }> {
+export async function loadTf(prefer: BackendChoice | undefined = envChoice("RLT_TF_BACKEND", BACKEND_CHOICES)): Promise<{ tf: Tf; backend: BackendName }> {
   if (loaded) return loaded;
   if (!prefer || prefer === "node") {
     try {
@@ -18,7 +24,7 @@ export async function loadTf(prefer = process.env.RLT_TF_BACKEND): Promise<{ tf:
       loaded = { tf: tfNode, backend: "tensorflow" };
       return loaded;
     } catch {
-      if (prefer === "node") throw new Error("RLT_TF_BACKEND=node, but @tensorflow/tfjs-node is not installed or failed to load");
+      if (prefer === "node") throw new ConfigError("RLT_TF_BACKEND=node, but @tensorflow/tfjs-node is not installed or failed to load", { hint: "npm install @tensorflow/tfjs-node, or set RLT_TF_BACKEND=wasm|cpu (or unset it)" });
     }
   }
   const tf = await import("@tensorflow/tfjs");
@@ -33,7 +39,7 @@ export async function loadTf(prefer = process.env.RLT_TF_BACKEND): Promise<{ tf:
         return loaded;
       }
     } catch {
-      if (prefer === "wasm") throw new Error("the WASM backend failed to load");
+      if (prefer === "wasm") throw new ConfigError("RLT_TF_BACKEND=wasm, but the WASM backend failed to load", { hint: "set RLT_TF_BACKEND=cpu, or unset it to fall back automatically" });
     }
   }
   await tf.setBackend("cpu");

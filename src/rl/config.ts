@@ -4,14 +4,21 @@ import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { formatIssues } from "../core/config.ts";
+import { envValue } from "../core/env.ts";
 import { ConfigError } from "../core/errors.ts";
 import { SimConfigSchema } from "../sim/config.ts";
 import { PpoConfigSchema } from "./ppo.ts";
 import { RewardConfigSchema } from "./reward.ts";
 
+/** A run name is a folder name under runs/: no separators, no spaces. */
+export const RUN_NAME_PATTERN = /^[\w.-]+$/;
+export const RUN_NAME_RULE = "letters, digits, '.', '_' and '-' only";
+
+// Every object is strict: a misspelled key (`maxUpdate: 1`) is an error naming its path, never a
+// silently kept default.
 export const TrainConfigSchema = z
-  .object({
-    name: z.string().regex(/^[\w.-]+$/, "letters, digits, '.', '_' and '-' only").default("ppo"),
+  .strictObject({
+    name: z.string().regex(RUN_NAME_PATTERN, RUN_NAME_RULE).default("ppo"),
     /** Feature artifact folder (rlt features). */
     features: z.string().min(1),
     /** Data directory with funding rates (optional: without it no funding is charged). */
@@ -19,7 +26,7 @@ export const TrainConfigSchema = z
     seed: z.number().int().min(0).default(1),
     ppo: PpoConfigSchema.default(PpoConfigSchema.parse({})),
     env: z
-      .object({
+      .strictObject({
         /** One trading day (§7.1). */
         episodeBars: z.number().int().min(10).default(1440),
         /** Append side, unrealized PnL and time in position to the 30 features. */
@@ -29,14 +36,14 @@ export const TrainConfigSchema = z
     sim: SimConfigSchema.default(SimConfigSchema.parse({})),
     reward: RewardConfigSchema.default(RewardConfigSchema.parse({})),
     training: z
-      .object({
+      .strictObject({
         maxUpdates: z.number().int().positive().default(50),
         /** Deterministic evaluation on the validation range every this many updates. */
         evalEvery: z.number().int().positive().default(5),
         /** Stop after this many evaluations without a new best (0 = never). */
         earlyStopPatience: z.number().int().min(0).default(4),
         split: z
-          .object({
+          .strictObject({
             train: z.number().gt(0).lt(1).default(0.7),
             validation: z.number().gt(0).lt(1).default(0.15),
             /** Bars left out between train / validation / test, so no episode straddles two. */
@@ -55,7 +62,7 @@ export type TrainConfig = z.infer<typeof TrainConfigSchema>;
 
 export function parseTrainConfig(raw: unknown, source: string): TrainConfig {
   const parsed = TrainConfigSchema.safeParse(raw);
-  if (!parsed.success) throw new ConfigError(`invalid training config ${source}:\n${formatIssues(parsed.error.issues)}`, { hint: "see configs/ppo.yaml for every field and its default" });
+  if (!parsed.success) throw new ConfigError(`invalid training config ${source}:\n${formatIssues(parsed.error.issues, TrainConfigSchema)}`, { hint: "see configs/ppo.yaml for every field and its default" });
   return parsed.data;
 }
 
@@ -82,7 +89,7 @@ export function loadTrainConfigForCommand(file: string, dataDirFlag: string | un
       ...cfg,
       ...override(cfg),
       features: path.resolve(cfg.features),
-      dataDir: path.resolve(dataDirFlag ?? cfg.dataDir ?? process.env.RLT_DATA_DIR ?? "data"),
+      dataDir: path.resolve(dataDirFlag ?? cfg.dataDir ?? envValue("RLT_DATA_DIR") ?? "data"),
     },
     file,
   );

@@ -1,7 +1,7 @@
 // Simulator settings: Binance USD-M costs and the risk config's position sizing.
 import { z } from "zod";
 
-export const SimConfigSchema = z.object({
+export const SimConfigSchema = z.strictObject({
   initialEquityUsdt: z.number().positive().default(10_000),
   /** Binance USD-M regular tier (VIP 0): 0.05 % taker, 0.02 % maker. */
   takerFeeRate: z.number().min(0).max(0.01).default(0.0005),

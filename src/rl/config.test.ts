@@ -1,0 +1,63 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse as parseYaml, stringify as toYaml } from "yaml";
+import { ConfigError } from "../core/errors.ts";
+import { loadTrainConfig, parseTrainConfig } from "./config.ts";
+
+const ROOT = path.resolve(import.meta.dirname, "../..");
+
+function refusal(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).exitCode).toBe(2);
+    return err as ConfigError;
+  }
+  throw new Error("accepted");
+}
+
+describe("training config strict keys", () => {
+  it("refuses a misspelled key at every level, naming its path and the closest valid key", () => {
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), "rlt-train-cfg-")), "x.yaml");
+    writeFileSync(
+      file,
+      toYaml({
+        nmae: "x",
+        features: "features/BTCUSDT-1m",
+        ppo: { learningRat: 0.001 },
+        env: { episodeBar: 100 },
+        sim: { takerFee: 0.1 },
+        reward: { lambdaFrq: 1 },
+        training: { maxUpdate: 1, split: { trian: 0.5 } },
+        extra: true,
+      }),
+    );
+    const err = refusal(() => loadTrainConfig(file));
+    const [head, ...lines] = err.message.split("\n");
+    expect(head).toBe(`invalid training config ${file}:`);
+    expect(lines.sort()).toEqual(
+      [
+        "  nmae: unknown key; did you mean name?",
+        "  ppo.learningRat: unknown key; did you mean ppo.learningRate?",
+        "  env.episodeBar: unknown key; did you mean env.episodeBars?",
+        "  sim.takerFee: unknown key; did you mean sim.takerFeeRate?",
+        "  reward.lambdaFrq: unknown key; did you mean reward.lambdaFreq?",
+        "  training.maxUpdate: unknown key; did you mean training.maxUpdates?",
+        "  training.split.trian: unknown key; did you mean training.split.train?",
+        "  extra: unknown key (valid here: name, features, dataDir, seed, ppo, env, sim, reward, training)",
+      ].sort(),
+    );
+    expect(err.hint).toBe("see configs/ppo.yaml for every field and its default");
+  });
+
+  it("still reads configs/ppo.yaml and a run's saved config.yaml (rlt's own output has no extra keys)", () => {
+    const cfg = loadTrainConfig(path.join(ROOT, "configs/ppo.yaml"));
+    expect(cfg.training.maxUpdates).toBe(8);
+    const withOptionals = parseTrainConfig({ ...cfg, sim: { ...cfg.sim, stopLossPct: 0.02 } }, "test");
+    // what trainer.ts writes into runs/<name>/config.yaml, read back as run-dir.ts does
+    expect(parseTrainConfig(parseYaml(toYaml(withOptionals)), "config.yaml")).toEqual(withOptionals);
+  });
+});

@@ -1,7 +1,7 @@
 // `rlt check lookahead` and `rlt check repro`: what a careful user runs before trusting a result.
 import path from "node:path";
 import type { Command } from "commander";
-import { globalFlags, parsePositiveInt, parseSymbol, printJson } from "./shared.ts";
+import { globalFlags, parseNonNegativeInt, parsePositiveInt, parseSymbol, printJson } from "./shared.ts";
 
 interface LookaheadFlags {
   run?: string;
@@ -95,11 +95,11 @@ export function registerCheck(program: Command): void {
       // as in rlt train: --config may land on the root program's option of the same name
       const file = opts.config ?? flags.config;
       if (!file) throw new UsageError("rlt check repro needs --config <file>", { hint: "the config you train with, e.g. configs/ppo.yaml" });
-      const seed = opts.seed === undefined ? undefined : Number(opts.seed);
-      if (seed !== undefined && !(Number.isInteger(seed) && seed >= 0)) throw new UsageError(`--seed: "${opts.seed}" is not a non-negative integer`);
+      const seed = opts.seed === undefined ? undefined : parseNonNegativeInt("--seed", opts.seed);
+      const updates = parsePositiveInt("--updates", opts.updates);
       const cfg = loadTrainConfigForCommand(file, flags.dataDir);
       const result = await checkRepro(cfg, {
-        updates: parsePositiveInt("--updates", opts.updates),
+        updates,
         seed,
         keep: Boolean(opts.keep),
         reporter: createReporter({ quiet: flags.quiet || opts.json }),

@@ -1,7 +1,7 @@
 // `rlt eval --run runs/<name>`: the agent and its baselines out of sample, through the one simulator.
 import path from "node:path";
 import type { Command } from "commander";
-import { globalFlags, parsePositiveInt, parseTimeFlag } from "./shared.ts";
+import { globalFlags, parseNonNegativeInt, parsePositiveInt, parseTimeFlag } from "./shared.ts";
 
 interface EvalFlags {
   run?: string;
@@ -56,7 +56,7 @@ export function registerEval(program: Command): void {
         momentumBars: parsePositiveInt("--momentum-bars", opts.momentumBars),
         bootstrapSamples: parsePositiveInt("--bootstrap", opts.bootstrap),
         blockBars: parsePositiveInt("--block-bars", opts.blockBars),
-        seed: parsePositiveInt("--seed", opts.seed),
+        seed: parseNonNegativeInt("--seed", opts.seed),
       };
       let result;
       if (opts.walkForward !== undefined) {

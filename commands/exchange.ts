@@ -1,6 +1,6 @@
 // `rlt exchange`: run the local Binance-compatible exchange over a data directory until Ctrl-C.
 import type { Command } from "commander";
-import { globalFlags, parsePositiveInt } from "./shared.ts";
+import { globalFlags, parsePort, parsePositiveInt } from "./shared.ts";
 
 interface ExchangeFlags {
   port: string;
@@ -44,7 +44,7 @@ export function registerExchange(program: Command): void {
       const ex = await startExchange({
         dataDir: opts.replay ?? cfg.dataDirAbs,
         host: opts.host,
-        port: Number(opts.port),
+        port: parsePort("--port", opts.port),
         streams,
         klineReplay: { barsPerSecond: Math.max(1, speed) },
         faults: {

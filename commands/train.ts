@@ -1,7 +1,7 @@
 // `rlt train --config ppo.yaml`: PPO on a feature artifact, writing runs/<name>/.
 import path from "node:path";
 import type { Command } from "commander";
-import { globalFlags, parsePositiveInt, printJson } from "./shared.ts";
+import { globalFlags, parseNonNegativeInt, parsePositiveInt, printJson } from "./shared.ts";
 
 interface TrainFlags {
   config?: string;
@@ -25,7 +25,7 @@ export function registerTrain(program: Command): void {
     .option("--runs-dir <dir>", "where runs are written", "runs")
     .option("--json", "print the result as JSON")
     .action(async (opts: TrainFlags, cmd: Command) => {
-      const { loadTrainConfigForCommand } = await import("../src/rl/config.ts");
+      const { RUN_NAME_PATTERN, RUN_NAME_RULE, loadTrainConfigForCommand } = await import("../src/rl/config.ts");
       const { train } = await import("../src/rl/trainer.ts");
       const { createReporter } = await import("../src/core/log.ts");
       const { RltError, UsageError } = await import("../src/core/errors.ts");
@@ -33,10 +33,14 @@ export function registerTrain(program: Command): void {
       // `--config` after `train` may land on the root program's option of the same name: both mean the training config here
       const file = opts.config ?? flags.config;
       if (!file) throw new UsageError("rlt train needs --config <file>", { hint: "start from configs/ppo.yaml" });
+      // flags are checked before the file is read, so a bad one is blamed on itself
+      if (opts.name !== undefined && !RUN_NAME_PATTERN.test(opts.name)) throw new UsageError(`--name: "${opts.name}" is not a run name (${RUN_NAME_RULE})`);
+      const seed = opts.seed !== undefined ? parseNonNegativeInt("--seed", opts.seed) : undefined;
+      const maxUpdates = opts.maxUpdates !== undefined ? parsePositiveInt("--max-updates", opts.maxUpdates) : undefined;
       const cfg = loadTrainConfigForCommand(file, flags.dataDir, (c) => ({
         ...(opts.name ? { name: opts.name } : {}),
-        ...(opts.seed !== undefined ? { seed: Number(opts.seed) } : {}),
-        training: { ...c.training, ...(opts.maxUpdates ? { maxUpdates: parsePositiveInt("--max-updates", opts.maxUpdates) } : {}) },
+        ...(seed !== undefined ? { seed } : {}),
+        training: { ...c.training, ...(maxUpdates !== undefined ? { maxUpdates } : {}) },
       }));
       const abort = new AbortController();
       const onSignal = () => abort.abort();

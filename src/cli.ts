@@ -14,6 +14,7 @@ import { registerRecord } from "../commands/record.ts";
 import { registerReport } from "../commands/report.ts";
 import { registerTrain } from "../commands/train.ts";
 import { EXIT, RltError, exitCodeOf } from "./core/errors.ts";
+import { maskUrlsIn } from "./core/url.ts";
 
 export const VERSION = "0.1.0";
 
@@ -59,13 +60,14 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+// Every URL in what is printed is masked (credentials, query values), whoever built the message.
 function printError(err: unknown): void {
   if (err instanceof RltError) {
-    process.stderr.write(`${chalk.red("error:")} ${err.message}\n`);
-    if (err.hint) process.stderr.write(`  ${chalk.dim("hint:")} ${err.hint}\n`);
-    if (process.env.RLT_DEBUG && err.cause) process.stderr.write(`${String((err.cause as Error).stack ?? err.cause)}\n`);
+    process.stderr.write(`${chalk.red("error:")} ${maskUrlsIn(err.message)}\n`);
+    if (err.hint) process.stderr.write(`  ${chalk.dim("hint:")} ${maskUrlsIn(err.hint)}\n`);
+    if (process.env.RLT_DEBUG && err.cause) process.stderr.write(`${maskUrlsIn(String((err.cause as Error).stack ?? err.cause))}\n`);
     return;
   }
-  process.stderr.write(`${chalk.red("internal error:")} ${(err as Error)?.stack ?? String(err)}\n`);
+  process.stderr.write(`${chalk.red("internal error:")} ${maskUrlsIn((err as Error)?.stack ?? String(err))}\n`);
   process.stderr.write("  this is a bug in rlt; please report it with the command you ran\n");
 }

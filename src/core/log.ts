@@ -2,6 +2,7 @@
 // Everything goes to stderr so that stdout stays free for results and --json.
 import chalk from "chalk";
 import cliProgress from "cli-progress";
+import { maskUrlsIn } from "./url.ts";
 
 export interface Reporter {
   info(msg: string): void;
@@ -20,7 +21,8 @@ export function createReporter(opts: { quiet?: boolean; tty?: boolean } = {}): R
 
 function plainReporter(): Reporter {
   const lastStep = new Map<string, number>();
-  const line = (msg: string) => process.stderr.write(`${new Date().toISOString()} ${msg}\n`);
+  // URLs are masked in every line (credentials, query values): logs end up in cron mail and CI output
+  const line = (msg: string) => process.stderr.write(`${new Date().toISOString()} ${maskUrlsIn(msg)}\n`);
   return {
     info: line,
     warn: (msg) => line(`warning: ${msg}`),
@@ -42,8 +44,8 @@ function ttyReporter(): Reporter {
   );
   const bars = new Map<string, cliProgress.SingleBar>();
   return {
-    info: (msg) => multi.log(`${msg}\n`),
-    warn: (msg) => multi.log(`${chalk.yellow(`warning: ${msg}`)}\n`),
+    info: (msg) => multi.log(`${maskUrlsIn(msg)}\n`),
+    warn: (msg) => multi.log(`${chalk.yellow(`warning: ${maskUrlsIn(msg)}`)}\n`),
     progress(task, done, total, detail = "") {
       let bar = bars.get(task);
       if (!bar) {

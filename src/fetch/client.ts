@@ -2,6 +2,7 @@
 // exchange's X-MBX-USED-WEIGHT-1M header and retried only on temporary failures.
 import { ExchangeError, RltError, TemporaryError } from "../core/errors.ts";
 import { sleep } from "../core/time.ts";
+import { maskUrl, maskUrlsIn } from "../core/url.ts";
 import { binanceClient } from "../exchange/binance.ts";
 
 
@@ -106,13 +107,13 @@ export class MarketClient {
       try {
         res = await fetch(url, { signal: this.opts.signal });
       } catch (err) {
-        throw new TemporaryError(`cannot reach ${url}: ${(err as Error).message}`, { cause: err });
+        throw new TemporaryError(`cannot reach ${maskUrl(url)}: ${networkReason(err)}`, { cause: err });
       }
       this.requests++;
       if (res.status === 429 || res.status === 418 || res.status >= 500) {
-        throw new TemporaryError(`${url} answered ${res.status}`, { retryAfterMs: retryAfterHeader(res.headers.get("retry-after")) });
+        throw new TemporaryError(`${maskUrl(url)} answered ${res.status}`, { retryAfterMs: retryAfterHeader(res.headers.get("retry-after")) });
       }
-      if (!res.ok) throw new ExchangeError(`${url} answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
+      if (!res.ok) throw new ExchangeError(`${maskUrl(url)} answered ${res.status}: ${maskUrlsIn((await res.text()).slice(0, 200))}`);
       const { serverTime: t } = (await res.json()) as { serverTime: number };
       this.clockOffsetMs = t - Math.round((t0 + Date.now()) / 2);
       this.lastMinute = Math.floor(t / 60_000);
@@ -148,14 +149,14 @@ export class MarketClient {
       try {
         res = await fetch(url, { signal: this.opts.signal });
       } catch (err) {
-        throw new TemporaryError(`cannot reach ${new URL(url).host}: ${(err as Error).message}`, { cause: err });
+        throw new TemporaryError(`cannot reach ${new URL(url).host}: ${networkReason(err)}`, { cause: err });
       }
       this.requests++;
       if (res.status === 404) return undefined;
       if (res.status === 429 || res.status >= 500) {
-        throw new TemporaryError(`${url} answered ${res.status}`, { retryAfterMs: retryAfterHeader(res.headers.get("retry-after")) });
+        throw new TemporaryError(`${maskUrl(url)} answered ${res.status}`, { retryAfterMs: retryAfterHeader(res.headers.get("retry-after")) });
       }
-      if (!res.ok) throw new ExchangeError(`${url} answered ${res.status}`);
+      if (!res.ok) throw new ExchangeError(`${maskUrl(url)} answered ${res.status}`);
       return new Uint8Array(await res.arrayBuffer());
     });
   }
@@ -196,7 +197,8 @@ export class MarketClient {
         if (!(err instanceof TemporaryError) || attempt >= this.opts.maxRetries) throw err;
         this.retries++;
         const backoff = Math.min(MAX_BACKOFF_MS, 500 * 2 ** attempt) * (0.5 + Math.random() / 2);
-        await this.wait(err.message, err.retryAfterMs ?? backoff);
+        // say it is a retry, and how many are left: a dead local port is retried like a flaky network
+        await this.wait(`${err.message} (retry ${attempt + 1} of ${this.opts.maxRetries})`, err.retryAfterMs ?? backoff);
       }
     }
   }
@@ -217,6 +219,19 @@ export function weightInfoKey(restUrl: string): string {
   return m ? m[1] : "null";
 }
 
+/**
+ * What undici's bare "fetch failed" hides in its cause: "fetch failed (ECONNREFUSED: connection refused)".
+ * Refused connections and unknown hosts stay temporary: the exchange may come up, DNS may recover.
+ */
+function networkReason(err: unknown): string {
+  const message = maskUrlsIn((err as Error)?.message ?? String(err));
+  const cause = (err as { cause?: { code?: string; message?: string } })?.cause;
+  const code = cause?.code;
+  if (!code) return cause?.message ? `${message} (${maskUrlsIn(cause.message)})` : message;
+  const meaning: Record<string, string> = { ECONNREFUSED: "connection refused", ENOTFOUND: "unknown host", EAI_AGAIN: "DNS lookup failed", ETIMEDOUT: "timed out", ECONNRESET: "connection reset", EHOSTUNREACH: "host unreachable" };
+  return `${message} (${code}${meaning[code] ? `: ${meaning[code]}` : ""})`;
+}
+
 /** GET /fapi/v1/klines weight by limit (Binance docs: [1,100) 1, [100,500) 2, [500,1000] 5, >1000 10). */
 function klinesWeight(limit: number): number {
   return limit < 100 ? 1 : limit < 500 ? 2 : limit <= 1000 ? 5 : 10;
@@ -230,7 +245,7 @@ function retryAfterHeader(v: string | null): number | undefined {
 /** Map a binance-api-node / network error onto rlt's hierarchy: only TemporaryError is retried. */
 export function classify(err: unknown, serverNowMs: number): Error {
   const e = err as { code?: number | string; message?: string; response?: { status?: number; headers?: { get(k: string): string | null } } };
-  const msg = e?.message ?? String(err);
+  const msg = maskUrlsIn(e?.message ?? String(err));
   const status = e.response?.status ?? Number(/^(\d{3}) /.exec(msg)?.[1] ?? NaN);
   if (e.code === -1003 || status === 429 || status === 418) {
     // A ban names its end ("banned until <ms>"); a plain 429 resets with the minute.

@@ -32,8 +32,13 @@ export interface WriteOptions {
   source?: SourceFile;
 }
 
-/** Test-only: sleep this long between reading a partition and replacing it, to widen the race window. */
+/**
+ * Test-only, to widen the race window between reading a partition and replacing it: sleep this long,
+ * or wait until the named file exists (at most TEST_PAUSE_MAX_MS). Never set outside tests.
+ */
 const TEST_MERGE_DELAY_ENV = "RLT_TEST_MERGE_DELAY_MS";
+const TEST_MERGE_PAUSE_ENV = "RLT_TEST_MERGE_PAUSE_UNTIL_FILE";
+const TEST_PAUSE_MAX_MS = 60_000;
 
 export interface UpsertResult {
   /** Rows in the incoming relation (after de-duplication within it). */
@@ -469,6 +474,8 @@ function statStamp(file: string): string | undefined {
 async function testOnlyDelay(): Promise<void> {
   const ms = Number(process.env[TEST_MERGE_DELAY_ENV] ?? 0);
   if (ms > 0) await new Promise((r) => setTimeout(r, ms));
+  const until = process.env[TEST_MERGE_PAUSE_ENV];
+  for (const t0 = Date.now(); until && !existsSync(until) && Date.now() - t0 < TEST_PAUSE_MAX_MS; ) await new Promise((r) => setTimeout(r, 20));
 }
 
 /** UTC day number of a millisecond time column: partitioning on an integer is faster than on a formatted date. */

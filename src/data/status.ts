@@ -4,12 +4,13 @@ import { isoMinute } from "../core/time.ts";
 import { type Coverage, coverage } from "./coverage.ts";
 import { type KindName, KIND_NAMES, isKindName, kindSpec } from "./kinds.ts";
 import { MARKABLE_KINDS, countMarkedInvalid } from "./row-rules.ts";
+import { type RecordingFacts, formatRecordingFacts, recordingFacts } from "./record-events.ts";
 import { Store } from "./store.ts";
 
 export interface DataStatus {
   dataDir: string;
   /** invalidRows: rows stored marked invalid (rlt import --allow-invalid-rows). */
-  entries: (Coverage & { invalidRows?: number })[];
+  entries: (Coverage & { invalidRows?: number; recording?: RecordingFacts })[];
 }
 
 /** How many gaps a terminal table lists before summarizing the rest. */
@@ -35,6 +36,8 @@ export async function dataStatus(dataDir: string, opts: { symbol?: string; kinds
         const rel = MARKABLE_KINDS.includes(kind) ? store.scan(kind, symbol) : undefined;
         const invalid = rel ? (await countMarkedInvalid(store.db, kind, rel)).rows : 0;
         entries.push(invalid ? { ...c, invalidRows: invalid } : c);
+        // rlt record's own account of the depth chain (breaks leave no time gap), reconnects and backfills
+        if (kind === "depth_updates") entries[entries.length - 1].recording = await recordingFacts(store, symbol, c.firstMs, c.lastMs);
       }
     }
     return { dataDir: store.dir, entries };
@@ -52,9 +55,10 @@ export function formatStatus(status: DataStatus): string {
     const gapCount = e.gaps.length + e.idGaps.length;
     lines.push(
       `${e.kind.padEnd(15)} ${e.symbol.padEnd(10)} ${String(e.rows.toLocaleString("en-US")).padStart(12)} rows  ${range}  ` +
-        `${gapCount === 0 ? "no gaps" : `${gapCount} gap${gapCount > 1 ? "s" : ""}`}` +
+        `${gapCount === 0 ? (e.recording?.chainBreaks ? "no time gaps" : "no gaps") : `${gapCount} gap${gapCount > 1 ? "s" : ""}`}` +
         (e.duplicates ? `  ${e.duplicates} duplicate keys` : "") +
-        (e.invalidRows ? `  ${e.invalidRows.toLocaleString("en-US")} rows marked invalid` : ""),
+        (e.invalidRows ? `  ${e.invalidRows.toLocaleString("en-US")} rows marked invalid` : "") +
+        formatRecordingFacts(e.recording),
     );
     const unit = spec.cadenceMs ? "missing" : "";
     for (const g of e.gaps.slice(0, MAX_GAPS_SHOWN)) {

@@ -21,11 +21,24 @@ export interface CaptureSourceOptions {
   restampEventTimes?: boolean;
 }
 
-export async function createCaptureSource(file: string, opts: CaptureSourceOptions = {}): Promise<StreamSource> {
+export interface CaptureSource extends StreamSource {
+  /**
+   * The clock the replayed event times live on: the capture's receive time now being replayed, shifted
+   * by the capture host's clock offset (its smallest receive − event time of a depth diff), or the wall
+   * clock with restampEventTimes. A recorder's lag (event time → applied) is measured against it.
+   */
+  replayNowMs(): number;
+}
+
+export async function createCaptureSource(file: string, opts: CaptureSourceOptions = {}): Promise<CaptureSource> {
   const frames: Frame[] = [];
   let symbol = "";
+  // the capture host's clock against the exchange's: the smallest receive − event time of a depth diff
+  // (a clock error plus the fastest network delay, which cannot be told apart); the replay clock removes it
+  let recvMinusEventMs = Infinity;
   for await (const { event, payload } of readCapture(file)) {
     frames.push({ recvMs: event.recvMs, event, payload });
+    if (event.type === "depth") recvMinusEventMs = Math.min(recvMinusEventMs, event.recvMs - event.diff.eventTimeMs);
     if (!symbol && typeof payload.s === "string") symbol = payload.s;
   }
   const lower = symbol.toLowerCase();
@@ -88,6 +101,10 @@ export async function createCaptureSource(file: string, opts: CaptureSourceOptio
   };
 
   return {
+    replayNowMs: () =>
+      opts.restampEventTimes || loopStartWall === 0
+        ? Date.now()
+        : loopStartRecv + (Date.now() - loopStartWall) * speed - (Number.isFinite(recvMinusEventMs) ? recvMinusEventMs : 0),
     canServe(stream) {
       return stream.startsWith(`${lower}@`) && streamsOf({ type: "depth" } as MarketEvent).concat([`${lower}@bookTicker`, `${lower}@trade`, `${lower}@aggTrade`, `${lower}@markPrice@1s`, `${lower}@markPrice`]).includes(stream);
     },

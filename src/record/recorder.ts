@@ -93,6 +93,8 @@ export class Recorder {
   private chainBreaks = 0;
   private backfilled = 0;
   private lastStreamU?: number;
+  /** Exchange time of the latest message: record_events are stamped with it, on the same clock as the data. */
+  private lastEventMs?: number;
   private lastAggId?: number;
   private backfills: Promise<void> = Promise.resolve();
   private partStartMs = 0;
@@ -143,7 +145,7 @@ export class Recorder {
       for (const r of this.recovered) {
         const msg = `recovered ${r.rows} rows ${JSON.stringify(r.rowsByKind)} from the log of recorder process ${r.pid} that stopped before its roll${r.tornLastLine ? " (its last, half-written row dropped)" : ""}`;
         this.opts.onInfo?.(msg);
-        this.note("recovery", `${r.part}: ${r.rows} rows from process ${r.pid}${r.tornLastLine ? ", torn last row dropped" : ""}`);
+        this.note("recovery", `${r.part}: ${r.rows} rows from process ${r.pid}${r.tornLastLine ? ", torn last row dropped" : ""}`, r.lastEventMs);
         if (r.lastAggTradeId !== undefined) this.lastAggId = Math.max(this.lastAggId ?? -Infinity, r.lastAggTradeId);
       }
     } catch (err) {
@@ -235,6 +237,7 @@ export class Recorder {
     const ev = parsePayload(raw, Date.now());
     if (!ev) return;
     this.events++;
+    this.lastEventMs = eventTimeOf(ev) ?? this.lastEventMs;
     this.buffers.add(ev);
     if (ev.type === "depth") this.onDepth(ev);
     else if (ev.type === "aggTrade") this.onAggTrade(ev.trade.tradeId);
@@ -310,8 +313,8 @@ export class Recorder {
     if (this.sync.needsSnapshot && !this.stopped) void this.requestSnapshot();
   }
 
-  private note(type: RecordEventType, detail: string): void {
-    this.buffers.event(Date.now(), type, detail);
+  private note(type: RecordEventType, detail: string, timeMs = this.lastEventMs ?? Date.now()): void {
+    this.buffers.event(timeMs, type, detail);
   }
 
   /** Make everything received so far durable: one append and fsync of the part's log. */
@@ -389,5 +392,21 @@ export class Recorder {
     const s = this.current();
     this.eventsAtLastStatus = this.events;
     this.opts.onStatus?.(s);
+  }
+}
+
+function eventTimeOf(ev: MarketEvent): number | undefined {
+  switch (ev.type) {
+    case "depth":
+      return ev.diff.eventTimeMs;
+    case "bookTicker":
+      return ev.ticker.eventTimeMs;
+    case "aggTrade":
+    case "trade":
+      return ev.trade.tradeTimeMs;
+    case "markPrice":
+      return ev.mark.eventTimeMs;
+    default:
+      return undefined;
   }
 }

@@ -4,7 +4,8 @@
 import { rmSync } from "node:fs";
 import path from "node:path";
 import type { Store } from "../data/store.ts";
-import { RecordBuffers, writeTaken } from "./buffers.ts";
+import { kindSpec } from "../data/kinds.ts";
+import { RECORDED_KINDS, RecordBuffers, type RecordedKind, recordedColumns, writeTaken } from "./buffers.ts";
 import { fsyncFiles, logFiles, readLog } from "./record-log.ts";
 
 export interface RecoveredLog {
@@ -16,9 +17,13 @@ export interface RecoveredLog {
   rowsByKind: Record<string, number>;
   /** A last row cut short by the kill was dropped. */
   tornLastLine: boolean;
+  /** Latest exchange time among the rows (undefined for an empty log). */
+  lastEventMs?: number;
   /** Highest aggregate trade id in the log: the next session backfills from it. */
   lastAggTradeId?: number;
 }
+
+const timeIndex = Object.fromEntries(RECORDED_KINDS.map((k) => [k, recordedColumns(k).indexOf(kindSpec(k).timeColumn)])) as Record<RecordedKind, number>;
 
 /** Convert every log of `symbol` except `keep` (the caller's own) into Parquet and delete it. */
 export async function recoverLogs(store: Store, symbol: string, keep: ReadonlySet<string> = new Set()): Promise<RecoveredLog[]> {
@@ -28,15 +33,18 @@ export async function recoverLogs(store: Store, symbol: string, keep: ReadonlySe
     const log = readLog(file); // a damaged log stops here, before anything is written
     const buffers = new RecordBuffers(1, 1);
     let lastAggTradeId: number | undefined;
+    let lastEventMs: number | undefined;
     for (const { kind, values } of log.rows) {
       buffers.pushRow(kind, values);
+      const t = kind === "record_events" ? undefined : values[timeIndex[kind]];
+      if (typeof t === "number") lastEventMs = Math.max(lastEventMs ?? -Infinity, t);
       if (kind === "aggtrades" && typeof values[0] === "number") lastAggTradeId = Math.max(lastAggTradeId ?? -Infinity, values[0]);
     }
     const part = log.header.part;
     const { rowsByKind, days } = await writeTaken(store, symbol, part, buffers.take());
     fsyncFiles(partFiles(store, symbol, part, Object.keys(rowsByKind), days));
     rmSync(file, { force: true });
-    out.push({ file, part, pid: log.header.pid, rows: log.rows.length, rowsByKind, tornLastLine: log.tornLastLine, lastAggTradeId });
+    out.push({ file, part, pid: log.header.pid, rows: log.rows.length, rowsByKind, tornLastLine: log.tornLastLine, lastEventMs, lastAggTradeId });
   }
   return out;
 }

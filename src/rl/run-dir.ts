@@ -1,5 +1,5 @@
 // Reading a training run back (rlt eval, rlt report, rlt check): every file it needs, or an error
-// that names the ones missing.
+// that names the ones missing or damaged (the model files themselves are checked as they load).
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
@@ -7,6 +7,7 @@ import { DataError } from "../core/errors.ts";
 import type { FeatureManifest } from "../features/artifact.ts";
 import { type TrainConfig, parseTrainConfig } from "./config.ts";
 import type { Splits } from "./data.ts";
+import { readJsonFile } from "./model-io.ts";
 import { RUN_MANIFEST_FILE } from "./trainer.ts";
 
 export interface MsRange {
@@ -38,14 +39,22 @@ export function readRun(dir: string): TrainingRun {
   const required = ["config.yaml", "run.json", RUN_MANIFEST_FILE];
   const missing = required.filter((f) => !existsSync(path.join(dir, f)));
   if (missing.length) throw new DataError(`${dir} is not a complete run: ${missing.join(", ")} missing`, { hint: "rlt train writes these; re-run it or point --run at another run" });
-  const info = JSON.parse(readFileSync(path.join(dir, "run.json"), "utf8")) as RunInfo;
-  if (!info.splitMs) throw new DataError(`${dir}/run.json has no time ranges (splitMs): the run was written by an older rlt`, { hint: "train it again" });
+  const hint = "rlt train wrote it with the run, so it was changed afterwards: restore it from a copy or train the run again";
+  const info = readJsonFile(path.join(dir, "run.json"), hint) as RunInfo;
+  if (!info?.splitMs) throw new DataError(`${dir}/run.json has no time ranges (splitMs): the run was written by an older rlt`, { hint: "train it again" });
+  const configFile = path.join(dir, "config.yaml");
+  let rawConfig: unknown;
+  try {
+    rawConfig = parseYaml(readFileSync(configFile, "utf8"));
+  } catch (err) {
+    throw new DataError(`${configFile} is not valid YAML: ${(err as Error).message.split("\n")[0]}`, { cause: err, hint });
+  }
   return {
     dir,
     name: path.basename(dir),
-    cfg: parseTrainConfig(parseYaml(readFileSync(path.join(dir, "config.yaml"), "utf8")), path.join(dir, "config.yaml")),
+    cfg: parseTrainConfig(rawConfig, configFile),
     info,
-    manifest: JSON.parse(readFileSync(path.join(dir, RUN_MANIFEST_FILE), "utf8")) as FeatureManifest,
+    manifest: readJsonFile(path.join(dir, RUN_MANIFEST_FILE), hint) as FeatureManifest,
   };
 }
 

@@ -2,7 +2,9 @@ import { existsSync, mkdtempSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { makeDirs } from "./dirs.ts";
+import { makeDirs, makeDirsFor } from "./dirs.ts";
+import { RltError } from "./errors.ts";
+import { writeDirLocked } from "./staging.ts";
 
 describe("makeDirs", () => {
   it("creates missing parents and accepts an existing directory", () => {
@@ -24,4 +26,19 @@ describe("makeDirs", () => {
     writeFileSync(path.join(root, "file"), "x");
     expect(() => makeDirs(path.join(root, "file", "sub"))).toThrow(`ENOTDIR: not a directory, mkdir '${path.join(root, "file", "sub")}' (${path.join(root, "file")} is a file)`);
   });
+
+  it("makes an artifact folder that cannot be created an operational error (exit 1), at once", async () => {
+    // the lock beside the folder is made first: /proc/x/f.lock, in /proc/x
+    let err: unknown;
+    try {
+      await writeDirLocked("/proc/x/f", { what: "feature artifact /proc/x/f" }, async () => {});
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(RltError);
+    expect((err as RltError).exitCode).toBe(1);
+    expect((err as RltError).message).toBe("cannot create /proc/x for feature artifact /proc/x/f: ENOENT: no such file or directory, mkdir '/proc/x'");
+    expect((err as RltError).hint).toBe("choose a location you can write to");
+    expect(() => makeDirsFor("/proc/x", "a run")).toThrow("cannot create /proc/x for a run: ENOENT");
+  }, 10_000);
 });

@@ -4,6 +4,7 @@
 // the first error is thrown as it is.
 import { type Stats, mkdirSync, statSync } from "node:fs";
 import path from "node:path";
+import { RltError } from "./errors.ts";
 
 /** mkdir -p `dir`; throws the system error (ENOENT, EACCES, ENOTDIR, EROFS, ENOSPC) of the level that failed. */
 export function makeDirs(dir: string): void {
@@ -30,6 +31,19 @@ export function makeDirs(dir: string): void {
       // another process made it meanwhile: fine
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
     }
+  }
+}
+
+/**
+ * makeDirs for a folder rlt writes `what` into (a lock's folder, an artifact's parent). A location that
+ * cannot be made is the user's to fix (exit 1), not a bug; a full disk is left to asDiskError.
+ */
+export function makeDirsFor(dir: string, what: string): void {
+  try {
+    makeDirs(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOSPC") throw err;
+    throw new RltError(`cannot create ${path.resolve(dir)} for ${what}: ${(err as Error).message}`, { cause: err, hint: "choose a location you can write to" });
   }
 }
 

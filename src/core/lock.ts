@@ -4,7 +4,8 @@
 // for, and gives up after a timeout. A lock left by a dead process on this host is taken over; a lock
 // from another host is never taken over, because its process cannot be checked from here (a store is
 // written from one machine at a time; readers anywhere need no lock).
-import { linkSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync, mkdirSync } from "node:fs";
+import { linkSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
+import { makeDirsFor } from "./dirs.ts";
 import { hostname } from "node:os";
 import path from "node:path";
 import { TemporaryError } from "./errors.ts";
@@ -54,7 +55,7 @@ export async function acquireLock(lockFile: string, opts: LockOptions): Promise<
   const timeoutMs = opts.timeoutMs ?? lockTimeoutMs();
   const deadline = Date.now() + timeoutMs;
   let told = false;
-  mkdirSync(path.dirname(lockFile), { recursive: true });
+  makeDirsFor(path.dirname(lockFile), opts.purpose); // not mkdirSync's recursive mode: it spins forever on /proc/x
   for (;;) {
     if (tryCreate(lockFile, me)) return () => release(lockFile, me);
     const holder = readHolder(lockFile);

@@ -1,8 +1,9 @@
 // Artifact folders written whole: built in a staging folder beside the target, then swapped in, so a
 // reader (or a crash) sees the old folder or the new one, never a mix. A failed write removes its own
 // staging folder; staging folders of dead processes are removed by the next writer of the same target.
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statfsSync } from "node:fs";
+import { existsSync, readdirSync, renameSync, rmSync, statfsSync } from "node:fs";
 import path from "node:path";
+import { makeDirs, makeDirsFor } from "./dirs.ts";
 import { RltError } from "./errors.ts";
 import { withLock } from "./lock.ts";
 import { isAlive } from "./process.ts";
@@ -53,7 +54,7 @@ export async function writeDirAtomically<T>(target: string, what: string, build:
   removeDeadStaging(target);
   const staging = stagingDirFor(target);
   try {
-    mkdirSync(staging, { recursive: true });
+    makeDirsFor(staging, what); // not mkdirSync's recursive mode: it spins forever on /proc/x
     const result = await build(staging);
     swapDir(staging, target);
     return result;
@@ -90,7 +91,7 @@ export async function writeDirLocked<T>(target: string, opts: LockedWriteOptions
 
 /** Replace `target` by the complete folder `staging` (both on one filesystem). */
 export function swapDir(staging: string, target: string): void {
-  mkdirSync(path.dirname(target), { recursive: true });
+  makeDirs(path.dirname(target));
   const old = existsSync(target) ? stagingDirFor(target, "old") : undefined;
   if (old) renameSync(target, old);
   try {

@@ -1,5 +1,5 @@
 // Bring your own data: freqtrade files made from the bundled real sample (feather with LZ4-frame
-// batches, json, json.gz, parquet; freqtrade's names and columns) import to exactly the klines and
+// batches, json, json.gz, parquet; freqtrade's names and columns; uncompressed feather: freqtrade.test.ts) import to exactly the klines and
 // funding rows the sample CSVs give; a freqtrade folder imports what rlt stores and skips the rest;
 // a broken or unsuitable file is refused with its name, row and exit code, the store byte for byte intact.
 import { spawnSync } from "node:child_process";
@@ -9,6 +9,7 @@ import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { exitCodeOf } from "../src/core/errors.ts";
 import { queryRows } from "../src/data/duck.ts";
+import { recordFileOf } from "../src/data/file-record.ts";
 import { importFiles } from "../src/data/import/run.ts";
 import { Store } from "../src/data/store.ts";
 import { type FreqtradeRow, sampleFundingRows, sampleKlineRows, writeFeather, writeJson, writeParquet } from "./helpers/freqtrade-files.ts";
@@ -75,14 +76,6 @@ describe("freqtrade files of the sample import to the same rows as its CSVs", ()
       },
     ],
     [
-      "feather, uncompressed",
-      (dir) => {
-        writeFeather(path.join(dir, `${KLINES}.feather`), klineRows, { lz4: false });
-        writeFeather(path.join(dir, `${FUNDING_1H}.feather`), fundingRows, { lz4: false });
-        return [path.join(dir, `${KLINES}.feather`), path.join(dir, `${FUNDING_1H}.feather`)];
-      },
-    ],
-    [
       "json and json.gz (funding in the 1h timeframe of newer freqtrade)",
       (dir) => {
         writeJson(path.join(dir, `${KLINES}.json`), klineRows);
@@ -115,6 +108,12 @@ describe("freqtrade files of the sample import to the same rows as its CSVs", ()
       expect(got.funding).toHaveLength(131);
       expect(got.klines).toEqual(fromCsv.klines);
       expect(got.funding).toEqual(fromCsv.funding);
+      // each stored file's record names the freqtrade file its rows came from
+      const store = await Store.open(path.join(dir, "data"));
+      const firstDay = store.files("klines", "BTCUSDT")[0];
+      store.close();
+      const record = JSON.parse(readFileSync(recordFileOf(firstDay), "utf8")) as { current: { sources: unknown[] } };
+      expect(record.current.sources).toEqual([{ file: path.basename(files[0]), sha256: createHash("sha256").update(readFileSync(files[0])).digest("hex") }]);
     }, 120_000);
   }
 });

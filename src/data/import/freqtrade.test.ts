@@ -3,13 +3,17 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { CompressionType, MessageHeader, MessageReader, TimeUnit, type Timestamp, tableFromIPC } from "apache-arrow";
 import { beforeEach, describe, expect, it } from "vitest";
-import { sampleKlineRows, writeFeather } from "../../../test/helpers/freqtrade-files.ts";
+import { UsageError } from "../../core/errors.ts";
+import { sampleKlineRows, writeFeather, writeJson } from "../../../test/helpers/freqtrade-files.ts";
 import { tempDir } from "../../../test/helpers/sample-store.ts";
 import { systemTool } from "../../../test/helpers/system-tools.ts";
 import { emptyBar } from "../../features/bar-input.ts";
 import { FEATURE_COUNT, FEATURE_NAMES, MASK } from "../../features/definitions.ts";
 import { FeatureEngine } from "../../features/engine.ts";
+import { queryRows } from "../duck.ts";
+import { Store } from "../store.ts";
 import { expandImportPaths, FREQTRADE_MASKED_FEATURES, FREQTRADE_PROXY_FEATURES, kindOfName, parseFreqtradeName, symbolOfPair } from "./freqtrade.ts";
+import { importFile } from "./index.ts";
 import { lz4Decode, lz4Encode } from "./lz4.ts";
 
 let dir: string;
@@ -124,6 +128,51 @@ describe("the test's feather files have freqtrade's layout", () => {
     const table = tableFromIPC(bytes);
     expect(table.schema.fields.map((f) => `${f.name}:${f.type}`)).toEqual(["date:Timestamp<NANOSECOND, UTC>", "open:Float64", "high:Float64", "low:Float64", "close:Float64", "volume:Float64"]);
     expect((table.schema.fields[0].type as Timestamp).unit).toBe(TimeUnit.NANOSECOND);
+  });
+});
+
+describe("uncompressed feather", () => {
+  it("stores the same rows as the LZ4-compressed file", async () => {
+    const rows = sampleKlineRows().slice(0, 3000);
+    const stored: unknown[][] = [];
+    for (const lz4 of [true, false]) {
+      const sub = path.join(dir, lz4 ? "lz4" : "plain");
+      mkdirSync(sub);
+      const file = path.join(sub, "BTC_USDT_USDT-1m-futures.feather");
+      writeFeather(file, rows, { lz4 });
+      const store = await Store.open(path.join(sub, "data"));
+      try {
+        const res = await importFile(store, { file });
+        expect(res).toMatchObject({ kind: "klines", symbol: "BTCUSDT", rows: 3000, layout: "freqtrade feather" });
+        stored.push(await queryRows(store.db, `SELECT * FROM ${store.scan("klines", "BTCUSDT")} ORDER BY open_time`));
+      } finally {
+        store.close();
+      }
+    }
+    expect(readFileSync(path.join(dir, "plain", "BTC_USDT_USDT-1m-futures.feather")).length).toBeGreaterThan(readFileSync(path.join(dir, "lz4", "BTC_USDT_USDT-1m-futures.feather")).length);
+    expect(stored[0]).toHaveLength(3000);
+    expect(stored[1]).toEqual(stored[0]);
+    expect(stored[0][0]).toMatchObject({ open_time: rows[0][0], open: rows[0][1], close_time: rows[0][0] + 59_999, trades: null, taker_buy_volume: null, quote_volume: null });
+  });
+});
+
+describe("a file with freqtrade's columns under another name", () => {
+  it("needs --kind and --symbol, and then imports", async () => {
+    const file = path.join(dir, "prices.json");
+    writeJson(file, sampleKlineRows().slice(0, 50));
+    const store = await Store.open(path.join(dir, "data"));
+    try {
+      const refused = await importFile(store, { file }).catch((e: UsageError) => e);
+      expect(refused).toBeInstanceOf(UsageError);
+      expect((refused as UsageError).message).toBe(
+        "prices.json: not a freqtrade data file name (expected <PAIR>-1m-futures.<ext> or <PAIR>-<timeframe>-funding_rate.<ext>, e.g. BTC_USDT_USDT-1m-futures.feather)",
+      );
+      expect((refused as UsageError).hint).toContain("--kind klines|funding and --symbol BTCUSDT");
+      expect(store.files("klines")).toEqual([]);
+      expect(await importFile(store, { file, kind: "klines", symbol: "ETHUSDT" })).toMatchObject({ kind: "klines", symbol: "ETHUSDT", rows: 50, layout: "freqtrade json" });
+    } finally {
+      store.close();
+    }
   });
 });
 

@@ -6,6 +6,7 @@ import { readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { DataError, UsageError } from "../../core/errors.ts";
 import { HOUR_MS, MINUTE_MS } from "../../core/time.ts";
+import { sha256File } from "../checksum.ts";
 import { ident, queryRows } from "../duck.ts";
 import { type KindName, kindSpec } from "../kinds.ts";
 import { ALLOW_INVALID_FLAG, MARKABLE_KINDS, type RowValues, invalidRowSql, ruleColumns, rowProblems } from "../row-rules.ts";
@@ -131,18 +132,9 @@ export interface FreqtradeImportOptions {
 /** Import one freqtrade file (all-or-nothing), with the summary `rlt import` prints. */
 export async function importFreqtradeFile(store: Store, file: string, opts: FreqtradeImportOptions = {}): Promise<ImportResult> {
   const fileName = path.basename(file);
-  const name = parseFreqtradeName(fileName);
-  if (!name && /-trades\.[a-z.]+$/.test(fileName)) {
-    throw new UsageError(`${fileName}: freqtrade trades files are not imported`, { hint: "import Binance aggTrades files (data.binance.vision) for trade-level data" });
-  }
-  if (!name) {
-    throw new UsageError(`${fileName}: not a freqtrade data file name (expected <PAIR>-<timeframe>-futures.<ext> or <PAIR>-<timeframe>-funding_rate.<ext>, e.g. BTC_USDT_USDT-1m-futures.feather)`);
-  }
-  const symbol = symbolOfPair(name.pair, fileName, opts.symbol);
-  const kind = kindOfName(name, fileName);
-  if (opts.kind && opts.kind !== kind) throw new UsageError(`${fileName} holds ${kind} by its freqtrade name, not ${opts.kind}`, { hint: "drop --kind for freqtrade files" });
+  const { kind, symbol, format } = whatToStore(fileName, opts);
   try {
-    const layout = await readFreqtradeFile(store.db, file, name.format);
+    const layout = await readFreqtradeFile(store.db, file, format);
     await refuseImplausibleTimes(store, fileName);
     if (kind === "klines") await refuseOffMinute(store, fileName);
     await buildImportTable(store, kind);
@@ -150,7 +142,8 @@ export async function importFreqtradeFile(store: Store, file: string, opts: Freq
     const rel = "SELECT * EXCLUDE (_row) FROM _import";
     const validation = await validateRelation(store.db, kind, rel);
     const [range] = await queryRows<{ first: number | null; last: number | null }>(store.db, `SELECT min(date_ms) AS first, max(date_ms) AS last FROM ${RAW_TABLE}`);
-    const res = await store.upsert(kind, symbol, rel);
+    // where the rows came from, kept in the written files' records (rlt data repair names the files to import again)
+    const res = await store.upsert(kind, symbol, rel, { source: { file: fileName, sha256: await sha256File(file) } });
     return {
       file,
       kind,
@@ -168,6 +161,28 @@ export async function importFreqtradeFile(store: Store, file: string, opts: Freq
     await store.db.run("DROP TABLE IF EXISTS _import");
     await store.db.run(`DROP TABLE IF EXISTS ${RAW_TABLE}`);
   }
+}
+
+/** Kind, symbol and format from the freqtrade file name; a file named otherwise needs --kind and --symbol. */
+function whatToStore(fileName: string, opts: FreqtradeImportOptions): { kind: KindName; symbol: string; format: FreqtradeFormat } {
+  const name = parseFreqtradeName(fileName);
+  if (!name) {
+    if (/-trades\.[a-z.]+$/.test(fileName)) {
+      throw new UsageError(`${fileName}: freqtrade trades files are not imported`, { hint: "import Binance aggTrades files (data.binance.vision) for trade-level data" });
+    }
+    const ext = EXT_RE.exec(fileName)?.[1];
+    if (ext && opts.symbol && (opts.kind === "klines" || opts.kind === "funding")) {
+      return { kind: opts.kind, symbol: opts.symbol, format: ext === "json.gz" ? "jsongz" : (ext as FreqtradeFormat) };
+    }
+    throw new UsageError(
+      `${fileName}: not a freqtrade data file name (expected <PAIR>-1m-futures.<ext> or <PAIR>-<timeframe>-funding_rate.<ext>, e.g. BTC_USDT_USDT-1m-futures.feather)`,
+      { hint: "rename it, or pass --kind klines|funding and --symbol BTCUSDT for a file with freqtrade's columns (date, open, high, low, close, volume)" },
+    );
+  }
+  const symbol = symbolOfPair(name.pair, fileName, opts.symbol);
+  const kind = kindOfName(name, fileName);
+  if (opts.kind && opts.kind !== kind) throw new UsageError(`${fileName} holds ${kind} by its freqtrade name, not ${opts.kind}`, { hint: "drop --kind for freqtrade files" });
+  return { kind, symbol, format: name.format };
 }
 
 /** `_import`: every column of the kind (NULL for what freqtrade lacks) in file order, plus `_row`, the file's row number. */

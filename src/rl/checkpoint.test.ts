@@ -101,6 +101,16 @@ describe("the learner written and read back", () => {
     rmSync(path.join(dir, "optimizer.json"));
     await expect(TfPpoLearner.load(tf, cfg, dir, { requireOptimizer: true })).rejects.toThrow(`${path.join(dir, "optimizer.json")} is missing`);
     await expect(TfPpoLearner.load(tf, cfg, dir)).resolves.toBeInstanceOf(TfPpoLearner); // a policy to trade needs no optimizer
+
+    // a model folder of an older rlt: the optimizer index a bare list led by the int32 step count
+    await original.save(dir);
+    const index = JSON.parse(readFileSync(path.join(dir, "optimizer.json"), "utf8"));
+    writeFileSync(path.join(dir, "optimizer.json"), JSON.stringify([{ name: "iter", shape: [] }, ...index.moments]));
+    const iter = Buffer.alloc(4);
+    iter.writeInt32LE(index.iterations);
+    writeFileSync(optimizerBin, Buffer.concat([iter, readFileSync(optimizerBin)]));
+    const legacy = await TfPpoLearner.load(tf, cfg, dir, { requireOptimizer: true });
+    expect(legacy.weightsHash()).toBe(original.weightsHash());
   });
 });
 

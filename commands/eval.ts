@@ -58,15 +58,18 @@ export function registerEval(program: Command): void {
         blockBars: parsePositiveInt("--block-bars", opts.blockBars),
         seed: parseNonNegativeInt("--seed", opts.seed),
       };
+      const { createReporter } = await import("../src/core/log.ts");
       let result;
       if (opts.walkForward !== undefined) {
         if (opts.split || opts.from || opts.to) throw new UsageError("--walk-forward chooses its own ranges: drop --split / --from / --to");
         const { walkForward } = await import("../src/eval/walk-forward.ts");
-        const { createReporter } = await import("../src/core/log.ts");
         result = await walkForward({ ...common, folds: parsePositiveInt("--walk-forward", opts.walkForward), reporter: createReporter({ quiet: flags.quiet || opts.json }) });
       } else {
+        // only the lock's wait line goes here (stderr), so --json does not silence it
+        const reporter = createReporter({ quiet: flags.quiet });
         result = await evaluateRun({
           ...common,
+          onWait: (m) => reporter.warn(m),
           split: opts.split as "test" | "validation" | undefined,
           fromMs: parseTimeFlag("--from", opts.from),
           toMs: parseTimeFlag("--to", opts.to),

@@ -41,7 +41,9 @@ export function registerFeatures(program: Command): void {
       const { loadConfig } = await import("../src/core/config.ts");
       const { UsageError } = await import("../src/core/errors.ts");
       const { buildFeatures, formatFeatureSummary } = await import("../src/features/run.ts");
-      const cfg = loadConfig(globalFlags(cmd));
+      const { createReporter } = await import("../src/core/log.ts");
+      const flags = globalFlags(cmd);
+      const cfg = loadConfig(flags);
       const symbol = parseSymbol(symbolArg);
       const norm: Record<string, "zscore" | "minmax" | "rolling" | "none"> = {};
       for (const pair of (opts.norm ?? "").split(",").filter(Boolean)) {
@@ -50,6 +52,11 @@ export function registerFeatures(program: Command): void {
         norm[name] = method as (typeof norm)[string];
       }
       const outDir = path.resolve(opts.out ?? path.join("features", `${symbol}-1m`));
+      const threshold = Number(opts.corrThreshold);
+      if (opts.select && !(threshold > 0 && threshold <= 1)) throw new UsageError(`--corr-threshold must be in (0, 1], got ${opts.corrThreshold}`);
+      // only the lock's wait line goes here (stderr), so --json does not silence it
+      const reporter = createReporter({ quiet: flags.quiet });
+      let report: import("../src/features/select.ts").SelectionReport | undefined;
       const summary = await buildFeatures({
         dataDir: cfg.dataDirAbs,
         symbol,
@@ -61,14 +68,20 @@ export function registerFeatures(program: Command): void {
         norm,
         rollingWindow: parsePositiveInt("--window", opts.window),
         fillGaps: Boolean(opts.fillGaps),
+        write: {
+          onWait: (msg) => reporter.warn(msg),
+          // the selection report is part of the artifact: built into the same staging folder, swapped in with it
+          alsoWrite: opts.select
+            ? async (staging) => {
+                const { selectionReport } = await import("../src/features/select.ts");
+                report = await selectionReport(staging, { corrThreshold: threshold, dropCorrelated: Boolean(opts.dropCorrelated), pcaComponents: opts.pca ? parsePositiveInt("--pca", opts.pca) : undefined });
+              }
+            : undefined,
+        },
       });
-      let report: unknown;
-      if (opts.select) {
-        const { selectionReport, formatSelection } = await import("../src/features/select.ts");
-        const threshold = Number(opts.corrThreshold);
-        if (!(threshold > 0 && threshold <= 1)) throw new UsageError(`--corr-threshold must be in (0, 1], got ${opts.corrThreshold}`);
-        report = await selectionReport(outDir, { corrThreshold: threshold, dropCorrelated: Boolean(opts.dropCorrelated), pcaComponents: opts.pca ? parsePositiveInt("--pca", opts.pca) : undefined });
-        if (!opts.json) process.stdout.write(formatSelection(report as Parameters<typeof formatSelection>[0]));
+      if (report && !opts.json) {
+        const { formatSelection } = await import("../src/features/select.ts");
+        process.stdout.write(formatSelection(report));
       }
       if (opts.json) printJson({ ...summary, selection: report });
       else process.stdout.write(formatFeatureSummary(summary));

@@ -2,9 +2,9 @@
 // features, 30 masks, 30 raw values) and manifest.json (definitions version, normalization parameters,
 // source ranges and content hashes, config). Training, evaluation and live trading read it back
 // through loadFeatureArtifact, which refuses an artifact that is not what they expect.
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { DataError } from "../core/errors.ts";
+import { DataError, TemporaryError } from "../core/errors.ts";
 import { writeDirLocked } from "../core/staging.ts";
 import { sha256File } from "../data/checksum.ts";
 import { type Duck, lit, queryFloat64Columns, writeColumnsParquet } from "../data/duck.ts";
@@ -97,14 +97,57 @@ export function expectationFrom(m: FeatureManifest): ArtifactExpectation {
   return { definitionVersion: m.definitionVersion, featureNames: m.features.map((f) => f.name), norm: m.features.map((f) => f.norm) };
 }
 
-/** Read an artifact back, refusing one whose manifest does not match what the caller expects. */
+/** Reads that find the folder swapped under them are retried this many times before giving up. */
+const SWAPPED_WHILE_READING_ATTEMPTS = 3;
+
+/**
+ * Read an artifact back, refusing one whose manifest does not match what the caller expects. Readers
+ * take no lock: a writer may swap the folder in while this reads it (manifest from one, Parquet from
+ * the other), so a read during which the folder was replaced is done again on the new folder.
+ */
 export async function loadFeatureArtifact(db: Duck, dir: string, expect: ArtifactExpectation = {}): Promise<{ manifest: FeatureManifest; cols: FeatureColumns }> {
+  for (let attempt = 1; ; attempt++) {
+    const before = folderIdentity(dir);
+    let loaded: Awaited<ReturnType<typeof loadOnce>> | undefined;
+    let failure: unknown;
+    try {
+      loaded = await loadOnce(db, dir, expect);
+    } catch (err) {
+      failure = err;
+    }
+    if (folderIdentity(dir) === before) {
+      if (failure !== undefined) throw failure;
+      return loaded!;
+    }
+    if (attempt >= SWAPPED_WHILE_READING_ATTEMPTS) {
+      throw new TemporaryError(`feature artifact ${dir} was replaced ${attempt} times while being read`, {
+        cause: failure,
+        hint: "another process keeps rewriting it (rlt features): run the command again when it is done",
+      });
+    }
+  }
+}
+
+/** The folder's inode and change time: a swap puts a different folder at the same path (and renaming sets ctime, should an inode number be reused). */
+function folderIdentity(dir: string): string | undefined {
+  try {
+    const st = statSync(dir, { bigint: true });
+    return `${st.dev}:${st.ino}:${st.ctimeNs}`;
+  } catch {
+    return undefined;
+  }
+}
+
+async function loadOnce(db: Duck, dir: string, expect: ArtifactExpectation): Promise<{ manifest: FeatureManifest; cols: FeatureColumns }> {
   const manifestFile = path.join(dir, MANIFEST_FILE);
   const dataFile = path.join(dir, ARTIFACT_FILE);
   if (!existsSync(manifestFile) || !existsSync(dataFile)) {
     throw new DataError(`${dir} is not a feature artifact: ${existsSync(manifestFile) ? ARTIFACT_FILE : MANIFEST_FILE} is missing`, { hint: "build it with: rlt features SYMBOL" });
   }
   const manifest = JSON.parse(readFileSync(manifestFile, "utf8")) as FeatureManifest;
+  // test-only: widens the window between reading the manifest and the data, for the swap-while-reading test
+  const pauseMs = Number(process.env.RLT_TEST_ARTIFACT_READ_PAUSE_MS ?? 0);
+  if (pauseMs > 0) await new Promise((r) => setTimeout(r, pauseMs));
   const problems = checkManifest(manifest, {
     definitionVersion: FEATURE_DEFINITION_VERSION,
     featureNames: FEATURES.map((f) => f.name),

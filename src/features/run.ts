@@ -4,7 +4,7 @@ import path from "node:path";
 import { UsageError } from "../core/errors.ts";
 import { sha256File } from "../data/checksum.ts";
 import { Store } from "../data/store.ts";
-import { type FeatureManifest, writeFeatureArtifact } from "./artifact.ts";
+import { type FeatureManifest, type WriteArtifactOptions, writeFeatureArtifact } from "./artifact.ts";
 import { computeFeatures } from "./batch.ts";
 import { FEATURES, FEATURE_COUNT, FEATURE_DEFINITION_VERSION, MASK, type NormMethod } from "./definitions.ts";
 import { fitNormalization, normalizeMatrix } from "./normalize.ts";
@@ -26,6 +26,8 @@ export interface FeaturesOptions {
   norm: Record<string, NormMethod>;
   rollingWindow: number;
   fillGaps: boolean;
+  /** Lock wait line and extra files of the same artifact (see writeFeatureArtifact). */
+  write?: WriteArtifactOptions;
 }
 
 export interface FeatureSummary {
@@ -94,6 +96,7 @@ export async function buildFeatures(opts: FeaturesOptions): Promise<FeatureSumma
         sources: sourceManifests,
         config: { fromMs: opts.fromMs, toMs: opts.toMs, trainToMs: opts.trainToMs, trainFraction: opts.trainFraction, norm: opts.norm, rollingWindow: opts.rollingWindow, fillGaps: opts.fillGaps },
       },
+      opts.write,
     );
     const warnings = sources
       .filter((s) => s.invalidRows)

@@ -10,7 +10,7 @@ import { METRIC_COLUMNS } from "../eval/format.ts";
 import { drawdownSeries, rollingSharpe } from "../eval/metrics.ts";
 import { EVAL_FILES, type EvalResult } from "../eval/run.ts";
 import type { WalkForwardResult } from "../eval/walk-forward.ts";
-import { readRun } from "../rl/run-dir.ts";
+import { type TrainingRun, readRun } from "../rl/run-dir.ts";
 import { renderChartSvgs } from "./charts.ts";
 import type { ReportData, ReportTrade } from "./data.ts";
 import { renderReportHtml } from "./html.ts";
@@ -36,6 +36,16 @@ export async function buildReport(runDir: string, label: string, opts: ReportOpt
   const evalDir = path.join(runDir, "eval", label);
   const missing = [EVAL_FILES.metrics, EVAL_FILES.equity, EVAL_FILES.tradesCsv].filter((f) => !existsSync(path.join(evalDir, f)));
   if (missing.length) throw new DataError(`${evalDir} lacks ${missing.join(", ")}`, { hint: `run: rlt eval --run ${runDir}${label === "test" ? "" : " (with the same range)"}` });
+  const what = `the report of ${evalDir}`;
+  try {
+    // read and written under the evaluation folder's lock: rlt eval cannot swap the folder in between
+    return await withLock(lockFileFor(evalDir), { purpose: what, onWait: opts.onWait }, async () => writeReportFiles(evalDir, await reportData(run, runDir, evalDir), what));
+  } catch (err) {
+    throw asDiskError(err, what, evalDir);
+  }
+}
+
+async function reportData(run: TrainingRun, runDir: string, evalDir: string): Promise<ReportData> {
   const result = JSON.parse(readFileSync(path.join(evalDir, EVAL_FILES.metrics), "utf8")) as EvalResult;
   const { instance, conn } = await openDuck();
   let cols: Record<string, Float64Array>;
@@ -83,38 +93,31 @@ export async function buildReport(runDir: string, label: string, opts: ReportOpt
     training: readTraining(path.join(runDir, "metrics.csv")),
     config: readFileSync(path.join(runDir, "config.yaml"), "utf8"),
   };
-  return writeReportFiles(evalDir, data, opts);
+  return data;
 }
 
 /**
- * report.html and charts/ go into the evaluation folder, under that folder's lock (rlt eval swaps the
- * whole folder). The page is written aside first, the charts folder is swapped in whole, then the page
- * is renamed: a failure (a full disk) removes the partial files and leaves the previous report as it was.
+ * report.html and charts/ go into the evaluation folder (the caller holds its lock). The page is written
+ * aside first, the charts folder is swapped in whole, then the page is renamed: a failure (a full disk)
+ * removes the partial files and leaves the previous report as it was.
  */
-async function writeReportFiles(evalDir: string, data: ReportData, opts: ReportOptions): Promise<ReportOutput> {
-  const what = `the report of ${evalDir}`;
+async function writeReportFiles(evalDir: string, data: ReportData, what: string): Promise<ReportOutput> {
   const html = path.join(evalDir, "report.html");
   const chartsDir = path.join(evalDir, "charts");
   const htmlTmp = `${html}.tmp-${process.pid}`;
+  removeDeadStaging(html); // report.html.tmp-PID of a report that died
+  rmSync(`${html}.tmp`, { force: true }); // the fixed name older versions used
   try {
-    return await withLock(lockFileFor(evalDir), { purpose: what, onWait: opts.onWait }, async () => {
-      removeDeadStaging(html); // report.html.tmp-PID of a report that died
-      rmSync(`${html}.tmp`, { force: true }); // the fixed name older versions used
-      try {
-        writeFileSync(htmlTmp, renderReportHtml(data));
-        const svgs = renderChartSvgs(data);
-        await writeDirAtomically(chartsDir, what, async (staging) => {
-          for (const [file, svg] of Object.entries(svgs)) writeFileSync(path.join(staging, file), svg);
-        });
-        renameSync(htmlTmp, html);
-        return { html, charts: Object.keys(svgs).map((f) => path.join(chartsDir, f)) };
-      } catch (err) {
-        rmSync(htmlTmp, { force: true });
-        throw err;
-      }
+    writeFileSync(htmlTmp, renderReportHtml(data));
+    const svgs = renderChartSvgs(data);
+    await writeDirAtomically(chartsDir, what, async (staging) => {
+      for (const [file, svg] of Object.entries(svgs)) writeFileSync(path.join(staging, file), svg);
     });
+    renameSync(htmlTmp, html);
+    return { html, charts: Object.keys(svgs).map((f) => path.join(chartsDir, f)) };
   } catch (err) {
-    throw asDiskError(err, what, evalDir);
+    rmSync(htmlTmp, { force: true });
+    throw err;
   }
 }
 

@@ -20,8 +20,8 @@ export interface RepairedFile extends FileVerdict {
   recordedRows?: number;
   /** The day fetched again (fetchable kinds only). */
   refetch?: { fromMs: number; toMs: number; rowsNow: number } | { fromMs: number; toMs: number; error: string; temporary: boolean };
-  /** Files its rows were imported from, per its record, and whether each is still where it was. */
-  importAgain: (SourceFile & { present: boolean })[];
+  /** Files its rows were imported from, per its record; for a recorded path, whether it is still there. */
+  importAgain: (SourceFile & { present?: boolean })[];
 }
 
 export interface RepairReport {
@@ -79,7 +79,8 @@ function moveAside(v: FileVerdict, dataDir: string, quarantineDir: string): Repa
     ...v,
     movedTo,
     ...(record ? { recordedRows: record.current.rows } : {}),
-    importAgain: unique.map((s) => ({ ...s, present: existsSync(s.file) })),
+    // import records a file's name (not where it was): presence is known only for a full path
+    importAgain: unique.map((s) => (path.isAbsolute(s.file) ? { ...s, present: existsSync(s.file) } : s)),
   };
 }
 
@@ -181,7 +182,8 @@ export function formatRepair(r: RepairReport): string {
       lines.push(`    ${f.kind} comes from rlt record or rlt import, and its record names no source file: these rows cannot be brought back by rlt`);
     }
     for (const s of f.importAgain) {
-      lines.push(`    ${f.refetch ? "also imported from" : "import again"}: rlt import ${s.file}${s.present ? "" : "   (not found there any more)"}`);
+      const where = s.present === false ? ", not found there any more" : "";
+      lines.push(`    ${f.refetch ? "also imported from" : "import again"}: rlt import ${s.file}   (sha256 ${s.sha256.slice(0, 12)}…${where})`);
     }
   }
   for (const s of r.skipped) lines.push(`  ${s}: rewritten meanwhile and intact now, left in place`);

@@ -58,6 +58,7 @@ export function formatStatus(status: DataStatus): string {
         `${gapCount === 0 ? (e.recording?.chainBreaks ? "no time gaps" : "no gaps") : `${gapCount} gap${gapCount > 1 ? "s" : ""}`}` +
         (e.duplicates ? `  ${e.duplicates} duplicate keys` : "") +
         (e.invalidRows ? `  ${e.invalidRows.toLocaleString("en-US")} rows marked invalid` : "") +
+        (e.unrecorded ? `  ${e.unrecorded} of ${e.files} files unrecorded (older rlt)` : "") +
         formatRecordingFacts(e.recording),
     );
     const unit = spec.cadenceMs ? "missing" : "";

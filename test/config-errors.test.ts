@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { type AddressInfo, createServer } from "node:net";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { stringify as toYaml } from "yaml";
 import { tempDir } from "./helpers/sample-store.ts";
 
@@ -109,24 +109,36 @@ describe("a misspelled key in each config", () => {
 });
 
 describe("flags are blamed, not the file they override", () => {
-  it("--seed abc in rlt train, rlt check repro and rlt eval: exit 2 naming the flag", () => {
+  /** The CLI in this process (no spawn: these refusals come before any work): exit code and stderr. */
+  async function rltHere(args: string[]): Promise<{ status: number; stderr: string }> {
+    const { main } = await import("../src/cli.ts");
+    let stderr = "";
+    const spy = vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => {
+      stderr += String(chunk);
+      return true;
+    });
+    try {
+      return { status: await main(["node", "rlt", ...args]), stderr };
+    } finally {
+      spy.mockRestore();
+    }
+  }
+
+  it("--seed abc in rlt train, rlt check repro and rlt eval: exit 2 naming the flag", async () => {
     const dir = storedDir();
     // the config is wrong too: the flag is checked first and named
-    writeFileSync(path.join(dir, "x.yaml"), "features: none\ntraining:\n  maxUpdate: 1\n");
+    const config = path.join(dir, "x.yaml");
+    writeFileSync(config, "features: none\ntraining:\n  maxUpdate: 1\n");
     const before = hashTree(dir);
     for (const args of [
-      ["train", "--config", "x.yaml", "--seed", "abc"],
-      ["check", "repro", "--config", "x.yaml", "--seed", "abc"],
-      ["eval", "--run", "runs/old", "--seed", "abc"],
+      ["train", "--config", config, "--seed", "abc"],
+      ["check", "repro", "--config", config, "--seed", "abc"],
+      ["eval", "--run", path.join(dir, "runs/old"), "--seed", "abc"],
     ]) {
-      const res = rlt(args, { cwd: dir });
-      expect(res.status, args.join(" ")).toBe(2);
-      expect(res.stderr, args.join(" ")).toBe('error: --seed: "abc" is not a non-negative integer\n');
+      expect(await rltHere(args), args.join(" ")).toEqual({ status: 2, stderr: 'error: --seed: "abc" is not a non-negative integer\n' });
     }
-    const maxUpdates = rlt(["train", "--config", "x.yaml", "--max-updates", "x"], { cwd: dir });
-    expect([maxUpdates.status, maxUpdates.stderr]).toEqual([2, 'error: --max-updates: "x" is not a positive integer\n']);
-    const name = rlt(["train", "--config", "x.yaml", "--name", "a/b"], { cwd: dir });
-    expect([name.status, name.stderr]).toEqual([2, "error: --name: \"a/b\" is not a run name (letters, digits, '.', '_' and '-' only)\n"]);
+    expect(await rltHere(["train", "--config", config, "--max-updates", "x"])).toEqual({ status: 2, stderr: 'error: --max-updates: "x" is not a positive integer\n' });
+    expect(await rltHere(["train", "--config", config, "--name", "a/b"])).toEqual({ status: 2, stderr: "error: --name: \"a/b\" is not a run name (letters, digits, '.', '_' and '-' only)\n" });
     expect(hashTree(dir)).toEqual(before);
   });
 });

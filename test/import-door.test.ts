@@ -10,7 +10,7 @@ import zlib from "node:zlib";
 import { strToU8, zipSync } from "fflate";
 import { beforeEach, describe, expect, it } from "vitest";
 import { queryRows } from "../src/data/duck.ts";
-import { type ImportOptions, importFile } from "../src/data/import/index.ts";
+import { type ImportOptions, type ImportResult, importFile } from "../src/data/import/index.ts";
 import { Store } from "../src/data/store.ts";
 import { tempDir } from "./helpers/sample-store.ts";
 
@@ -60,10 +60,10 @@ function write(name: string, content: string | Uint8Array): string {
 }
 
 /** Import in this process (no CLI start-up): what a test sets up before the command under test. */
-async function importHere(file: string, opts: Omit<ImportOptions, "file"> = {}): Promise<void> {
-  const store = await Store.open(dataDir);
+async function importHere(file: string, opts: Omit<ImportOptions, "file"> = {}, dir = dataDir): Promise<ImportResult> {
+  const store = await Store.open(dir);
   try {
-    await importFile(store, { file, ...opts });
+    return await importFile(store, { file, ...opts });
   } finally {
     store.close();
   }
@@ -135,6 +135,15 @@ describe("rlt import refuses damaged archives", () => {
         resolve();
       }),
     );
+  });
+});
+
+describe("rlt import refuses a cut-short raw capture", () => {
+  it("exit 1 naming the file, not a bare zlib error (exit 70), and nothing stored", async () => {
+    const before = await storeGoodDay();
+    const sample = readFileSync(path.join(ROOT, "data/sample/BTCUSDT-ws-capture-20230404T2358.txt.gz"));
+    const file = write("BTCUSDT-ws-capture-20230404T2358.txt.gz", sample.subarray(0, 200_000));
+    expectRefused(rlt(["--data-dir", dataDir, "import", file]), before, /error: BTCUSDT-ws-capture-20230404T2358\.txt\.gz: the gzip stream ends before its trailer: the file is cut short; nothing from it was imported/);
   });
 });
 
@@ -240,7 +249,7 @@ describe("rlt import: layouts", () => {
     expect(res.stdout).toMatch(/BTCUSDT-fundingRate-rest\.csv: 3 funding rows for BTCUSDT/);
     const bulkDir = path.join(work, "bulk");
     const bulk = write("BTCUSDT-fundingRate-2023-07.csv", `calc_time,funding_interval_hours,last_funding_rate\n${times.map((t, k) => `${t},8,0.0001000${k}`).join("\n")}\n`);
-    expect(rlt(["--data-dir", bulkDir, "import", bulk]).status).toBe(0);
+    await importHere(bulk, {}, bulkDir);
     const read = async (dir: string) => {
       const store = await Store.open(dir);
       try {
@@ -261,9 +270,7 @@ describe("rlt import: layouts", () => {
       return [f[0], f[1], f[3], f[2], ...f.slice(4)].join(",");
     });
     const file = write("BTCUSDT-1m-2023-07-20.csv", `${order.join(",")}\n${swapped.join("\n")}\n`);
-    const res = rlt(["--data-dir", dataDir, "import", file]);
-    expect(res.status).toBe(0);
-    expect(res.stdout).toMatch(/the header orders the columns its own way: they were read by name/);
+    expect((await importHere(file)).notes).toEqual(["the header orders the columns its own way: they were read by name"]);
     expect((await storedBars()).map(({ high, low }) => ({ high, low }))).toEqual([0, 1, 2].map((i) => ({ high: bar(i).high, low: bar(i).low })));
     const before = hashes(dataDir);
     const unknown = write("BTCUSDT-1m-2023-07-21.csv", `${order.join(",").replace("high", "hi")}\n${swapped.join("\n")}\n`);
@@ -277,6 +284,31 @@ describe("rlt import: layouts", () => {
       await expect(importFile(store, { file })).rejects.toThrow(/BTCUSDT-1m-2023-07-20\.csv: 1 impossible candle: line 5: high 103 is below max\(open 102, close 500\)/);
     } finally {
       store.close();
+    }
+  });
+});
+
+describe("rlt fetch: the same row rules on klines from the exchange", () => {
+  it("an exchange serving an impossible candle: the fetch fails with a DataError naming it, and no row of that page is stored", async () => {
+    const { startExchange } = await import("../src/exchange/server.ts");
+    const { loadConfig } = await import("../src/core/config.ts");
+    const { createReporter } = await import("../src/core/log.ts");
+    const { runFetch } = await import("../src/fetch/run.ts");
+    // the local exchange serves what its store holds: here one bar stored marked invalid
+    const lines = Array.from({ length: 30 }, (_, i) => (i === 12 ? line(i, { high: 50 }) : line(i)));
+    await importHere(write("BTCUSDT-1m-2023-07-20.csv", csv(lines)), { allowInvalidRows: true });
+    const ex = await startExchange({ dataDir, nowMs: T0 + 40 * 60_000, freezeClock: true });
+    try {
+      const into = path.join(work, "fetched");
+      const cfg = loadConfig({ exchange: "local", restUrl: ex.restUrl, visionUrl: ex.restUrl, dataDir: into }, {}, work);
+      const err = await runFetch(cfg, { symbols: ["BTCUSDT"], kinds: ["klines"], fromMs: T0, toMs: T0 + 30 * 60_000 }, createReporter({ quiet: true })).catch((e: unknown) => e);
+      expect((err as Error).constructor.name).toBe("DataError");
+      expect((err as Error).message).toBe(
+        "GET /fapi/v1/klines BTCUSDT: 1 impossible klines row(s), the first at 2023-07-20 00:12: high 50 is below max(open 112, close 112.5); none of these rows was stored",
+      );
+      expect(await storedBars(into)).toEqual([]);
+    } finally {
+      await ex.close();
     }
   });
 });

@@ -3,6 +3,7 @@
 // (CRC-32 + ISIZE), so a download cut short, even exactly at a line end, is refused rather than imported.
 import { createReadStream, createWriteStream, readFileSync } from "node:fs";
 import path from "node:path";
+import { PassThrough, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import zlib from "node:zlib";
 import { unzipSync } from "fflate";
@@ -155,4 +156,16 @@ export async function gunzipToFile(file: string, outFile: string): Promise<void>
     if (code && !code.startsWith("Z_")) throw err;
     throw gzipError(err, file);
   }
+}
+
+/**
+ * The gunzipped text of a readable stream for line-by-line readers (raw captures): a stream without
+ * its trailer, or with a wrong one, ends in the same DataError as above instead of a bare zlib error.
+ */
+export function gunzipStream(input: Readable, file: string): Readable {
+  const out = new PassThrough();
+  const gunzip = zlib.createGunzip();
+  gunzip.on("error", (err) => out.destroy(gzipError(err, file)));
+  input.on("error", (err) => out.destroy(err));
+  return input.pipe(gunzip).pipe(out);
 }

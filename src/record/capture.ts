@@ -3,8 +3,8 @@
 // REST depth snapshot.
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
-import { createGunzip } from "node:zlib";
 import { DataError } from "../core/errors.ts";
+import { gunzipStream } from "../data/archive.ts";
 import { type MarketEvent, parsePayload } from "./events.ts";
 
 /** Receive time in ms from a ns / µs / ms integer string, by its number of digits. */
@@ -26,7 +26,8 @@ export interface CaptureLine {
 /** Stream the parsed events of a capture file (gzip or plain). Unknown message types are skipped. */
 export async function* readCapture(file: string): AsyncGenerator<CaptureLine> {
   const input = createReadStream(file);
-  const rl = createInterface({ input: file.endsWith(".gz") ? input.pipe(createGunzip()) : input, crlfDelay: Infinity });
+  // gunzipStream: a capture cut short (even at a line end) is a DataError, not a bare zlib error (exit 70)
+  const rl = createInterface({ input: file.endsWith(".gz") ? gunzipStream(input, file) : input, crlfDelay: Infinity });
   let lineNo = 0;
   for await (const line of rl) {
     lineNo++;

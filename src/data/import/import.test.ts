@@ -80,6 +80,12 @@ describe("importFile", () => {
     expect(readdirSync(dir).filter((f) => f.startsWith(".rlt-tmp"))).toEqual([]);
   });
 
+  it("refuses a date-string layout (bookDepth) with a time outside 2017 … tomorrow, naming the line", async () => {
+    const file = write("BTCUSDT-bookDepth-2023-07-20.csv", "timestamp,percentage,depth,notional\n2023-07-20 00:00:07,-5,100,2000\n2033-07-20 01:00:07,-4,100,2000\n");
+    await expect(importFile(store, { file })).rejects.toThrow(/^BTCUSDT-bookDepth-2023-07-20\.csv line 3: timestamp 2033-07-20 01:00:07 is not between 2017-01-01 and \d{4}-\d\d-\d\d; nothing from this file was imported$/);
+    expect(store.files("bookdepth")).toEqual([]);
+  });
+
   it("asks for --kind and --symbol when the file name does not tell", async () => {
     const file = write("prices.csv", `${row(0)}\n`);
     await expect(importFile(store, { file })).rejects.toThrow(/cannot tell what kind of data prices\.csv holds/);

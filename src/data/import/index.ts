@@ -4,7 +4,7 @@
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import path from "node:path";
 import { DataError, UsageError } from "../../core/errors.ts";
-import { verifyChecksum } from "../checksum.ts";
+import { sha256File, verifyChecksum } from "../checksum.ts";
 import { ident, queryRows } from "../duck.ts";
 import { type KindName, kindSpec } from "../kinds.ts";
 import { ALLOW_INVALID_FLAG, MARKABLE_KINDS, type RowValues, invalidRowSql, ruleColumns, rowProblems } from "../row-rules.ts";
@@ -13,7 +13,7 @@ import { type ValidationReport, validateRelation } from "../validate.ts";
 import { fileLines, loadRaw, plainCsv, sniffFirstLine } from "./csv.ts";
 import { isFreqtradeFile } from "./freqtrade.ts";
 import { chooseLayout, inferFromName } from "./layouts.ts";
-import { type TimeUnit, decideUnit, describeBadTime, firstOutside, toMsSql } from "./timestamps.ts";
+import { EARLIEST_PLAUSIBLE_MS, type TimeUnit, decideUnit, describeBadTime, firstOutside, latestPlausibleMs, toMsSql } from "./timestamps.ts";
 
 export interface ImportOptions {
   file: string;
@@ -84,14 +84,18 @@ export async function importFile(store: Store, opts: ImportOptions): Promise<Imp
     await loadRaw(store, "_raw", csvFile, fileColumns, first.header, shown);
     const lineOf = async (rows: number[]) => fileLines(csvFile, rows, first.header);
     const unit = await decideTimeUnit(store, layout.epochColumns, shown, lineOf);
-    await buildImportTable(store, kind, layout.select((c) => toMsSql(c, unit)), shown);
+    const select = layout.select((c) => toMsSql(c, unit));
+    await defineRows(store, kind, select, shown, false);
     await refuseImplausibleTimes(store, kind, shown, lineOf);
     const invalidRows = await checkRows(store, kind, shown, lineOf, opts.allowInvalidRows === true);
-    const rel = "SELECT * EXCLUDE (_row) FROM _import";
+    if (invalidRows) await defineRows(store, kind, select, shown, true);
+    const rel = `SELECT * EXCLUDE (_row) FROM ${ROWS}`;
     const validation = await validateRelation(store.db, kind, rel);
     const t = kindSpec(kind).timeColumn;
-    const [range] = await queryRows<{ first: number; last: number }>(store.db, `SELECT min(${t})::BIGINT AS first, max(${t})::BIGINT AS last FROM _import`);
-    const res = await store.upsert(kind, symbol, rel);
+    const [range] = await queryRows<{ first: number; last: number }>(store.db, `SELECT min(${t})::BIGINT AS first, max(${t})::BIGINT AS last FROM ${ROWS}`);
+    // where the rows came from, kept in the written files' records (rlt data repair names the files to import again)
+    const source = { file: shown, sha256: checksum ?? (await sha256File(file)) };
+    const res = await store.upsert(kind, symbol, rel, { source });
     const notes = [
       ...(unit === "us" ? ["times were in microseconds (the whole file): stored in milliseconds"] : []),
       ...(mappedByName ? ["the header orders the columns its own way: they were read by name"] : []),
@@ -104,7 +108,7 @@ export async function importFile(store: Store, opts: ImportOptions): Promise<Imp
       ...(notes.length ? { notes } : {}),
     };
   } finally {
-    await store.db.run("DROP TABLE IF EXISTS _import");
+    await store.db.run(`DROP VIEW IF EXISTS ${ROWS}`);
     await store.db.run("DROP TABLE IF EXISTS _raw");
     rmSync(tmpDir, { recursive: true, force: true });
   }
@@ -124,14 +128,29 @@ async function decideTimeUnit(store: Store, epochColumns: string[], shown: strin
   return d.unit;
 }
 
-/** `_import`: the kind's columns (NULL for what the layout lacks) in file order, plus `_row` = rowid of `_raw`. */
-async function buildImportTable(store: Store, kind: KindName, select: string, shownFile: string): Promise<void> {
+/** The view of the file's rows as the kind's columns, checked, counted and stored from. */
+const ROWS = "_import_rows";
+
+/**
+ * ROWS: the kind's columns (NULL for what the layout lacks) in file order, plus `_row` = rowid of
+ * `_raw`; with markInvalid, `invalid` is true where the row rules fail. A view, not a copy: the
+ * projection is cheap to repeat, a second million-row table is not.
+ */
+async function defineRows(store: Store, kind: KindName, select: string, shownFile: string, markInvalid: boolean): Promise<void> {
   const spec = kindSpec(kind);
   const mapped = `SELECT rowid AS _row, ${select} FROM _raw`;
   try {
     const present = new Set((await store.db.run(`SELECT * FROM (${mapped}) LIMIT 0`)).columnNames());
-    const cols = spec.columns.map((c) => (present.has(c.name) ? `CAST(${ident(c.name)} AS ${c.type}) AS ${ident(c.name)}` : `NULL::${c.type} AS ${ident(c.name)}`));
-    await store.db.run(`CREATE OR REPLACE TEMP TABLE _import AS SELECT _row, ${cols.join(", ")} FROM (${mapped}) ORDER BY _row`);
+    const cols = spec.columns.map((c) =>
+      c.name === "invalid" && markInvalid
+        ? "NULL::BOOLEAN AS invalid"
+        : present.has(c.name) ? `CAST(${ident(c.name)} AS ${c.type}) AS ${ident(c.name)}` : `NULL::${c.type} AS ${ident(c.name)}`,
+    );
+    const typed = `SELECT _row, ${cols.join(", ")} FROM (${mapped})`;
+    const view = markInvalid ? `SELECT * REPLACE (CASE WHEN ${invalidRowSql(kind)} THEN true END AS invalid) FROM (${typed})` : typed;
+    await store.db.run(`CREATE OR REPLACE TEMP VIEW ${ROWS} AS ${view}`);
+    // a date column (bookDepth, metrics) that does not parse fails here, not later inside the store
+    await store.db.run(`SELECT count(${ident(spec.timeColumn)}) FROM ${ROWS}`);
   } catch (err) {
     // e.g. a bookDepth / metrics date that does not parse
     throw new DataError(`${shownFile}: ${(err as Error).message.split("\n")[0]}; nothing from this file was imported`, { cause: err, hint: "fix the row or re-download the file" });
@@ -140,11 +159,13 @@ async function buildImportTable(store: Store, kind: KindName, select: string, sh
 
 /** The partitioning time of every row between 2017 and tomorrow (date-string layouts included). */
 async function refuseImplausibleTimes(store: Store, kind: KindName, shownFile: string, lineOf: LineOf): Promise<void> {
-  const bad = await firstOutside(store.db, "_import", [kindSpec(kind).timeColumn], "ms", Date.now(), "_row");
+  const bad = await firstOutside(store.db, ROWS, [kindSpec(kind).timeColumn], "ms", Date.now(), "_row");
   if (!bad) return;
   const line = (await lineOf([bad.row])).get(bad.row);
-  const asDate = Number.isFinite(Number(bad.value)) ? ` (${new Date(Number(bad.value)).toISOString()})` : "";
-  throw new DataError(`${shownFile} line ${line}: ${describeBadTime(bad, "ms", true)}${asDate}; nothing from this file was imported`, {
+  // epoch columns were checked with their unit already: what is left here are date strings (bookDepth, metrics)
+  const when = Number.isFinite(Number(bad.value)) ? new Date(Number(bad.value)).toISOString().replace("T", " ").slice(0, 19) : bad.value;
+  const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+  throw new DataError(`${shownFile} line ${line}: ${bad.column} ${when} is not between ${day(EARLIEST_PLAUSIBLE_MS)} and ${day(latestPlausibleMs())}; nothing from this file was imported`, {
     hint: "fix the row or re-download the file",
   });
 }
@@ -155,17 +176,14 @@ async function refuseImplausibleTimes(store: Store, kind: KindName, shownFile: s
  */
 async function checkRows(store: Store, kind: KindName, shownFile: string, lineOf: LineOf, allowInvalid: boolean): Promise<number> {
   const bad = invalidRowSql(kind);
-  const [{ n }] = await queryRows<{ n: number }>(store.db, `SELECT count(*)::BIGINT AS n FROM _import WHERE ${bad}`);
+  const [{ n }] = await queryRows<{ n: number }>(store.db, `SELECT count(*)::BIGINT AS n FROM ${ROWS} WHERE ${bad}`);
   if (n === 0) return 0;
   const markable = MARKABLE_KINDS.includes(kind);
-  if (allowInvalid && markable) {
-    await store.db.run(`UPDATE _import SET invalid = true WHERE ${bad}`);
-    return n;
-  }
+  if (allowInvalid && markable) return n; // marked by defineRows
   const cols = ruleColumns(kind);
   const examples = await queryRows<{ _row: number } & RowValues>(
     store.db,
-    `SELECT _row::BIGINT AS _row, ${cols.map(ident).join(", ")} FROM _import WHERE ${bad} ORDER BY _row LIMIT ${MAX_LISTED_ROWS}`,
+    `SELECT _row::BIGINT AS _row, ${cols.map(ident).join(", ")} FROM ${ROWS} WHERE ${bad} ORDER BY _row LIMIT ${MAX_LISTED_ROWS}`,
   );
   const lines = await lineOf(examples.map((e) => e._row));
   const described = examples.map((e) => `line ${lines.get(e._row)}: ${rowProblems(kind, e).join("; ")}`);

@@ -194,20 +194,30 @@ function fsyncDir(dir: string): void {
   }
 }
 
-/** fsync files that were just renamed into place, and their folders, before the log that holds their rows is deleted. */
-export function fsyncFiles(files: string[]): void {
+/**
+ * fsync files that were just renamed into place, and their folders, before the log that holds their
+ * rows is deleted. Asynchronous: an fsync can take long on a busy disk, and the streams must keep flowing.
+ */
+export async function fsyncFiles(files: string[]): Promise<void> {
   const dirs = new Set<string>();
   for (const f of files) {
     if (!existsSync(f)) continue;
-    const fd = openSync(f, "r");
+    const fh = await open(f, "r");
     try {
-      fsyncSync(fd);
+      await fh.sync();
     } finally {
-      closeSync(fd);
+      await fh.close();
     }
     dirs.add(path.dirname(f));
   }
-  for (const d of dirs) fsyncDir(d);
+  for (const d of dirs) {
+    const fh = await open(d, "r");
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  }
 }
 
 function writeError(err: unknown, file: string): RltError {

@@ -84,6 +84,7 @@ export class Recorder {
   private log?: RecordLog;
   private releaseLock?: () => void;
   private snapshotInFlight = false;
+  private applyingSnapshot = false;
   private snapshotFailures = 0;
   private events = 0;
   private eventsAtLastStatus = 0;
@@ -113,7 +114,8 @@ export class Recorder {
     this.buffers = new RecordBuffers(opts.config.topN, opts.config.snapshotIntervalMs);
     this.buffers.onRow = (kind, values) => this.log?.append(kind, values);
     this.sync.onApplied = (diff, book) => {
-      this.lag.add(this.clockMs() - diff.eventTimeMs);
+      // diffs replayed from the buffer when a snapshot lands waited for the snapshot, not for us: not lag
+      if (!this.applyingSnapshot) this.lag.add(this.clockMs() - diff.eventTimeMs);
       this.buffers.onBookChanged(book, diff.eventTimeMs);
     };
     this.clockMs = opts.clockMs ?? Date.now;
@@ -300,7 +302,12 @@ export class Recorder {
       if (this.stopped) return;
       const toLevels = (xs: { price: string; quantity: string }[]) => xs.map((x) => [Number(x.price), Number(x.quantity)] as [number, number]);
       const resyncs = this.sync.stats.resyncs;
-      this.sync.onSnapshot({ lastUpdateId: Number(snap.lastUpdateId), bids: toLevels(snap.bids), asks: toLevels(snap.asks) });
+      this.applyingSnapshot = true;
+      try {
+        this.sync.onSnapshot({ lastUpdateId: Number(snap.lastUpdateId), bids: toLevels(snap.bids), asks: toLevels(snap.asks) });
+      } finally {
+        this.applyingSnapshot = false;
+      }
       if (this.sync.stats.resyncs > resyncs) this.note("resync", `book rebuilt from a snapshot at lastUpdateId=${snap.lastUpdateId}`);
       this.snapshotFailures = 0;
     } catch (err) {
@@ -361,7 +368,7 @@ export class Recorder {
         await oldLog?.close();
         this.lastDurableMs = Date.now();
         const { rowsByKind, days } = await writeTaken(store, symbol, part, taken);
-        fsyncFiles(partFiles(store, symbol, part, Object.keys(rowsByKind), days));
+        await fsyncFiles(partFiles(store, symbol, part, Object.keys(rowsByKind), days));
         oldLog?.remove();
         for (const [k, n] of Object.entries(rowsByKind)) this.rowsByKind[k] = (this.rowsByKind[k] ?? 0) + n;
         if (Object.keys(rowsByKind).length) this.partsWritten++;

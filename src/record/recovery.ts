@@ -42,7 +42,7 @@ export async function recoverLogs(store: Store, symbol: string, keep: ReadonlySe
     }
     const part = log.header.part;
     const { rowsByKind, days } = await writeTaken(store, symbol, part, buffers.take());
-    fsyncFiles(partFiles(store, symbol, part, Object.keys(rowsByKind), days));
+    await fsyncFiles(partFiles(store, symbol, part, Object.keys(rowsByKind), days));
     rmSync(file, { force: true });
     out.push({ file, part, pid: log.header.pid, rows: log.rows.length, rowsByKind, tornLastLine: log.tornLastLine, lastEventMs, lastAggTradeId });
   }

@@ -12,7 +12,8 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { queryRows } from "../src/data/duck.ts";
 import { type ImportOptions, type ImportResult, importFile } from "../src/data/import/index.ts";
 import { Store } from "../src/data/store.ts";
-import { tempDir } from "./helpers/sample-store.ts";
+import { SAMPLE_KLINES, tempDir } from "./helpers/sample-store.ts";
+import { mountSmallDisk } from "./helpers/system-tools.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const { RLT_CONFIG: _ignored, ...ENV } = process.env;
@@ -135,6 +136,22 @@ describe("rlt import refuses damaged archives", () => {
         resolve();
       }),
     );
+  });
+});
+
+describe("rlt import on a full disk", () => {
+  it("decompressing a .csv.gz that does not fit: exit 1 naming what was written, nothing changed or left behind", async () => {
+    const disk = mountSmallDisk(1024, "import on a full disk");
+    if (!disk) return;
+    try {
+      dataDir = path.join(disk.dir, "data");
+      const before = await storeGoodDay();
+      // the sample's 43,199 bars are ≈ 3 MB of CSV once decompressed
+      const res = rlt(["--data-dir", dataDir, "import", SAMPLE_KLINES]);
+      expectRefused(res, before, /error: no space left on the device while writing the decompressed copy of BTCUSDT-1m-20230718-20230817\.csv\.gz \(.*\); nothing was changed and the partial files were removed/, /hint: free space on the filesystem of /);
+    } finally {
+      disk.unmount();
+    }
   });
 });
 

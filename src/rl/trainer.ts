@@ -124,7 +124,12 @@ async function trainLocked(cfg: TrainConfig, data: TrainingData, opts: TrainOpti
     state = ck.trainer;
     rng = new Rng(state.rngState);
     ck.rollout.envs.forEach((saved, e) => {
-      const obs = envs[e].restore(saved.env);
+      let obs: Float32Array;
+      try {
+        obs = envs[e].restore(saved.env);
+      } catch (err) {
+        throw new DataError(`${opts.runDir}/checkpoint/rollout.json: environment ${e} cannot continue on the features in hand: ${(err as Error).message}`, { cause: err, hint: "the feature artifact is not the one the run was trained on, or the checkpoint was changed" });
+      }
       if (obs.some((v, j) => !Object.is(v, Math.fround(saved.nextObs[j])))) {
         throw new DataError(`${opts.runDir}/checkpoint: environment ${e}'s pending observation (bar ${saved.env.sim.bar}) differs from the features in hand`, { hint: "the feature artifact is not the one the run was trained on" });
       }

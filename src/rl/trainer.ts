@@ -79,7 +79,7 @@ export async function trainOn(cfg: TrainConfig, data: TrainingData, opts: TrainO
   const { tf, backend } = await loadTf();
   try {
     // one trainer per run: a second `rlt train --resume` of it waits, then refuses naming this one
-    return await withLock(path.join(opts.runDir, TRAIN_LOCK_FILE), { purpose: `the training run ${opts.runDir}`, onWait: (m) => opts.reporter.warn(m) }, async () => {
+    return await withLock(path.join(opts.runDir, TRAIN_LOCK_FILE), { purpose: `the training run ${opts.runDir}`, onWait: (m) => opts.reporter.warn(m), signal: opts.signal }, async () => {
       tf.engine().startScope();
       try {
         return await trainLocked(cfg, data, opts, { tf, backend, split, starts });

@@ -47,6 +47,11 @@ export interface UpsertResult {
   days: string[];
 }
 
+interface StagedRange {
+  first: number | null;
+  last: number | null;
+}
+
 export class Store {
   /** Cheap checks already made, by file, valid while the file and its record keep their stat. */
   private readonly checked = new Map<string, { stamp: string; check: FileCheck }>();
@@ -222,11 +227,12 @@ export class Store {
     try {
       await this.db.run(`COPY (${source}) TO ${lit(staging)} (FORMAT parquet, PARTITION_BY (_d), FILENAME_PATTERN 'part_{i}')`);
       for (const r of dayRows) await this.compact(path.join(staging, `_d=${r.d}`), keyList);
+      const ranges = await this.stagedRanges(staging, kind);
       await testOnlyDelay();
       for (const [i, r] of dayRows.entries()) {
         const prev = previous.get(targets[i]);
         const sources = mergeSources(prev?.sources, opts.source ? [opts.source] : []);
-        await this.promote(path.join(staging, `_d=${r.d}`), targets[i], { kind, previous: prev, sources });
+        await this.promote(path.join(staging, `_d=${r.d}`), targets[i], { previous: prev, sources, range: ranges.get(`_d=${r.d}`) });
         written.push(targets[i]);
       }
     } catch (err) {
@@ -289,6 +295,7 @@ export class Store {
       );
       const parts = listDir(staging).filter((x) => x.startsWith("_d="));
       for (const d of parts) await this.compact(path.join(staging, d), spec.key.map(ident).join(", "));
+      const ranges = await this.stagedRanges(staging, kind);
       // parts are never merged, only added: the lock is held just for the renames, so that rlt data
       // repair never moves a partition aside while a part is being put into it
       return await this.withPartitionLock(kind, symbol, async () => {
@@ -297,7 +304,7 @@ export class Store {
           const day = dayOf(Number(d.slice("_d=".length)) * DAY_MS);
           const target = path.join(this.dayDir(kind, symbol, day), `${partName}.parquet`);
           const previous = existsSync(target) ? this.contentsBeforeReplace([target], symbol).get(target) : undefined;
-          await this.promote(path.join(staging, d), target, { kind, previous, sources: opts.source ? [opts.source] : [] });
+          await this.promote(path.join(staging, d), target, { previous, sources: opts.source ? [opts.source] : [], range: ranges.get(d) });
           written = target;
         }
         return written;
@@ -369,25 +376,35 @@ export class Store {
    * Move the single file DuckDB wrote into a staging partition to `target`: first its record (naming
    * the file it replaces as `previous`), then the file, each by an atomic rename on one filesystem.
    */
-  private async promote(stagingPart: string, target: string, meta: { kind: KindName; previous?: FileContent; sources: SourceFile[] }): Promise<void> {
+  private async promote(stagingPart: string, target: string, meta: { previous?: FileContent; sources: SourceFile[]; range?: StagedRange }): Promise<void> {
     const written = listDir(stagingPart).filter((f) => f.endsWith(".parquet"));
     if (written.length !== 1) throw new RltError(`internal: expected one file in ${stagingPart}, found ${written.length}`);
     const file = path.join(stagingPart, written[0]);
-    const t = ident(kindSpec(meta.kind).timeColumn);
-    const [range] = await queryRows<{ first: number | null; last: number | null }>(
-      this.db,
-      `SELECT min(${t})::BIGINT AS first, max(${t})::BIGINT AS last FROM read_parquet(${lit(file)})`,
-    );
+    const range = meta.range;
     const content: FileContent = {
       ...describeFile(file),
-      ...(range.first !== null ? { firstMs: range.first } : {}),
-      ...(range.last !== null ? { lastMs: range.last } : {}),
+      ...(range?.first != null ? { firstMs: range.first } : {}),
+      ...(range?.last != null ? { lastMs: range.last } : {}),
       writtenAtMs: Date.now(),
       sources: meta.sources,
     };
     mkdirSync(path.dirname(target), { recursive: true });
     writeRecord(target, content, meta.previous, stagingPart);
     renameSync(file, target);
+  }
+
+  /**
+   * The time range of every staged day file, keyed by its partition folder (`_d=…`), in one scan:
+   * a query per file costs more than the write itself when an import spans years of days.
+   */
+  private async stagedRanges(staging: string, kind: KindName): Promise<Map<string, StagedRange>> {
+    const t = ident(kindSpec(kind).timeColumn);
+    const rows = await queryRows<{ f: string; first: number | null; last: number | null }>(
+      this.db,
+      `SELECT filename AS f, min(${t})::BIGINT AS first, max(${t})::BIGINT AS last
+       FROM read_parquet(${lit(path.join(staging, "*", "*.parquet"))}, filename = true, hive_partitioning = false) GROUP BY filename`,
+    );
+    return new Map(rows.map((r) => [path.basename(path.dirname(r.f)), { first: r.first, last: r.last }]));
   }
 
   private tempDir(): string {

@@ -1,8 +1,9 @@
 // `rlt data repair [SYMBOL]`: find damaged files (the full check of rlt data verify), move each aside
 // into data/.quarantine/<time>/ (never deleting anything), then fetch the days they covered again with
 // the same code as `rlt fetch`, or, for data only rlt record or rlt import can bring back, name the
-// source files to import again (from the file's record).
-import { existsSync, mkdirSync, readdirSync, renameSync, rmdirSync } from "node:fs";
+// source files to import again (from the file's record). What a repair moved aside but could not bring
+// back is kept in the quarantine folder's pending.json, so the next `rlt data repair` tries it again.
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, rmdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { ResolvedConfig } from "../core/config.ts";
 import { DataError, RltError, TemporaryError } from "../core/errors.ts";
@@ -22,7 +23,12 @@ export interface RepairedFile extends FileVerdict {
   refetch?: { fromMs: number; toMs: number; rowsNow: number } | { fromMs: number; toMs: number; error: string; temporary: boolean };
   /** Files its rows were imported from, per its record; for a recorded path, whether it is still there. */
   importAgain: (SourceFile & { present?: boolean })[];
+  /** Moved aside by an earlier repair whose rows were not back yet. */
+  earlier?: boolean;
 }
+
+/** Beside the moved files: what a repair moved and has not brought back yet. */
+const PENDING_FILE = "pending.json";
 
 export interface RepairReport {
   dataDir: string;
@@ -38,8 +44,12 @@ const FETCHABLE: readonly string[] = ["klines", "funding", "aggtrades", "bookdep
 
 export async function repairStore(cfg: ResolvedConfig, opts: { symbol?: string }, reporter: Reporter, signal?: AbortSignal): Promise<RepairReport> {
   const verified = await verifyStore(cfg.dataDirAbs, opts);
-  const report: RepairReport = { dataDir: verified.dataDir, checked: verified.files, repaired: [], skipped: [] };
-  if (verified.bad.length === 0) return report;
+  const earlier = pendingRepairs(verified.dataDir, opts.symbol);
+  const report: RepairReport = { dataDir: verified.dataDir, checked: verified.files, repaired: earlier, skipped: [] };
+  if (verified.bad.length === 0) {
+    await finish(cfg, report, reporter, signal);
+    return report;
+  }
   const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
   const quarantineDir = path.join(verified.dataDir, ".quarantine", `${stamp}-${process.pid}`);
   report.quarantineDir = quarantineDir;
@@ -56,14 +66,67 @@ export async function repairStore(cfg: ResolvedConfig, opts: { symbol?: string }
             continue;
           }
           report.repaired.push(moveAside(again, verified.dataDir, quarantineDir));
+          writePending(report.repaired);
         }
       });
     }
   } finally {
     store.close();
   }
-  await refetch(cfg, report.repaired, reporter, signal);
+  await finish(cfg, report, reporter, signal);
   return report;
+}
+
+/** Fetch what was moved aside, then keep in each quarantine folder's pending.json only what is not back. */
+async function finish(cfg: ResolvedConfig, report: RepairReport, reporter: Reporter, signal?: AbortSignal): Promise<void> {
+  // rows an earlier repair could not bring back but that were fetched or imported since: off the list
+  writePending(report.repaired);
+  report.repaired = report.repaired.filter((f) => !(f.earlier && isRestored(f)));
+  await refetch(cfg, report.repaired, reporter, signal);
+  writePending(report.repaired);
+}
+
+function pendingFileOf(movedTo: string, dataDir: string): string {
+  // movedTo = <data>/.quarantine/<stamp>/<kind>/...: the pending list lives in <stamp>/
+  const rel = path.relative(path.join(dataDir, ".quarantine"), movedTo).split(path.sep)[0];
+  return path.join(dataDir, ".quarantine", rel, PENDING_FILE);
+}
+
+/** Rewrite the pending list of every quarantine folder these files were moved into (atomically). */
+function writePending(files: RepairedFile[]): void {
+  const byFolder = groupBy(files, (f) => pendingFileOf(f.movedTo, dataDirOf(f)));
+  for (const [file, group] of byFolder) {
+    const left = group.filter((f) => !isRestored(f)).map(({ refetch: _r, earlier: _e, ...rest }) => rest);
+    if (left.length === 0) {
+      rmSync(file, { force: true });
+      continue;
+    }
+    writeFileSync(`${file}.tmp`, `${JSON.stringify(left, null, 1)}\n`);
+    renameSync(`${file}.tmp`, file);
+  }
+}
+
+/** The data folder of a file in it (…/<data>/<kind>/symbol=S/date=D/file). */
+function dataDirOf(f: RepairedFile): string {
+  return path.resolve(path.dirname(f.file), "..", "..", "..");
+}
+
+/** What earlier repairs moved aside and did not bring back, whose day still lacks its rows. */
+function pendingRepairs(dataDir: string, symbol: string | undefined): RepairedFile[] {
+  const root = path.join(dataDir, ".quarantine");
+  const out: RepairedFile[] = [];
+  for (const stamp of existsSync(root) ? readdirSync(root).sort() : []) {
+    const file = path.join(root, stamp, PENDING_FILE);
+    if (!existsSync(file)) continue;
+    let entries: RepairedFile[];
+    try {
+      entries = JSON.parse(readFileSync(file, "utf8")) as RepairedFile[];
+    } catch (err) {
+      throw new DataError(`${file} is not readable: ${(err as Error).message}`, { hint: "it lists what an earlier rlt data repair moved aside; the moved files are beside it" });
+    }
+    for (const e of entries) if (!symbol || e.symbol === symbol) out.push({ ...e, earlier: true });
+  }
+  return out;
 }
 
 function moveAside(v: FileVerdict, dataDir: string, quarantineDir: string): RepairedFile {
@@ -90,8 +153,14 @@ async function refetch(cfg: ResolvedConfig, repaired: RepairedFile[], reporter: 
   if (fetchable.length === 0) return;
   const { runFetch } = await import("../fetch/run.ts");
   const { FetchState } = await import("../fetch/plan.ts");
+  // once the exchange cannot be reached, the other ranges are not tried: each would wait out its retries
+  let unreachable: string | undefined;
   for (const [, group] of groupBy(fetchable, (r) => `${r.kind}/${r.symbol}`)) {
     const { kind, symbol } = group[0];
+    if (unreachable) {
+      for (const r of group) r.refetch = { fromMs: dayStartMs(r.day), toMs: dayStartMs(r.day) + DAY_MS, error: `not tried: ${unreachable}`, temporary: true };
+      continue;
+    }
     // bulk days already imported are skipped by fetch: forget the moved ones (and their months)
     const days = [...new Set(group.map((r) => r.day))].sort();
     FetchState.in(cfg.dataDirAbs, cfg.endpoint.rest).forgetDays(`${kind}/${symbol}`, [...days, ...days.map((d) => d.slice(0, 7))]);
@@ -103,7 +172,14 @@ async function refetch(cfg: ResolvedConfig, repaired: RepairedFile[], reporter: 
       } catch (err) {
         if (!(err instanceof RltError)) throw err;
         for (const r of inRange) r.refetch = { ...range, error: err.message, temporary: err instanceof TemporaryError };
+        if (err instanceof TemporaryError) {
+          unreachable = err.message;
+          break;
+        }
       }
+    }
+    for (const r of group) {
+      r.refetch ??= { fromMs: dayStartMs(r.day), toMs: dayStartMs(r.day) + DAY_MS, error: `not tried: ${unreachable}`, temporary: true };
     }
   }
 }
@@ -117,7 +193,9 @@ function rowsNow(r: RepairedFile): number {
 
 /** Whether a moved file's rows are back (fetched again, at least as many rows as it had). */
 export function isRestored(r: RepairedFile): boolean {
-  return r.refetch !== undefined && "rowsNow" in r.refetch && r.refetch.rowsNow >= (r.recordedRows ?? 1);
+  if (r.refetch !== undefined && "rowsNow" in r.refetch) return r.refetch.rowsNow >= (r.recordedRows ?? 1);
+  // fetched by hand or imported again since an earlier repair
+  return r.earlier === true && rowsNow(r) >= (r.recordedRows ?? 1);
 }
 
 /**
@@ -168,9 +246,16 @@ function groupBy<T>(items: T[], key: (t: T) => string): Map<string, T[]> {
 
 export function formatRepair(r: RepairReport): string {
   if (r.repaired.length === 0 && r.skipped.length === 0) return `checked ${r.checked} file${r.checked === 1 ? "" : "s"} in ${r.dataDir}: nothing to repair\n`;
-  const lines = [`checked ${r.checked} files in ${r.dataDir}: ${r.repaired.length} damaged, moved aside to ${r.quarantineDir}`];
+  const now = r.repaired.filter((f) => !f.earlier);
+  const earlier = r.repaired.length - now.length;
+  const lines = [
+    now.length
+      ? `checked ${r.checked} files in ${r.dataDir}: ${now.length} damaged, moved aside to ${r.quarantineDir}`
+      : `checked ${r.checked} files in ${r.dataDir}: none damaged`,
+    ...(earlier ? [`${earlier} file${earlier > 1 ? "s" : ""} moved aside by an earlier repair ${earlier > 1 ? "are" : "is"} not back yet: trying again`] : []),
+  ];
   for (const f of r.repaired) {
-    lines.push(`  ${f.kind} ${f.symbol} ${f.day} ${path.basename(f.file)}: ${f.problem}: ${f.detail}`);
+    lines.push(`  ${f.kind} ${f.symbol} ${f.day} ${path.basename(f.file)}: ${f.problem}: ${f.detail}${f.earlier ? " (earlier repair)" : ""}`);
     lines.push(`    moved to ${f.movedTo}`);
     if (f.refetch && "error" in f.refetch) {
       lines.push(`    fetching it again failed: ${f.refetch.error}`);

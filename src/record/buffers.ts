@@ -2,7 +2,7 @@
 // its log recovery and capture import, so all three store exactly the same rows for the same events.
 // Columns follow the kind's schema in src/data/kinds.ts, in its order.
 import { dayOf } from "../core/time.ts";
-import type { ColumnValues, Store } from "../data/store.ts";
+import type { ColumnValues, Store, WriteOptions } from "../data/store.ts";
 import { kindSpec } from "../data/kinds.ts";
 import type { MarketEvent } from "./events.ts";
 import type { OrderBook } from "./order-book.ts";
@@ -104,8 +104,8 @@ export class RecordBuffers {
   }
 
   /** Write every buffered row as one part file per kind (see writeTaken). */
-  flush(store: Store, symbol: string, partName: string): Promise<{ rowsByKind: Record<string, number>; days: string[] }> {
-    return writeTaken(store, symbol, partName, this.take());
+  flush(store: Store, symbol: string, partName: string, opts: WriteOptions = {}): Promise<{ rowsByKind: Record<string, number>; days: string[] }> {
+    return writeTaken(store, symbol, partName, this.take(), opts);
   }
 }
 
@@ -113,7 +113,7 @@ export class RecordBuffers {
  * Write taken columns as one part file per kind and day. Part files are immutable and named after the
  * part, so writing the same part again (a recovered log) replaces it instead of duplicating rows.
  */
-export async function writeTaken(store: Store, symbol: string, partName: string, taken: TakenColumns): Promise<{ rowsByKind: Record<string, number>; days: string[] }> {
+export async function writeTaken(store: Store, symbol: string, partName: string, taken: TakenColumns, opts: WriteOptions = {}): Promise<{ rowsByKind: Record<string, number>; days: string[] }> {
   const rowsByKind: Record<string, number> = {};
   const days = new Set<string>();
   for (const kind of RECORDED_KINDS) {
@@ -121,8 +121,8 @@ export async function writeTaken(store: Store, symbol: string, partName: string,
     const timeCol = cols[kindSpec(kind).timeColumn];
     if (timeCol.length === 0) continue;
     // aggTrades have a global key (the aggregate id): merged like fetched data, not kept as parts
-    if (kind === "aggtrades") await store.upsertColumns(kind, symbol, cols as Record<string, ColumnValues>);
-    else await store.writePart(kind, symbol, partName, cols as Record<string, ColumnValues>);
+    if (kind === "aggtrades") await store.upsertColumns(kind, symbol, cols as Record<string, ColumnValues>, opts);
+    else await store.writePart(kind, symbol, partName, cols as Record<string, ColumnValues>, opts);
     rowsByKind[kind] = timeCol.length;
     for (const t of timeCol) days.add(dayOf(t as number));
   }

@@ -3,6 +3,7 @@
 // price and periodic top-N book snapshots.
 import path from "node:path";
 import { DataError } from "../core/errors.ts";
+import { sha256File } from "../data/checksum.ts";
 import type { Store } from "../data/store.ts";
 import { readCapture } from "./capture.ts";
 import { RecordBuffers } from "./buffers.ts";
@@ -47,7 +48,8 @@ export async function importCapture(
   }
   // One part per kind and capture: re-importing the same capture replaces its parts instead of duplicating.
   const part = `capture-${path.basename(file).replace(/\.txt(\.gz)?$/, "")}`;
-  const { rowsByKind, days } = await buffers.flush(store, symbol, part);
+  // the capture is named in each written file's record: rlt data repair names it to import again
+  const { rowsByKind, days } = await buffers.flush(store, symbol, part, { source: { file: path.basename(file), sha256: await sha256File(file) } });
   const rows = Object.values(rowsByKind).reduce((a, b) => a + b, 0);
   return { symbol, rows, rowsByKind, days, firstMs, lastMs, depth: { ...sync.stats } };
 }

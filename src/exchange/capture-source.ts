@@ -100,11 +100,18 @@ export async function createCaptureSource(file: string, opts: CaptureSourceOptio
     timer = undefined;
   };
 
+  const hostOffsetMs = Number.isFinite(recvMinusEventMs) ? recvMinusEventMs : 0;
+  // before the first subscriber the replay has not begun: its clock stands at the capture's first frame
+  const replayNowMs = () =>
+    opts.restampEventTimes
+      ? Date.now()
+      : loopStartWall === 0
+        ? (frames[0]?.recvMs ?? Date.now()) - hostOffsetMs
+        : loopStartRecv + (Date.now() - loopStartWall) * speed - hostOffsetMs;
+
   return {
-    replayNowMs: () =>
-      opts.restampEventTimes || loopStartWall === 0
-        ? Date.now()
-        : loopStartRecv + (Date.now() - loopStartWall) * speed - (Number.isFinite(recvMinusEventMs) ? recvMinusEventMs : 0),
+    replayNowMs,
+    replayClock: () => ({ nowMs: replayNowMs(), speed: opts.restampEventTimes ? 1 : speed }),
     canServe(stream) {
       return stream.startsWith(`${lower}@`) && streamsOf({ type: "depth" } as MarketEvent).concat([`${lower}@bookTicker`, `${lower}@trade`, `${lower}@aggTrade`, `${lower}@markPrice@1s`, `${lower}@markPrice`]).includes(stream);
     },

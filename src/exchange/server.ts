@@ -10,7 +10,7 @@ import { createKlineSource } from "./kline-source.ts";
 import { MarketData } from "./market-data.ts";
 import { MARKET_ROUTES, REQUEST_WEIGHT_PER_MINUTE } from "./rest-market.ts";
 import { buildTable, routeKey } from "./routes.ts";
-import type { ExchangeOptions, ExchangeStats, FaultConfig, RunningExchange, StreamSource } from "./types.ts";
+import { type ExchangeOptions, type ExchangeStats, type FaultConfig, REPLAY_SPEED_HEADER, REPLAY_TIME_HEADER, type RunningExchange, type StreamSource } from "./types.ts";
 import { VisionFiles } from "./vision-files.ts";
 import { WeightLimiter } from "./weights.ts";
 import { WsRouter } from "./ws-router.ts";
@@ -108,7 +108,7 @@ export async function startExchange(opts: LocalExchangeOptions): Promise<Running
     }
     try {
       const body = await route.handle({ params: url.searchParams, nowMs, data, sources, weightLimitPerMinute: faults.weightLimitPerMinute });
-      json(res, 200, body, headers);
+      json(res, 200, body, { ...headers, ...replayClockHeaders(sources) });
     } catch (err) {
       if (err instanceof ApiError) return json(res, err.status, { code: err.code, msg: err.message }, headers);
       json(res, 500, { code: -1000, msg: `An unknown error occurred while processing the request. (${(err as Error).message})` }, headers);
@@ -161,6 +161,12 @@ export async function startExchange(opts: LocalExchangeOptions): Promise<Running
       store.close();
     },
   };
+}
+
+/** The first replayed capture's clock, read as the answer leaves (see REPLAY_TIME_HEADER). */
+function replayClockHeaders(sources: StreamSource[]): Record<string, string> {
+  const clock = sources.find((s) => s.replayClock)?.replayClock?.();
+  return clock ? { [REPLAY_TIME_HEADER]: clock.nowMs.toFixed(3), [REPLAY_SPEED_HEADER]: String(clock.speed) } : {};
 }
 
 function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

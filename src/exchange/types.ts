@@ -10,8 +10,27 @@ export interface StreamSource {
   subscribe(stream: string, send: (payload: Record<string, unknown>) => void): () => void;
   /** The current REST depth snapshot for GET /fapi/v1/depth, consistent with what depth streams have sent. */
   depthSnapshot?(symbol: string, limit: number): DepthSnapshot | undefined;
+  /**
+   * The clock this source's event times are on when it is not the server's: a replayed capture runs on
+   * its own day at its own speed. The server tells it in the X-RLT-Replay-* headers (below).
+   */
+  replayClock?(): ReplayClock;
   close?(): void;
 }
+
+export interface ReplayClock {
+  nowMs: number;
+  /** Replay-clock ms per wall-clock ms (the replay speed). */
+  speed: number;
+}
+
+/**
+ * Headers on every REST response of the local exchange while it replays a capture: the replay clock
+ * read when the response is sent, and its speed. `serverTime` stays the store's clock, which
+ * `rlt fetch` resolves `--days` against; a recorder measures its lag against these instead.
+ */
+export const REPLAY_TIME_HEADER = "x-rlt-replay-time";
+export const REPLAY_SPEED_HEADER = "x-rlt-replay-speed";
 
 export interface DepthSnapshot {
   lastUpdateId: number;

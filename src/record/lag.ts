@@ -1,6 +1,6 @@
 // Lag of the recorder: the time from an update's exchange event time (E) to the moment the recorder
-// applied it to its book, read on `clockMs`: the wall clock when recording an exchange, the replay
-// clock of a capture replayed by the local exchange (whose event times are from the capture's day).
+// applied it to its book, read on the exchange's clock (this machine's clock + the offset measured from
+// GET /fapi/v1/time, exchange-clock.ts): against the local exchange replaying a capture, its replay clock.
 // Kept as a 1 ms histogram so that a day-long session needs constant memory for its p99.
 
 /** Lags above this are counted in the last bucket (their maximum is kept exactly). */

@@ -13,6 +13,7 @@ import { MAX_BACKFILL_IDS, backfillAggTrades } from "./backfill.ts";
 import { RecordBuffers, type RecordEventType, writeTaken } from "./buffers.ts";
 import { DepthSync, type DepthSyncStats } from "./depth-sync.ts";
 import { type MarketEvent, parsePayload } from "./events.ts";
+import { type ClockEstimate, type ClockReading, estimateClock, exchangeNowMs, formatOffset, timeEndpointReader } from "./exchange-clock.ts";
 import { LagHistogram } from "./lag.ts";
 import { RecordLog, fsyncFiles, logDir } from "./record-log.ts";
 import { type RecoveredLog, partFiles, recoverLogs } from "./recovery.ts";
@@ -29,8 +30,9 @@ export interface RecorderOptions {
   wsUrl: string;
   config: RecordConfig;
   /**
-   * The clock lag is measured against: the wall clock (default) when recording an exchange; the replay
-   * clock when the local exchange replays a capture, whose event times are from the capture's day.
+   * The clock lag is read on. Default: the exchange's, measured from GET /fapi/v1/time after every
+   * connect and stream jump and every few minutes (exchange-clock.ts); against the local exchange
+   * replaying a capture, that is its replay clock. In-process tests may pass the capture's own.
    */
   clockMs?: () => number;
   /** Called every second with live figures (events/s, lag, resyncs). */
@@ -42,8 +44,16 @@ export interface RecorderOptions {
 export interface RecorderStatus {
   events: number;
   eventsPerSec: number;
-  /** Event time → applied to the book, on the recorder's clock, for the latest depth diff (ms). */
+  /** Event time → applied to the book, on the exchange's clock, for the latest depth diff (ms). */
   lagMs: number;
+  /**
+   * The exchange's clock − this machine's now (ms), and the round trip of the sample it comes from
+   * (the offset is known to ± half of it). Absent before the first measurement and with `clockMs`.
+   */
+  clockOffsetMs?: number;
+  clockRoundTripMs?: number;
+  /** Present when the clock read is a capture's replay clock (the local exchange): its speed. */
+  replaySpeed?: number;
   synced: boolean;
   depth: DepthSyncStats;
   partsWritten: number;
@@ -71,11 +81,24 @@ export interface RecorderSummary extends RecorderStatus {
 const SNAPSHOT_RETRY_MS = [500, 1000, 2000, 4000, 8000, 16000, 30000];
 /** Retries of a backfill page before the gap is reported as not filled. */
 const BACKFILL_RETRIES = 4;
+/** The exchange's clock is measured again this often (clocks drift; NTP may step this machine's). */
+const CLOCK_REMEASURE_MS = 5 * 60_000;
+/** Wait before measuring again when the clock could not be read and lag is not being measured. */
+const CLOCK_RETRY_MS = 5000;
+/** A periodic measurement that moved the offset by more than this is worth a warning. */
+const CLOCK_STEP_WARN_MS = 1000;
 
 export class Recorder {
   private readonly sync = new DepthSync();
   private readonly buffers: RecordBuffers;
-  private readonly clockMs: () => number;
+  private readonly readClock: () => Promise<ClockReading>;
+  private clock?: ClockEstimate;
+  /** Bumped when the stream may have jumped (a connect, a chain break): older measurements are void. */
+  private clockEpoch = 0;
+  private clockStale = true;
+  private measuringClock = false;
+  private measureClockAgain = false;
+  private clockFailures = 0;
   private readonly api: any;
   private readonly rest: MarketClient;
   private readonly abort = new AbortController();
@@ -115,10 +138,13 @@ export class Recorder {
     this.buffers.onRow = (kind, values) => this.log?.append(kind, values);
     this.sync.onApplied = (diff, book) => {
       // diffs replayed from the buffer when a snapshot lands waited for the snapshot, not for us: not lag
-      if (!this.applyingSnapshot) this.lag.add(this.clockMs() - diff.eventTimeMs);
+      if (!this.applyingSnapshot) {
+        const nowMs = this.lagClockMs();
+        if (nowMs !== undefined) this.lag.add(nowMs - diff.eventTimeMs);
+      }
       this.buffers.onBookChanged(book, diff.eventTimeMs);
     };
-    this.clockMs = opts.clockMs ?? Date.now;
+    this.readClock = timeEndpointReader(opts.restUrl, this.abort.signal);
     this.api = binanceClient({ rest: opts.restUrl });
     this.rest = new MarketClient({ restUrl: opts.restUrl, weightBudget: 0.5, maxRetries: BACKFILL_RETRIES, signal: this.abort.signal });
     this.failed = new Promise<never>((_, reject) => (this.rejectFailed = reject));
@@ -161,6 +187,7 @@ export class Recorder {
     // reconnect before the exchange's 24 h connection limit cuts us off
     this.timers.push(setInterval(() => this.streams.forEach((s) => s.recycle("connection lifetime")), config.maxConnectionMs));
     this.timers.push(setInterval(() => this.status(), 1000));
+    this.timers.push(setInterval(() => this.measureClock(false), CLOCK_REMEASURE_MS));
   }
 
   /** Close the streams and write everything buffered as Parquet. */
@@ -178,7 +205,7 @@ export class Recorder {
       stoppedMs: Date.now(),
       rowsByKind: { ...this.rowsByKind },
       lagP99Ms: this.lag.quantileMs(0.99),
-      lagMaxMs: this.lag.maxMs,
+      lagMaxMs: Math.round(this.lag.maxMs),
       recovered: this.recovered,
     };
   }
@@ -211,6 +238,8 @@ export class Recorder {
         url: routedStreamUrl(wsUrl, "public", [`${s}@depth@${config.depthSpeed}`, `${s}@bookTicker`]),
         onPayload,
         onOpen: (n) => {
+          // a new connection may be to a server whose clock moved (a restarted replay): measure it again
+          this.measureClock(true);
           if (n > 1) this.onReconnected("public");
         },
         onDown: (reason) => this.opts.onWarn?.(`public stream down (${reason}); reconnecting`),
@@ -252,6 +281,8 @@ export class Recorder {
       this.chainBreaks++;
       this.note("chain_break", `pu=${d.pu} after u=${this.lastStreamU} (U=${d.U}, u=${d.u})`);
       this.opts.onWarn?.(`depth chain broken at u=${d.u} (pu=${d.pu}, previous u=${this.lastStreamU}): resyncing from a new snapshot`);
+      // a replay that started over jumps its clock back too
+      this.measureClock(true);
     }
     this.lastStreamU = d.u;
     this.sync.onDiff(d);
@@ -320,6 +351,68 @@ export class Recorder {
     if (this.sync.needsSnapshot && !this.stopped) void this.requestSnapshot();
   }
 
+  /** The clock lag is read on now, or undefined while the exchange's is not known. */
+  private lagClockMs(): number | undefined {
+    if (this.opts.clockMs) return this.opts.clockMs();
+    return this.clock && !this.clockStale ? exchangeNowMs(this.clock) : undefined;
+  }
+
+  /**
+   * Measure the exchange's clock. `stale`: the stream may have jumped since the last measurement, so
+   * lag is not counted until this one lands. Measurements never overlap; one asked for during another
+   * runs right after it.
+   */
+  private measureClock(stale: boolean): void {
+    if (this.opts.clockMs || this.stopped) return;
+    if (stale) {
+      this.clockEpoch++;
+      this.clockStale = true;
+    }
+    if (this.measuringClock) {
+      this.measureClockAgain = true;
+      return;
+    }
+    this.measuringClock = true;
+    const epoch = this.clockEpoch;
+    void estimateClock(this.readClock)
+      .then(
+        (est) => {
+          if (this.stopped || epoch !== this.clockEpoch) return;
+          const prev = this.clock;
+          if (!this.clockStale && prev) {
+            const stepMs = est.localMs + est.offsetMs - exchangeNowMs(prev, est.localMs);
+            if (Math.abs(stepMs) > CLOCK_STEP_WARN_MS) {
+              this.opts.onWarn?.(`the exchange's clock moved ${formatOffset(stepMs)} against this machine's since it was last measured; lag is now read with offset ${formatOffset(est.offsetMs)}`);
+            }
+          }
+          this.clock = est;
+          this.clockStale = false;
+          this.clockFailures = 0;
+        },
+        (err: Error) => {
+          if (this.stopped) return;
+          if (this.clockFailures++ === 0) {
+            const what = this.clockStale ? "lag is not measured until it can be" : "lag is read with the offset measured before";
+            this.opts.onWarn?.(`cannot read the exchange's clock (${err.message}); ${what}`);
+          }
+          if (this.clockStale) {
+            const retry = setTimeout(() => {
+              this.timers = this.timers.filter((t) => t !== retry);
+              this.measureClock(false);
+            }, CLOCK_RETRY_MS);
+            this.timers.push(retry);
+          }
+        },
+      )
+      .finally(() => {
+        this.measuringClock = false;
+        if (this.measureClockAgain && !this.stopped) {
+          this.measureClockAgain = false;
+          this.measureClock(false);
+        }
+      });
+  }
+
   private note(type: RecordEventType, detail: string, timeMs = this.lastEventMs ?? Date.now()): void {
     this.buffers.event(timeMs, type, detail);
   }
@@ -384,6 +477,7 @@ export class Recorder {
       events: this.events,
       eventsPerSec: this.events - this.eventsAtLastStatus,
       lagMs: Math.round(this.lag.lastMs),
+      ...this.clockFigures(),
       synced: this.sync.isSynced,
       depth: { ...this.sync.stats },
       partsWritten: this.partsWritten,
@@ -392,6 +486,16 @@ export class Recorder {
       backfilledAggTrades: this.backfilled,
       rowsInLog: this.log?.rowsDurable ?? 0,
       lastDurableMs: this.lastDurableMs,
+    };
+  }
+
+  private clockFigures(): Pick<RecorderStatus, "clockOffsetMs" | "clockRoundTripMs" | "replaySpeed"> {
+    const c = this.clock;
+    if (!c || this.opts.clockMs) return {};
+    return {
+      clockOffsetMs: Math.round(exchangeNowMs(c) - Date.now()),
+      clockRoundTripMs: Math.round(c.roundTripMs * 10) / 10,
+      ...(c.replay ? { replaySpeed: c.speed } : {}),
     };
   }
 

@@ -62,7 +62,7 @@ export function registerCheck(program: Command): void {
         const { loadTf } = await import("../src/rl/backend.ts");
         const { TfPpoLearner } = await import("../src/rl/ppo.ts");
         const { tf } = await loadTf();
-        const learner = await TfPpoLearner.load(tf, run.cfg.ppo, run.modelDir);
+        const learner = await TfPpoLearner.load(tf, run.cfg.ppo, run.modelDir, { optimizer: "skip" });
         policy = { learner, positionInObs: run.cfg.env.positionInObs, sim: run.cfg.sim, reward: run.cfg.reward, window };
       }
       const result = checkLookahead(cols, { points, norm: run?.manifest.features.map((f) => f.norm), policy });

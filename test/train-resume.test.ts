@@ -2,27 +2,22 @@
 // stop, after SIGKILL between the checkpoint and its metrics row, after a full disk) ends with the same
 // weights and metrics as an uninterrupted one; damaged model and checkpoint files are refused by name
 // with the run folder left byte for byte; one trainer per run.
-import { spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
-import { cpSync, existsSync, readFileSync, readdirSync, rmSync, statSync, statfsSync, truncateSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, readFileSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify as toYaml } from "yaml";
 import { acquireLock } from "../src/core/lock.ts";
+import { expectNoStackTrace, rlt } from "./helpers/cli.ts";
+import { treeHashes } from "./helpers/files.ts";
 import { sampleDataDir, tempDir } from "./helpers/sample-store.ts";
-import { type SmallDisk, mountSmallDisk } from "./helpers/system-tools.ts";
+import { type SmallDisk, fillDisk, mountSmallDisk } from "./helpers/system-tools.ts";
 
-const ROOT = path.resolve(import.meta.dirname, "..");
 const UPDATES = 4;
 let work: string;
 let config: string;
 let reference: string;
 let referenceHash: string;
 const disks: SmallDisk[] = [];
-
-function rlt(args: string[], env: Record<string, string> = {}) {
-  return spawnSync(process.execPath, ["bin/rlt.js", ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, RLT_CONFIG: "", ...env } });
-}
 
 function train(runsDir: string, name: string, extra: string[] = [], env: Record<string, string> = {}) {
   return rlt(["train", "--config", config, "--runs-dir", runsDir, "--name", name, "-q", ...extra], env);
@@ -37,24 +32,6 @@ function metricsWithoutClock(run: string): string[][] {
 
 const updatesOf = (run: string) => metricsWithoutClock(run).slice(1).map((r) => Number(r[0]));
 const hashOf = (run: string) => readFileSync(path.join(run, "weights.sha256"), "utf8").trim();
-
-/** sha256 of every file under `dir`, by relative path: "intact byte for byte" in one comparison. */
-function treeHashes(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const name of readdirSync(d).sort()) {
-      const p = path.join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else out[path.relative(dir, p)] = createHash("sha256").update(readFileSync(p)).digest("hex");
-    }
-  };
-  walk(dir);
-  return out;
-}
-
-function expectNoStackTrace(stderr: string): void {
-  expect(stderr).not.toMatch(/internal error|\n\s+at .+:\d+:\d+/);
-}
 
 beforeAll(async () => {
   const dataDir = await sampleDataDir();
@@ -126,6 +103,16 @@ describe("damaged files are refused by name, the run left as it was", () => {
     expectNoStackTrace(garbled.stderr);
   });
 
+  it("rlt eval --run reads no Adam state: a damaged best/optimizer.bin does not stop an evaluation", () => {
+    const run = path.join(work, "runs-eval-optimizer", "ref");
+    cpSync(reference, run, { recursive: true });
+    const optimizer = path.join(run, "best", "optimizer.bin");
+    truncateSync(optimizer, 10);
+    const res = rlt(["eval", "--run", run, "--random-repeats", "2", "--bootstrap", "50"]);
+    expect(res.status, res.stderr).toBe(0);
+    expect(res.stdout).toContain("buy & hold");
+  });
+
   it("--resume with a truncated checkpoint file exits 1 naming it; nothing in the run folder changes", () => {
     const runs = path.join(work, "runs-bad-ckpt");
     const run = path.join(runs, "ref");
@@ -177,9 +164,7 @@ describe("a full disk during training", () => {
     const noEval = path.join(work, "no-eval.yaml");
     writeFileSync(noEval, readFileSync(config, "utf8").replace("evalEvery: 1", "evalEvery: 3"));
     // fill the disk but for ~100 KB: room for the lock, not for the next checkpoint (~380 KB)
-    const fs = statfsSync(disk.dir);
-    const filler = path.join(disk.dir, "filler");
-    writeFileSync(filler, Buffer.alloc(Math.max(0, fs.bavail * fs.bsize - 100 * 1024)));
+    const filler = fillDisk(disk.dir, 100 * 1024);
     const before = treeHashes(run);
 
     const full = rlt(["train", "--config", noEval, "--runs-dir", runs, "-q", "--resume", "--max-updates", "6"]);

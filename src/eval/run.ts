@@ -95,7 +95,7 @@ export async function evaluateRun(opts: EvalOptions): Promise<EvalResult> {
   if (rows.to - rows.from < 2) throw new DataError(`the feature artifact has ${rows.to - rows.from} bars in ${iso(range.fromMs)} → ${iso(range.toMs)}`, { hint: "choose a range the artifact covers (rlt features with more data)" });
 
   const { tf, backend } = await loadTf();
-  const learner = await TfPpoLearner.load(tf, run.cfg.ppo, modelDir(run, opts.model));
+  const learner = await TfPpoLearner.load(tf, run.cfg.ppo, modelDir(run, opts.model), { optimizer: "skip" });
   const positionInObs = run.cfg.env.positionInObs;
   const expectedInputs = FEATURE_COUNT + (positionInObs ? POSITION_INPUTS : 0);
   if (learner.obsSize !== expectedInputs) throw new DataError(`the ${opts.model} model takes ${learner.obsSize} inputs; the run's config (env.positionInObs: ${positionInObs}) gives ${expectedInputs}`);

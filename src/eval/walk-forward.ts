@@ -64,7 +64,7 @@ export async function walkForward(opts: Omit<EvalOptions, "split" | "fromMs" | "
     const runs = await writeDirLocked(dir, { what: `walk-forward fold ${k + 1} of ${run.dir}`, onWait: (m) => opts.reporter.warn(m) }, async (staging) => {
       await trainOn(run.cfg, foldData, { runDir: staging, resume: false, reporter: opts.reporter, splits: split });
       const modelDir = path.join(staging, existsSync(path.join(staging, "best", "policy", "model.json")) && opts.model === "best" ? "best" : "model");
-      const learner = await TfPpoLearner.load(tf, run.cfg.ppo, modelDir);
+      const learner = await TfPpoLearner.load(tf, run.cfg.ppo, modelDir, { optimizer: "skip" });
       return tradeAll(learner, foldData, split.test, run, opts);
     });
     perFold.push(runs);

@@ -2,11 +2,10 @@
 // step for step like the original; the learner written and read back takes the same next update; the
 // checkpoint's JSON keeps NaN, ±Infinity and −0; every bad file is refused by name; metrics.csv is
 // brought back in line with the checkpoint.
-import { createHash } from "node:crypto";
 import { readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { tempDir } from "../../test/helpers/sample-store.ts";
+import { sha256File as sha, tempDir } from "../../test/helpers/files.ts";
 import { Rng } from "../core/random.ts";
 import { SimConfigSchema } from "../sim/config.ts";
 import { loadTf } from "./backend.ts";
@@ -16,8 +15,6 @@ import { METRICS, metricsLine, repairMetrics, startMetrics } from "./metrics-fil
 import { PpoConfigSchema, TfPpoLearner } from "./ppo.ts";
 import { RewardConfigSchema } from "./reward.ts";
 import { syntheticMarket } from "./synthetic.ts";
-
-const sha = (file: string) => createHash("sha256").update(readFileSync(file)).digest("hex");
 
 describe("an environment restored from its snapshot", () => {
   it("continues exactly like the original: observations, rewards, equity, trades, through resets and funding", () => {
@@ -79,7 +76,7 @@ describe("the learner written and read back", () => {
     for (let i = 0; i < 3; i++) original.update(batch(), n, 1e-2, new Rng(i).next);
     const dir = path.join(tempDir("rlt-learner-"), "learner");
     await original.save(dir);
-    const copy = await TfPpoLearner.load(tf, cfg, dir, { requireOptimizer: true });
+    const copy = await TfPpoLearner.load(tf, cfg, dir, { optimizer: "require" });
     expect(copy.weightsHash()).toBe(original.weightsHash());
     const next = batch();
     original.update(next, n, 1e-2, new Rng(99).next);
@@ -97,9 +94,9 @@ describe("the learner written and read back", () => {
     await original.save(dir);
     const optimizerBin = path.join(dir, "optimizer.bin");
     truncateSync(optimizerBin, 100);
-    await expect(TfPpoLearner.load(tf, cfg, dir, { requireOptimizer: true })).rejects.toThrow(new RegExp(`^${optimizerBin} is truncated \\(100 bytes, optimizer.json needs \\d+\\)`));
+    await expect(TfPpoLearner.load(tf, cfg, dir, { optimizer: "require" })).rejects.toThrow(new RegExp(`^${optimizerBin} is truncated \\(100 bytes, optimizer.json needs \\d+\\)`));
     rmSync(path.join(dir, "optimizer.json"));
-    await expect(TfPpoLearner.load(tf, cfg, dir, { requireOptimizer: true })).rejects.toThrow(`${path.join(dir, "optimizer.json")} is missing`);
+    await expect(TfPpoLearner.load(tf, cfg, dir, { optimizer: "require" })).rejects.toThrow(`${path.join(dir, "optimizer.json")} is missing`);
     await expect(TfPpoLearner.load(tf, cfg, dir)).resolves.toBeInstanceOf(TfPpoLearner); // a policy to trade needs no optimizer
 
     // a model folder of an older rlt: the optimizer index a bare list led by the int32 step count
@@ -109,7 +106,7 @@ describe("the learner written and read back", () => {
     const iter = Buffer.alloc(4);
     iter.writeInt32LE(index.iterations);
     writeFileSync(optimizerBin, Buffer.concat([iter, readFileSync(optimizerBin)]));
-    const legacy = await TfPpoLearner.load(tf, cfg, dir, { requireOptimizer: true });
+    const legacy = await TfPpoLearner.load(tf, cfg, dir, { optimizer: "require" });
     expect(legacy.weightsHash()).toBe(original.weightsHash());
   });
 });
@@ -123,7 +120,7 @@ describe("reading a checkpoint", () => {
     const learner = TfPpoLearner.create(tf, cfg, 3, 1);
     const runDir = tempDir("rlt-ckpt-");
     await writeCheckpoint(runDir, trainer, rollout, (dir) => learner.writeTo(dir));
-    return { runDir, load: (dir: string) => TfPpoLearner.load(tf, cfg, dir, { requireOptimizer: true }) };
+    return { runDir, load: (dir: string) => TfPpoLearner.load(tf, cfg, dir, { optimizer: "require" }) };
   };
 
   it("gives back what was written; a newer version, an unknown part, a missing or garbled part are refused by name", async () => {

@@ -184,10 +184,11 @@ export class TfPpoLearner implements Learner {
   }
 
   /**
-   * A learner from a folder `save` or `writeTo` wrote, every file checked (a bad one is named). The
-   * optimizer state is needed to continue training (`requireOptimizer`); a policy to trade runs without.
+   * A learner from a folder `save` or `writeTo` wrote, every file it reads checked (a bad one is named).
+   * Its Adam state is required to continue training, read when present otherwise, and not read at all
+   * for inference (`optimizer: "skip"`): a damaged optimizer.bin never stops an evaluation that does not use it.
    */
-  static async load(tf: Tf, cfg: PpoConfig, dir: string, opts: { requireOptimizer?: boolean } = {}): Promise<TfPpoLearner> {
+  static async load(tf: Tf, cfg: PpoConfig, dir: string, opts: { optimizer?: "require" | "if-present" | "skip" } = {}): Promise<TfPpoLearner> {
     const policy = await loadLayersModel(tf, path.join(dir, "policy"));
     const value = await loadLayersModel(tf, path.join(dir, "value"));
     const obsSize = policy.inputs[0].shape[1];
@@ -196,7 +197,8 @@ export class TfPpoLearner implements Learner {
       throw new DataError(`${dir} does not hold a policy and value network of this agent (${shapes})`, { hint: `expected ${NUM_ACTIONS} actions and one value from the same inputs` });
     }
     const learner = new TfPpoLearner(tf, policy, value, cfg, obsSize);
-    await learner.loadOptimizer(dir, opts.requireOptimizer ?? false);
+    const optimizer = opts.optimizer ?? "if-present";
+    if (optimizer !== "skip") await learner.loadOptimizer(dir, optimizer === "require");
     return learner;
   }
 

@@ -118,7 +118,7 @@ async function trainLocked(cfg: TrainConfig, data: TrainingData, opts: TrainOpti
   let learner: TfPpoLearner;
   let state: TrainerState;
   if (opts.resume) {
-    const ck = await readCheckpoint(opts.runDir, (dir) => TfPpoLearner.load(tf, cfg.ppo, dir, { requireOptimizer: true }));
+    const ck = await readCheckpoint(opts.runDir, (dir) => TfPpoLearner.load(tf, cfg.ppo, dir, { optimizer: "require" }));
     checkFits(ck.rollout, ck.learner.obsSize, E, obsSize, opts.runDir);
     learner = ck.learner;
     state = ck.trainer;

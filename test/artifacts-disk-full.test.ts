@@ -1,9 +1,7 @@
 // Artifact folders (rlt features, rlt eval, rlt report) on a full disk, beside a dead writer's staging
 // and under another writer's lock: the previous artifact stays byte for byte, nothing is left behind,
 // a full disk is exit 1 with a clear message (never 70, never a stack trace), a held lock exit 75.
-import { spawn, spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
-import { cpSync, mkdirSync, readFileSync, readdirSync, statSync, statfsSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { stringify as toYaml } from "yaml";
@@ -11,52 +9,22 @@ import { acquireLock } from "../src/core/lock.ts";
 import { RltError } from "../src/core/errors.ts";
 import { isDiskFull, lockFileFor, writeDirLocked } from "../src/core/staging.ts";
 import { openDuck, writeColumnsParquet } from "../src/data/duck.ts";
+import { deadPid, expectNoStackTrace, rlt as runRlt, spawnRlt } from "./helpers/cli.ts";
+import { treeHashes } from "./helpers/files.ts";
 import { sampleDataDir, tempDir } from "./helpers/sample-store.ts";
-import { type SmallDisk, mountSmallDisk } from "./helpers/system-tools.ts";
+import { type SmallDisk, fillDisk, mountSmallDisk } from "./helpers/system-tools.ts";
 
-const ROOT = path.resolve(import.meta.dirname, "..");
-// no config file from the environment: every setting comes from the flags
-const { RLT_CONFIG: _ignored, ...ENV } = process.env;
 let dataDir: string;
 let work: string;
 let features: string;
 let run: string;
 const disks: SmallDisk[] = [];
 
-function rlt(args: string[], env: NodeJS.ProcessEnv = {}) {
-  return spawnSync(process.execPath, ["bin/rlt.js", ...args], { cwd: ROOT, encoding: "utf8", env: { ...ENV, ...env } });
-}
-
+// RLT_CONFIG unset, as this file has always run rlt: no config file from the environment, every setting
+// comes from the flags (./rlt.yaml at the checkout's root would be read; there is none)
+const rlt = (args: string[], env: NodeJS.ProcessEnv = {}) => runRlt(args, { RLT_CONFIG: undefined, ...env });
 /** rlt in the background, so that this process can hold or release a lock meanwhile. */
-function rltAsync(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const child = spawn(process.execPath, ["bin/rlt.js", ...args], { cwd: ROOT, env: { ...ENV, ...env } });
-  let stderr = "";
-  child.stderr.on("data", (d) => (stderr += d));
-  child.stdout.resume();
-  const done = new Promise<{ status: number | null; stderr: string }>((r) => child.on("close", (status) => r({ status, stderr })));
-  return { done, stderrSoFar: () => stderr };
-}
-
-/** sha256 of every file under `dir`, by relative path: what "byte for byte intact" is checked against. */
-function hashes(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const name of readdirSync(d).sort()) {
-      const p = path.join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else out[path.relative(dir, p)] = createHash("sha256").update(readFileSync(p)).digest("hex");
-    }
-  };
-  walk(dir);
-  return out;
-}
-
-/** Fill the filesystem of `dir` until only `leaveBytes` are free. */
-function fill(dir: string, leaveBytes: number): void {
-  const s = statfsSync(dir);
-  const free = s.bavail * s.bsize;
-  if (free > leaveBytes) writeFileSync(path.join(dir, "filler"), Buffer.alloc(free - leaveBytes));
-}
+const rltAsync = (args: string[], env: NodeJS.ProcessEnv = {}) => spawnRlt(args, { RLT_CONFIG: undefined, ...env });
 
 function small(sizeKb: number, label: string): SmallDisk | undefined {
   const d = mountSmallDisk(sizeKb, label);
@@ -64,16 +32,11 @@ function small(sizeKb: number, label: string): SmallDisk | undefined {
   return d;
 }
 
-async function deadPid(): Promise<number> {
-  const child = spawn(process.execPath, ["-e", "0"]);
-  return new Promise((r) => child.on("exit", () => r(child.pid!)));
-}
-
 function expectDiskFull(res: { status: number | null; stderr: string }, what: string, fsDir: string): void {
   expect(res.status, res.stderr).toBe(1);
   expect(res.stderr).toContain(`error: no space left on the device while writing ${what}; nothing was changed and the partial files were removed\n`);
   expect(res.stderr).toMatch(new RegExp(`hint: free space on the filesystem of ${fsDir} \\(\\d+(\\.\\d)? [KMG]B free now\\) and run the command again\\n`));
-  expect(res.stderr).not.toMatch(/internal error|\n\s+at /);
+  expectNoStackTrace(res.stderr);
 }
 
 beforeAll(async () => {
@@ -100,11 +63,11 @@ describe("rlt features on a full disk", () => {
     if (!disk) return ctx.skip();
     const out = path.join(disk.dir, "BTCUSDT-1m");
     cpSync(features, out, { recursive: true });
-    const before = hashes(out);
+    const before = treeHashes(out);
 
     // the Parquet write runs out of space half way (DuckDB's "IO Error: … No space left on device")
     expectDiskFull(rlt(["features", "BTCUSDT", "--data-dir", dataDir, "--out", out]), `feature artifact ${out}`, disk.dir);
-    expect(hashes(out)).toEqual(before);
+    expect(treeHashes(out)).toEqual(before);
     expect(readdirSync(disk.dir)).toEqual(["BTCUSDT-1m"]);
   });
 
@@ -114,7 +77,7 @@ describe("rlt features on a full disk", () => {
     const target = path.join(disk.dir, "art");
     mkdirSync(target);
     writeFileSync(path.join(target, "a.txt"), "previous");
-    fill(disk.dir, 0);
+    fillDisk(disk.dir, 0);
     let built = false;
     const err = await writeDirLocked(target, { what: `feature artifact ${target}` }, async () => void (built = true)).catch((e) => e);
     expect(err).toBeInstanceOf(RltError);
@@ -164,17 +127,17 @@ describe("rlt features while another writer holds the artifact", () => {
   it("waits, naming the holder once, then refuses after RLT_LOCK_TIMEOUT_MS with exit 75 and the artifact intact", async () => {
     const out = path.join(tempDir(), "BTCUSDT-1m");
     cpSync(features, out, { recursive: true });
-    const before = hashes(out);
+    const before = treeHashes(out);
     const release = await acquireLock(lockFileFor(out), { purpose: "feature artifact (held by the test)" });
     try {
       const res = await rltAsync(["features", "BTCUSDT", "--data-dir", dataDir, "--out", out], { RLT_LOCK_TIMEOUT_MS: "1000" }).done;
-      expect(res.status, res.stderr).toBe(75);
+      expect(res.code, res.stderr).toBe(75);
       const holder = `process ${process.pid} on this host \\(feature artifact \\(held by the test\\), since [\\d-]+ [\\d:]+ UTC\\)`;
       expect(res.stderr.match(/waiting for process/g)).toHaveLength(1);
       expect(res.stderr).toMatch(new RegExp(`warning: waiting for ${holder} to finish writing feature artifact ${out} \\(lock ${out}\\.lock\\)`));
       expect(res.stderr).toMatch(new RegExp(`error: feature artifact ${out} is being written by ${holder}; gave up after 1 s\\n`));
       expect(res.stderr).toContain("hint: let that process finish (or stop it) and run the command again; RLT_LOCK_TIMEOUT_MS sets how long to wait");
-      expect(hashes(out)).toEqual(before);
+      expect(treeHashes(out)).toEqual(before);
     } finally {
       release();
     }
@@ -195,7 +158,7 @@ describe("rlt features while another writer holds the artifact", () => {
       release();
     }
     const res = await child.done;
-    expect(res.status, res.stderr).toBe(0);
+    expect(res.code, res.stderr).toBe(0);
     expect(res.stderr.match(/waiting for/g)).toHaveLength(1);
     expect(JSON.parse(readFileSync(path.join(out, "manifest.json"), "utf8")).createdAt).not.toBe(JSON.parse(readFileSync(path.join(features, "manifest.json"), "utf8")).createdAt);
     expect(readdirSync(path.dirname(out))).toEqual(["BTCUSDT-1m"]);
@@ -218,16 +181,16 @@ describe("rlt eval and rlt report on a full disk", () => {
     expect(readdirSync(path.dirname(evalDir))).toEqual(["test"]);
     const report = rlt(["report", "--run", onDisk]);
     expect(report.status, report.stderr).toBe(0);
-    const before = hashes(evalDir);
+    const before = treeHashes(evalDir);
     expect(Object.keys(before)).toEqual(expect.arrayContaining(["equity.parquet", "metrics.json", "report.html", "trades.csv", "trades.parquet", "charts/equity.svg"]));
 
-    fill(disk.dir, 64 * 1024);
+    fillDisk(disk.dir, 64 * 1024);
     expectDiskFull(rlt(args), `evaluation ${evalDir}`, path.dirname(evalDir));
-    expect(hashes(evalDir)).toEqual(before);
+    expect(treeHashes(evalDir)).toEqual(before);
     expect(readdirSync(path.dirname(evalDir))).toEqual(["test"]);
 
     expectDiskFull(rlt(["report", "--run", onDisk]), `the report of ${evalDir}`, path.dirname(evalDir));
-    expect(hashes(evalDir)).toEqual(before);
+    expect(treeHashes(evalDir)).toEqual(before);
     expect(readdirSync(path.dirname(evalDir))).toEqual(["test"]);
     expect(readdirSync(evalDir).sort()).toEqual(["charts", "equity.parquet", "metrics.json", "report.html", "trades.csv", "trades.parquet"]);
   });

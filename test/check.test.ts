@@ -1,8 +1,6 @@
 // rlt check: the look-ahead check passes the real feature code on the bundled sample and catches a
 // feature that peeks at the next bar; the repro check finds two same-seed trainings identical and
 // notices a metric that is not.
-import { spawnSync } from "node:child_process";
-import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { checkLookahead, cutPoints, describeLeak } from "../src/check/lookahead.ts";
 import { checkRepro, compareMetrics } from "../src/check/repro.ts";
@@ -15,9 +13,9 @@ import { loadTf } from "../src/rl/backend.ts";
 import { parseTrainConfig } from "../src/rl/config.ts";
 import { TfPpoLearner } from "../src/rl/ppo.ts";
 import { syntheticMarket } from "../src/rl/synthetic.ts";
+import { rlt } from "./helpers/cli.ts";
 import { sampleDataDir } from "./helpers/sample-store.ts";
 
-const ROOT = path.resolve(import.meta.dirname, "..");
 let dataDir: string;
 let cols: BarColumns;
 
@@ -106,7 +104,7 @@ describe("repro check", () => {
 
 describe("rlt check lookahead (CLI)", () => {
   it("exits 0 on the bundled sample and says so", () => {
-    const res = spawnSync(process.execPath, ["bin/rlt.js", "check", "lookahead", "BTCUSDT", "--data-dir", dataDir, "--points", "4"], { cwd: ROOT, encoding: "utf8", env: { ...process.env, RLT_CONFIG: "" } });
+    const res = rlt(["check", "lookahead", "BTCUSDT", "--data-dir", dataDir, "--points", "4"]);
     expect(res.status, res.stderr).toBe(0);
     expect(res.stdout).toMatch(/no look-ahead found in 4 cut points/);
     expect(res.stdout).toMatch(/^\s+1440\s+2023-07-19 11:13\s+43,230\s+—\s+ok$/m);

@@ -1,15 +1,14 @@
 // Configs, flags, environment and URLs a user got wrong, through the real CLI: each refusal names
 // what is wrong and where, exits with its code, and leaves what was stored byte-for-byte as it was.
 import { spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { type AddressInfo, createServer } from "node:net";
 import path from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { stringify as toYaml } from "yaml";
-import { tempDir } from "./helpers/sample-store.ts";
+import { ROOT } from "./helpers/cli.ts";
+import { tempDir, treeHashes } from "./helpers/files.ts";
 
-const ROOT = path.resolve(import.meta.dirname, "..");
 const BIN = path.join(ROOT, "bin/rlt.js");
 /** The outer environment without rlt's own variables, so a developer's RLT_* cannot change a result. */
 const CLEAN_ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("RLT_")));
@@ -17,20 +16,6 @@ const CLEAN_ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) =>
 function rlt(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
   const res = spawnSync(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? ROOT, encoding: "utf8", env: { ...CLEAN_ENV, ...opts.env }, timeout: 60_000 });
   return { status: res.status, signal: res.signal, stdout: res.stdout, stderr: res.stderr };
-}
-
-/** sha256 of every file under `dir`, by relative path. */
-function hashTree(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
-      const p = path.join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else out[path.relative(dir, p)] = createHash("sha256").update(readFileSync(p)).digest("hex");
-    }
-  };
-  walk(dir);
-  return out;
 }
 
 /** A port on 127.0.0.1 nothing listens on (just released by the system). */
@@ -56,7 +41,7 @@ describe("a misspelled key in each config", () => {
   it("rlt.yaml: every level, path and closest key, exit 2", () => {
     const dir = storedDir();
     writeFileSync(path.join(dir, "rlt.yaml"), "dataDri: data\nfetch:\n  maxRetry: 1\nrecord:\n  topn: 5\nendpoints:\n  local:\n    reset: http://127.0.0.1:1\n");
-    const before = hashTree(dir);
+    const before = treeHashes(dir);
     const res = rlt(["data", "status"], { cwd: dir });
     expect(res.status).toBe(2);
     const lines = res.stderr.trimEnd().split("\n");
@@ -70,13 +55,13 @@ describe("a misspelled key in each config", () => {
       ].sort(),
     );
     expect(lines.at(-1)).toBe("  hint: see configs/rlt.example.yaml for every key and its default");
-    expect(hashTree(dir)).toEqual(before);
+    expect(treeHashes(dir)).toEqual(before);
   });
 
   it("a training config: maxUpdate is refused, not trained as the default 50 updates; exit 2", () => {
     const dir = storedDir();
     writeFileSync(path.join(dir, "x.yaml"), toYaml({ features: "features/none", ppo: { numEnv: 2 }, env: { positionInObservation: false }, sim: { leverag: 2 }, reward: { w: 1 }, training: { maxUpdate: 1, split: { gap: 0 } } }));
-    const before = hashTree(dir);
+    const before = treeHashes(dir);
     const res = rlt(["train", "--config", "x.yaml", "--runs-dir", "runs"], { cwd: dir });
     expect(res.status).toBe(2);
     const lines = res.stderr.trimEnd().split("\n");
@@ -91,7 +76,7 @@ describe("a misspelled key in each config", () => {
         "  training.split.gap: unknown key (valid here: train, validation, gapBars)",
       ].sort(),
     );
-    expect(hashTree(dir)).toEqual(before);
+    expect(treeHashes(dir)).toEqual(before);
   });
 
   it("a run's saved config.yaml (rlt eval --run): exit 2, naming the file", () => {
@@ -100,11 +85,11 @@ describe("a misspelled key in each config", () => {
     writeFileSync(path.join(run, "config.yaml"), toYaml({ name: "old", features: "features/none", training: { maxUpdate: 1 } }));
     writeFileSync(path.join(run, "run.json"), JSON.stringify({ symbol: "BTCUSDT", splitMs: {} }));
     writeFileSync(path.join(run, "feature-manifest.json"), "{}");
-    const before = hashTree(dir);
+    const before = treeHashes(dir);
     const res = rlt(["eval", "--run", "runs/old"], { cwd: dir });
     expect(res.status).toBe(2);
     expect(res.stderr).toContain(`error: invalid training config ${path.join(run, "config.yaml")}:\n  training.maxUpdate: unknown key; did you mean training.maxUpdates?\n`);
-    expect(hashTree(dir)).toEqual(before);
+    expect(treeHashes(dir)).toEqual(before);
   });
 });
 
@@ -129,7 +114,7 @@ describe("flags are blamed, not the file they override", () => {
     // the config is wrong too: the flag is checked first and named
     const config = path.join(dir, "x.yaml");
     writeFileSync(config, "features: none\ntraining:\n  maxUpdate: 1\n");
-    const before = hashTree(dir);
+    const before = treeHashes(dir);
     for (const args of [
       ["train", "--config", config, "--seed", "abc"],
       ["check", "repro", "--config", config, "--seed", "abc"],
@@ -139,7 +124,7 @@ describe("flags are blamed, not the file they override", () => {
     }
     expect(await rltHere(["train", "--config", config, "--max-updates", "x"])).toEqual({ status: 2, stderr: 'error: --max-updates: "x" is not a positive integer\n' });
     expect(await rltHere(["train", "--config", config, "--name", "a/b"])).toEqual({ status: 2, stderr: "error: --name: \"a/b\" is not a run name (letters, digits, '.', '_' and '-' only)\n" });
-    expect(hashTree(dir)).toEqual(before);
+    expect(treeHashes(dir)).toEqual(before);
   });
 });
 
@@ -153,19 +138,19 @@ describe("environment variables", () => {
 
   it("RLT_DATA_DIR set but empty, RLT_TF_BACKEND=gpu: refused naming the variable, exit 2", () => {
     const dir = storedDir();
-    const before = hashTree(dir);
+    const before = treeHashes(dir);
     const empty = rlt(["data", "status"], { cwd: dir, env: { RLT_DATA_DIR: "" } });
     expect([empty.status, empty.stderr]).toEqual([2, "error: RLT_DATA_DIR is set but empty\n  hint: give it a value or unset it (unset RLT_DATA_DIR)\n"]);
     const backend = rlt(["train", "--config", path.join(ROOT, "configs/ppo.yaml"), "--runs-dir", "runs"], { cwd: dir, env: { RLT_TF_BACKEND: "gpu" } });
     expect([backend.status, backend.stderr]).toEqual([2, 'error: RLT_TF_BACKEND: "gpu" is not one of wasm, cpu, node\n  hint: set RLT_TF_BACKEND to one of wasm, cpu, node, or unset it\n']);
-    expect(hashTree(dir)).toEqual(before);
+    expect(treeHashes(dir)).toEqual(before);
   });
 });
 
 describe("URLs", () => {
   it("a URL with credentials and a query is refused at once and never printed unmasked, exit 2", () => {
     const dir = storedDir();
-    const before = hashTree(dir);
+    const before = treeHashes(dir);
     const res = rlt(["--data-dir", "data", "fetch", "BTCUSDT", "--days", "1", "--rest-url", "http://user:secret@127.0.0.1:1/x?apiKey=KEYKEY&signature=SIGSIG"], { cwd: dir });
     expect(res.status).toBe(2);
     expect(res.stderr).toBe(
@@ -174,7 +159,7 @@ describe("URLs", () => {
         "  hint: REST and bulk-data URLs are http(s)://host[:port][/path], the WebSocket root ws(s)://host[:port][/path]\n",
     );
     expect(`${res.stdout}${res.stderr}`).not.toMatch(/user:secret|secret@|KEYKEY|SIGSIG/);
-    expect(hashTree(dir)).toEqual(before);
+    expect(treeHashes(dir)).toEqual(before);
   });
 
   it("a port fetch never connects to is refused at once, exit 2", () => {
@@ -186,12 +171,12 @@ describe("URLs", () => {
     const dir = storedDir();
     writeFileSync(path.join(dir, "rlt.yaml"), "fetch:\n  maxRetries: 1\n");
     const port = await closedPort();
-    const before = hashTree(dir);
+    const before = treeHashes(dir);
     const res = rlt(["--data-dir", "data", "fetch", "BTCUSDT", "--days", "1", "--rest-url", `http://127.0.0.1:${port}`], { cwd: dir });
     expect(res.status).toBe(75);
     const refused = `cannot reach http://127.0.0.1:${port}/fapi/v1/time: fetch failed (ECONNREFUSED: connection refused)`;
     expect(res.stderr).toMatch(new RegExp(`waiting \\d+\\.\\d s: ${refused.replace(/[().]/g, "\\$&")} \\(retry 1 of 1\\)\\n`));
     expect(res.stderr).toContain(`error: ${refused}\n`);
-    expect(hashTree(dir)).toEqual(before);
+    expect(treeHashes(dir)).toEqual(before);
   });
 });

@@ -1,17 +1,15 @@
 // The README's main command on a fresh checkout, offline: the bundled real sample's coverage through
 // the local exchange, then features → a short training → evaluation → the report.
-import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { rlt } from "./helpers/cli.ts";
 import { tempDir } from "./helpers/sample-store.ts";
-
-const ROOT = path.resolve(import.meta.dirname, "..");
 
 describe("rlt demo", () => {
   it("fetches the bundled real BTCUSDT month from the local exchange (43,199 one-minute bars, no gaps), trains, evaluates and reports", () => {
     const work = tempDir("rlt-demo-");
-    const res = spawnSync(process.execPath, ["bin/rlt.js", "demo", "--work-dir", work, "--record-seconds", "2", "--updates", "2"], { cwd: ROOT, encoding: "utf8", env: { ...process.env, RLT_CONFIG: "" } });
+    const res = rlt(["demo", "--work-dir", work, "--record-seconds", "2", "--updates", "2"]);
     expect(res.status, res.stderr).toBe(0);
     expect(res.stdout).toMatch(/klines\s+BTCUSDT\s+43,199 rows\s+2023-07-18 11:13 → 2023-08-17 11:11 UTC\s+no gaps/);
     expect(res.stdout).toMatch(/funding\s+BTCUSDT\s+89 rows .* no gaps/);

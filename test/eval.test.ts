@@ -1,23 +1,18 @@
 // `rlt eval` and `rlt report` on the bundled real sample's test range: the metrics table with every
 // baseline, the artifacts, the refusals, and the report page in headless Chromium.
-import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify as toYaml } from "yaml";
 import { openDuck, queryFloat64Columns } from "../src/data/duck.ts";
 import { type OpenedPage, chromiumTool, openInChromium } from "./helpers/browser.ts";
+import { rlt } from "./helpers/cli.ts";
 import { sampleDataDir, tempDir } from "./helpers/sample-store.ts";
 
-const ROOT = path.resolve(import.meta.dirname, "..");
 let work: string;
 let run: string;
 let opened: OpenedPage | undefined;
 let dataDir: string;
-
-function rlt(args: string[]) {
-  return spawnSync(process.execPath, ["bin/rlt.js", ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, RLT_CONFIG: "" } });
-}
 
 beforeAll(async () => {
   dataDir = await sampleDataDir();

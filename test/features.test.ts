@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { openDuck } from "../src/data/duck.ts";
 import { loadFeatureArtifact } from "../src/features/artifact.ts";
 import { FEATURE_NAMES } from "../src/features/definitions.ts";
+import { rlt } from "./helpers/cli.ts";
 import { sampleDataDir, tempDir } from "./helpers/sample-store.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
@@ -15,11 +16,7 @@ let stdout: string;
 beforeAll(async () => {
   const dataDir = await sampleDataDir();
   out = path.join(tempDir(), "BTCUSDT-1m");
-  const res = spawnSync(process.execPath, ["bin/rlt.js", "features", "BTCUSDT", "--data-dir", dataDir, "--out", out, "--select", "--pca", "3"], {
-    cwd: ROOT,
-    encoding: "utf8",
-    env: { ...process.env, RLT_CONFIG: "" },
-  });
+  const res = rlt(["features", "BTCUSDT", "--data-dir", dataDir, "--out", out, "--select", "--pca", "3"]);
   expect(res.status, res.stderr).toBe(0);
   stdout = res.stdout;
 });

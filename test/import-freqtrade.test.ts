@@ -2,9 +2,7 @@
 // batches, json, json.gz, parquet; freqtrade's names and columns; uncompressed feather: freqtrade.test.ts) import to exactly the klines and
 // funding rows the sample CSVs give; a freqtrade folder imports what rlt stores and skips the rest;
 // a broken or unsuitable file is refused with its name, row and exit code, the store byte for byte intact.
-import { spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { exitCodeOf } from "../src/core/errors.ts";
@@ -12,34 +10,19 @@ import { queryRows } from "../src/data/duck.ts";
 import { recordFileOf } from "../src/data/file-record.ts";
 import { importFiles } from "../src/data/import/run.ts";
 import { Store } from "../src/data/store.ts";
+import { rlt as runRlt } from "./helpers/cli.ts";
+import { sha256File, treeHashes } from "./helpers/files.ts";
 import { type FreqtradeRow, sampleFundingRows, sampleKlineRows, writeFeather, writeJson, writeParquet } from "./helpers/freqtrade-files.ts";
 import { SAMPLE_FUNDING, SAMPLE_KLINES, tempDir } from "./helpers/sample-store.ts";
 
-const ROOT = path.resolve(import.meta.dirname, "..");
-const { RLT_CONFIG: _ignored, ...ENV } = process.env;
 const KLINES = "BTC_USDT_USDT-1m-futures";
 const FUNDING_8H = "BTC_USDT_USDT-8h-funding_rate";
 const FUNDING_1H = "BTC_USDT_USDT-1h-funding_rate";
 const MASKED_LINE =
   "freqtrade data has no taker volumes or trade counts: features trade_imbalance, trade_size_mean, trade_frequency, trade_flow_imbalance will be masked (unless aggTrades cover the same minutes), and vwap uses its (high+low+close)/3 proxy";
 
-function rlt(args: string[]) {
-  return spawnSync(process.execPath, ["bin/rlt.js", ...args], { cwd: ROOT, encoding: "utf8", env: ENV });
-}
-
-/** sha256 of every file under `dir`, by relative path. */
-function hashes(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const name of readdirSync(d).sort()) {
-      const p = path.join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else out[path.relative(dir, p)] = createHash("sha256").update(readFileSync(p)).digest("hex");
-    }
-  };
-  walk(dir);
-  return out;
-}
+/** RLT_CONFIG unset, as this file has always run rlt (so ./rlt.yaml at the checkout's root would be read; there is none). */
+const rlt = (args: string[]) => runRlt(args, { RLT_CONFIG: undefined });
 
 /** Every stored kline and funding row, all columns, in key order. */
 async function storedRows(dataDir: string): Promise<{ klines: unknown[]; funding: unknown[] }> {
@@ -113,7 +96,7 @@ describe("freqtrade files of the sample import to the same rows as its CSVs", ()
       const firstDay = store.files("klines", "BTCUSDT")[0];
       store.close();
       const record = JSON.parse(readFileSync(recordFileOf(firstDay), "utf8")) as { current: { sources: unknown[] } };
-      expect(record.current.sources).toEqual([{ file: path.basename(files[0]), sha256: createHash("sha256").update(readFileSync(files[0])).digest("hex") }]);
+      expect(record.current.sources).toEqual([{ file: path.basename(files[0]), sha256: sha256File(files[0]) }]);
     }, 120_000);
   }
 });
@@ -136,14 +119,14 @@ describe("rlt import on a freqtrade folder and on bad files", () => {
     expect(res.status).toBe(0);
 
     // a feather file cut short: exit 1, named, nothing changed
-    const before = hashes(dataDir);
+    const before = treeHashes(dataDir);
     const whole = readFileSync(path.join(futures, `${KLINES}.feather`));
     const cut = path.join(work, `${KLINES}.feather`);
     writeFileSync(cut, whole.subarray(0, whole.length >> 1));
     const bad = rlt(["import", cut, "--data-dir", dataDir]);
     expect(bad.stderr).toContain(`${KLINES}.feather is not a Feather (Arrow IPC) file: it lacks the ARROW1 magic at its start or end (truncated?)`);
     expect(bad.status).toBe(1);
-    expect(hashes(dataDir)).toEqual(before);
+    expect(treeHashes(dataDir)).toEqual(before);
 
     // a spot file named on the command line: exit 2, saying what to download instead
     const spot = path.join(work, "BTC_USDT-1m.feather");
@@ -152,7 +135,7 @@ describe("rlt import on a freqtrade folder and on bad files", () => {
     expect(refused.stderr).toContain("BTC_USDT-1m.feather: BTC/USDT is a spot pair; rlt trades USD-M futures, whose prices differ from spot");
     expect(refused.stderr).toContain("freqtrade download-data --trading-mode futures");
     expect(refused.status).toBe(2);
-    expect(hashes(dataDir)).toEqual(before);
+    expect(treeHashes(dataDir)).toEqual(before);
   }, 180_000);
 
   describe("refused files name the file and row, exit 1, and change nothing", () => {
@@ -162,7 +145,7 @@ describe("rlt import on a freqtrade folder and on bad files", () => {
       dataDir = path.join(work, "fault-data");
       writeJson(path.join(work, `${KLINES}.json`), klineRows.slice(0, 100));
       await importFiles(dataDir, [path.join(work, `${KLINES}.json`)]);
-      before = hashes(dataDir);
+      before = treeHashes(dataDir);
     }, 60_000);
 
     async function refusal(fileName: string, make: (file: string) => void): Promise<{ message: string; hint?: string; exit: number }> {
@@ -173,7 +156,7 @@ describe("rlt import on a freqtrade folder and on bad files", () => {
       try {
         await importFiles(dataDir, [file]);
       } catch (err) {
-        expect(hashes(dataDir)).toEqual(before);
+        expect(treeHashes(dataDir)).toEqual(before);
         return { message: (err as Error).message, hint: (err as { hint?: string }).hint, exit: exitCodeOf(err) };
       }
       throw new Error(`${fileName} was imported`);

@@ -3,8 +3,7 @@
 // ids it missed while down by REST. Dropped streams are counted, backfilled and stored as
 // record_events; the log survives torn and damaged lines as documented.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
-import { appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RecordConfigSchema } from "../src/core/config.ts";
@@ -20,6 +19,7 @@ import { readCapture } from "../src/record/capture.ts";
 import { RecordLog, logFiles } from "../src/record/record-log.ts";
 import { Recorder } from "../src/record/recorder.ts";
 import { recoverLogs } from "../src/record/recovery.ts";
+import { treeHashes as hashTree } from "./helpers/files.ts";
 import { SAMPLE_CAPTURE_2024, tempDir } from "./helpers/sample-store.ts";
 import { mountSmallDisk } from "./helpers/system-tools.ts";
 
@@ -101,19 +101,6 @@ async function rows<T>(dataDir: string, sql: (scan: (kind: Parameters<Store["sca
   } finally {
     store.close();
   }
-}
-
-function hashTree(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else out[path.relative(dir, p)] = createHash("sha256").update(readFileSync(p)).digest("hex");
-    }
-  };
-  walk(dir);
-  return out;
 }
 
 describe("rlt record durability", () => {

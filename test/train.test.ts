@@ -1,22 +1,17 @@
 // `rlt train` on the bundled real sample: the run directory, --resume, Ctrl-C, and refusals
 // (config errors, a feature artifact that is not what the run was trained on, too little data).
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { cpSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { stringify as toYaml } from "yaml";
 import { loadTf } from "../src/rl/backend.ts";
 import { loadLayersModel } from "../src/rl/model-io.ts";
+import { rlt, spawnRlt } from "./helpers/cli.ts";
 import { sampleDataDir, tempDir } from "./helpers/sample-store.ts";
 
-const ROOT = path.resolve(import.meta.dirname, "..");
 let work: string;
 let featuresDir: string;
 let dataDir: string;
-
-function rlt(args: string[]) {
-  return spawnSync(process.execPath, ["bin/rlt.js", ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, RLT_CONFIG: "" } });
-}
 
 /** A small config (two short updates) over the sample's artifact, written to <work>/<file>. */
 function writeConfig(file: string, patch: Record<string, unknown> = {}): string {
@@ -102,9 +97,8 @@ describe("rlt train on the bundled real sample", () => {
 
   it("Ctrl-C writes a checkpoint and exits with a hint to resume", async () => {
     const runs = path.join(work, "runs-int");
-    const child = spawn(process.execPath, ["bin/rlt.js", "train", "--config", writeConfig("long.yaml", { name: "long", training: { maxUpdates: 500, evalEvery: 100 } }), "--runs-dir", runs], { cwd: ROOT, env: { ...process.env, RLT_CONFIG: "" } });
+    const { child, done } = spawnRlt(["train", "--config", writeConfig("long.yaml", { name: "long", training: { maxUpdates: 500, evalEvery: 100 } }), "--runs-dir", runs]);
     const state = path.join(runs, "long", "checkpoint", "trainer.json");
-    const done = exited(child);
     while (!existsSync(state)) await new Promise((r) => setTimeout(r, 100));
     child.kill("SIGINT");
     const { code, stderr } = await done;
@@ -131,9 +125,3 @@ describe("rlt train on the bundled real sample", () => {
     expect(existsSync(runs)).toBe(false);
   });
 });
-
-function exited(child: ChildProcess): Promise<{ code: number | null; stderr: string }> {
-  let stderr = "";
-  child.stderr?.on("data", (d) => (stderr += d));
-  return new Promise((resolve) => child.on("exit", (code) => resolve({ code, stderr })));
-}

@@ -1,12 +1,13 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { configRefusal } from "../../test/helpers/errors.ts";
+import { tempDir } from "../../test/helpers/files.ts";
 import { loadConfig } from "./config.ts";
 import { ConfigError } from "./errors.ts";
 
 function dirWith(yaml?: string): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "rlt-cfg-"));
+  const dir = tempDir("rlt-cfg-");
   if (yaml !== undefined) writeFileSync(path.join(dir, "rlt.yaml"), yaml);
   return dir;
 }
@@ -49,16 +50,7 @@ describe("loadConfig", () => {
 });
 
 /** The ConfigError loadConfig throws, or a failure when it does not throw. */
-function refusal(flags: Parameters<typeof loadConfig>[0], env: NodeJS.ProcessEnv, cwd: string): ConfigError {
-  try {
-    loadConfig(flags, env, cwd);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    expect((err as ConfigError).exitCode).toBe(2);
-    return err as ConfigError;
-  }
-  throw new Error("loadConfig accepted it");
-}
+const refusal = (flags: Parameters<typeof loadConfig>[0], env: NodeJS.ProcessEnv, cwd: string) => configRefusal(() => loadConfig(flags, env, cwd));
 
 describe("loadConfig strict keys", () => {
   it("refuses an unknown key at every level, naming its path and the closest valid key", () => {

@@ -1,14 +1,14 @@
-import { existsSync, mkdtempSync, statSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { existsSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { tempDir } from "../../test/helpers/files.ts";
 import { makeDirs, makeDirsFor } from "./dirs.ts";
 import { RltError } from "./errors.ts";
 import { writeDirLocked } from "./staging.ts";
 
 describe("makeDirs", () => {
   it("creates missing parents and accepts an existing directory", () => {
-    const root = mkdtempSync(path.join(os.tmpdir(), "rlt-dirs-"));
+    const root = tempDir("rlt-dirs-");
     const deep = path.join(root, "a", "b", "c");
     makeDirs(deep);
     expect(statSync(deep).isDirectory()).toBe(true);
@@ -22,7 +22,7 @@ describe("makeDirs", () => {
   }, 10_000);
 
   it("names the file that stands where a directory should be", () => {
-    const root = mkdtempSync(path.join(os.tmpdir(), "rlt-dirs-"));
+    const root = tempDir("rlt-dirs-");
     writeFileSync(path.join(root, "file"), "x");
     expect(() => makeDirs(path.join(root, "file", "sub"))).toThrow(`ENOTDIR: not a directory, mkdir '${path.join(root, "file", "sub")}' (${path.join(root, "file")} is a file)`);
   });

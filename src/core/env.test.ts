@@ -1,17 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { configRefusal as refusal } from "../../test/helpers/errors.ts";
 import { envChoice, envNonNegativeInt, envValue } from "./env.ts";
-import { ConfigError } from "./errors.ts";
-
-function refusal(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    expect((err as ConfigError).exitCode).toBe(2);
-    return err as ConfigError;
-  }
-  throw new Error("accepted");
-}
 
 describe("environment variables", () => {
   it("reads unset as undefined and refuses set-but-empty", () => {

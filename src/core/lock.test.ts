@@ -1,12 +1,13 @@
-import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { hostname, tmpdir } from "node:os";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { deadPid as exitedPid } from "../../test/helpers/cli.ts";
+import { tempDir } from "../../test/helpers/files.ts";
 import { TemporaryError } from "./errors.ts";
 import { acquireLock, lockHolder, withLock } from "./lock.ts";
 
-const fresh = () => path.join(mkdtempSync(path.join(tmpdir(), "rlt-lock-")), "x.lock");
+const fresh = () => path.join(tempDir("rlt-lock-"), "x.lock");
 
 describe("lock", () => {
   it("serializes two writers in one process and names the holder once", async () => {
@@ -40,8 +41,7 @@ describe("lock", () => {
 
   it("takes over a lock left by a dead process on this host", async () => {
     const file = fresh();
-    const child = spawn(process.execPath, ["-e", "0"]);
-    const deadPid = await new Promise<number>((r) => child.on("exit", () => r(child.pid!)));
+    const deadPid = await exitedPid();
     writeFileSync(file, JSON.stringify({ pid: deadPid, host: hostname(), purpose: "old", sinceMs: 1 }));
     const waits: string[] = [];
     expect(await withLock(file, { purpose: "new", timeoutMs: 0, onWait: (m) => waits.push(m) }, async () => lockHolder(file)?.pid)).toBe(process.pid);

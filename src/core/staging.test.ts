@@ -1,20 +1,15 @@
 // Artifact folders written whole: a failed build leaves the previous folder and no staging behind,
 // dead writers' staging is cleared (an orphaned previous folder is put back), a full disk is an
 // operational error, and two writers of one folder take turns under its lock.
-import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { deadPid } from "../../test/helpers/cli.ts";
+import { tempDir } from "../../test/helpers/files.ts";
 import { RltError } from "./errors.ts";
 import { asDiskError, isDiskFull, removeDeadStaging, writeDirAtomically, writeDirLocked } from "./staging.ts";
 
-const fresh = () => mkdtempSync(path.join(tmpdir(), "rlt-staging-"));
-
-async function deadPid(): Promise<number> {
-  const child = spawn(process.execPath, ["-e", "0"]);
-  return new Promise((r) => child.on("exit", () => r(child.pid!)));
-}
+const fresh = () => tempDir("rlt-staging-");
 
 function folderWith(dir: string, content: string): void {
   mkdirSync(dir, { recursive: true });

@@ -1,14 +1,14 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { createReadStream } from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import zlib from "node:zlib";
 import { strToU8, zipSync } from "fflate";
 import { describe, expect, it } from "vitest";
+import { tempDir } from "../../test/helpers/files.ts";
 import { DataError } from "../core/errors.ts";
 import { crc32, crc32Table, gunzipStream, gunzipToFile, readGzipFully, readZipVerified } from "./archive.ts";
 
-const dir = mkdtempSync(path.join(os.tmpdir(), "rlt-archive-"));
+const dir = tempDir("rlt-archive-");
 const file = (name: string, data: Uint8Array) => {
   const p = path.join(dir, name);
   writeFileSync(p, data);

@@ -1,8 +1,7 @@
-import { createHash } from "node:crypto";
-import { chmodSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { chmodSync, copyFileSync, existsSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { sha256File as sha256, tempDir } from "../../test/helpers/files.ts";
 import { DataError } from "../core/errors.ts";
 import { coverage } from "./coverage.ts";
 import { queryRows } from "./duck.ts";
@@ -33,7 +32,7 @@ function bars(startMs: number, n: number, close = (i: number) => 100 + i) {
 let dir: string;
 let store: Store;
 beforeEach(async () => {
-  dir = mkdtempSync(path.join(os.tmpdir(), "rlt-store-"));
+  dir = tempDir("rlt-store-");
   store = await Store.open(dir);
 });
 afterEach(() => {
@@ -117,7 +116,6 @@ describe("Store.upsert", () => {
   });
 });
 
-const sha256 = (file: string) => createHash("sha256").update(readFileSync(file)).digest("hex");
 const record = (file: string) => JSON.parse(readFileSync(recordFileOf(file), "utf8")) as FileRecord;
 const SOURCE_A = { file: "/imports/BTCUSDT-1m-2023-07-18.csv", sha256: "a".repeat(64) };
 const SOURCE_B = { file: "/imports/BTCUSDT-1m-2023-07-18-fix.csv", sha256: "b".repeat(64) };

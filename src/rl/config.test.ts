@@ -1,27 +1,16 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml, stringify as toYaml } from "yaml";
-import { ConfigError } from "../core/errors.ts";
+import { configRefusal as refusal } from "../../test/helpers/errors.ts";
+import { tempDir } from "../../test/helpers/files.ts";
 import { loadTrainConfig, parseTrainConfig } from "./config.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 
-function refusal(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    expect((err as ConfigError).exitCode).toBe(2);
-    return err as ConfigError;
-  }
-  throw new Error("accepted");
-}
-
 describe("training config strict keys", () => {
   it("refuses a misspelled key at every level, naming its path and the closest valid key", () => {
-    const file = path.join(mkdtempSync(path.join(os.tmpdir(), "rlt-train-cfg-")), "x.yaml");
+    const file = path.join(tempDir("rlt-train-cfg-"), "x.yaml");
     writeFileSync(
       file,
       toYaml({

@@ -1,9 +1,11 @@
 // Test fixture: a store loaded with the bundled real BTCUSDT sample (klines + funding).
-import { mkdtempSync } from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { importFile } from "../../src/data/import/index.ts";
 import { Store } from "../../src/data/store.ts";
+import { tempDir } from "./files.ts";
+
+// many tests take tempDir from here, beside the sample
+export { tempDir };
 
 export const SAMPLE_DIR = path.resolve(import.meta.dirname, "../../data/sample");
 export const SAMPLE_KLINES = path.join(SAMPLE_DIR, "BTCUSDT-1m-20230718-20230817.csv.gz");
@@ -12,10 +14,6 @@ export const SAMPLE_CAPTURE_2024 = path.join(SAMPLE_DIR, "BTCUSDT-ws-capture-202
 /** First and last open time of the sample's 43,199 bars. */
 export const SAMPLE_FIRST_MS = Date.UTC(2023, 6, 18, 11, 13);
 export const SAMPLE_LAST_MS = Date.UTC(2023, 7, 17, 11, 11);
-
-export function tempDir(prefix = "rlt-test-"): string {
-  return mkdtempSync(path.join(os.tmpdir(), prefix));
-}
 
 /** A new data directory holding the real sample's klines and funding. */
 export async function sampleDataDir(): Promise<string> {

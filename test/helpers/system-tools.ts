@@ -3,7 +3,7 @@
 // which installs them all) a missing tool is a failure instead.
 import { existsSync } from "node:fs";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, statfsSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
@@ -69,4 +69,12 @@ export function mountSmallDisk(sizeKb: number, label: string): SmallDisk | undef
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Fill the filesystem of `dir` until only `leaveBytes` are free (or none is left), with one file: its path. */
+export function fillDisk(dir: string, leaveBytes: number): string {
+  const fs = statfsSync(dir);
+  const filler = path.join(dir, "filler");
+  writeFileSync(filler, Buffer.alloc(Math.max(0, fs.bavail * fs.bsize - leaveBytes)));
+  return filler;
 }

@@ -9,15 +9,13 @@ import { HOUR_MS, MINUTE_MS } from "../../core/time.ts";
 import { sha256File } from "../checksum.ts";
 import { ident, queryRows } from "../duck.ts";
 import { type KindName, kindSpec } from "../kinds.ts";
-import { ALLOW_INVALID_FLAG, MARKABLE_KINDS, type RowValues, invalidRowSql, ruleColumns, rowProblems } from "../row-rules.ts";
+import { invalidRowSql } from "../row-rules.ts";
 import type { Store } from "../store.ts";
 import { validateRelation } from "../validate.ts";
 import { type FreqtradeFormat, RAW_TABLE, readFreqtradeFile } from "./freqtrade-read.ts";
 import type { ImportResult } from "./index.ts";
+import { checkRowRules } from "./row-check.ts";
 import { EARLIEST_PLAUSIBLE_MS, firstOutside, latestPlausibleMs } from "./timestamps.ts";
-
-/** How many refused rows a message lists. */
-const MAX_LISTED_ROWS = 5;
 
 /** freqtrade's candle types as they appear in file names (CandleType.__str__: the enum name, lower case). */
 type CandleType = "spot" | "futures" | "mark" | "index" | "premiumindex" | "funding_rate";
@@ -138,7 +136,10 @@ export async function importFreqtradeFile(store: Store, file: string, opts: Freq
     await refuseImplausibleTimes(store, fileName);
     if (kind === "klines") await refuseOffMinute(store, fileName);
     await buildImportTable(store, kind);
-    const invalidRows = await checkRowRules(store, kind, fileName, opts.allowInvalidRows === true);
+    // the row rules, as for CSV imports; a freqtrade file's rows are named by their number in it
+    const placesOf = async (rows: number[]) => rows.map((r) => `row ${r}`);
+    const invalidRows = await checkRowRules(store.db, kind, { relation: "_import", shownFile: fileName, placesOf, allowInvalid: opts.allowInvalidRows === true });
+    if (invalidRows) await store.db.run(`UPDATE _import SET invalid = true WHERE ${invalidRowSql(kind)}`);
     const rel = "SELECT * EXCLUDE (_row) FROM _import";
     const validation = await validateRelation(store.db, kind, rel);
     const [range] = await queryRows<{ first: number | null; last: number | null }>(store.db, `SELECT min(date_ms) AS first, max(date_ms) AS last FROM ${RAW_TABLE}`);
@@ -204,32 +205,6 @@ async function refuseImplausibleTimes(store: Store, fileName: string): Promise<v
     `${fileName} row ${bad.row}: date ${bad.value} ms${asDate} is not a plausible time (${day(EARLIEST_PLAUSIBLE_MS)} … ${day(latestPlausibleMs())}); nothing from this file was imported`,
     { hint: "re-create the file (freqtrade download-data) and import it again" },
   );
-}
-
-/**
- * The store's row rules (row-rules.ts, shared with CSV import and fetch): impossible rows refuse the
- * file naming rows and values, or with allowInvalid are stored marked `invalid` (klines only).
- */
-async function checkRowRules(store: Store, kind: KindName, fileName: string, allowInvalid: boolean): Promise<number> {
-  const bad = invalidRowSql(kind);
-  const [{ n }] = await queryRows<{ n: number }>(store.db, `SELECT count(*)::BIGINT AS n FROM _import WHERE ${bad}`);
-  if (n === 0) return 0;
-  const markable = MARKABLE_KINDS.includes(kind);
-  if (allowInvalid && markable) {
-    await store.db.run(`UPDATE _import SET invalid = true WHERE ${bad}`);
-    return n;
-  }
-  const examples = await queryRows<{ _row: number } & RowValues>(
-    store.db,
-    `SELECT _row::BIGINT AS _row, ${ruleColumns(kind).map(ident).join(", ")} FROM _import WHERE ${bad} ORDER BY _row LIMIT ${MAX_LISTED_ROWS}`,
-  );
-  const described = examples.map((e) => `row ${e._row}: ${rowProblems(kind, e).join("; ")}`);
-  const more = n > examples.length ? `; ${n - examples.length} more` : "";
-  throw new DataError(`${fileName}: ${n} impossible ${kind === "klines" ? "candle" : `${kind} row`}${n > 1 ? "s" : ""}: ${described.join("; ")}${more}; nothing from this file was imported`, {
-    hint: markable
-      ? `re-download the file; or store it anyway with ${ALLOW_INVALID_FLAG}: those rows are marked invalid, and rlt data status and rlt features keep saying so`
-      : `re-download the file (${kind} rows cannot be marked invalid, so ${ALLOW_INVALID_FLAG} does not apply)`,
-  });
 }
 
 /** freqtrade's dates are candle open times: a 1m candle not on a minute means the file is not what its name says. */

@@ -7,12 +7,13 @@ import { DataError, UsageError } from "../../core/errors.ts";
 import { sha256File, verifyChecksum } from "../checksum.ts";
 import { ident, queryRows } from "../duck.ts";
 import { type KindName, kindSpec } from "../kinds.ts";
-import { ALLOW_INVALID_FLAG, MARKABLE_KINDS, type RowValues, invalidRowSql, ruleColumns, rowProblems } from "../row-rules.ts";
+import { invalidRowSql } from "../row-rules.ts";
 import type { Store } from "../store.ts";
 import { type ValidationReport, validateRelation } from "../validate.ts";
 import { fileLines, loadRaw, plainCsv, sniffFirstLine } from "./csv.ts";
 import { isFreqtradeFile } from "./freqtrade.ts";
 import { chooseLayout, inferFromName } from "./layouts.ts";
+import { checkRowRules } from "./row-check.ts";
 import { EARLIEST_PLAUSIBLE_MS, type TimeUnit, decideUnit, describeBadTime, firstOutside, latestPlausibleMs, toMsSql } from "./timestamps.ts";
 
 export interface ImportOptions {
@@ -51,9 +52,6 @@ export function isCaptureFile(file: string): boolean {
   return /ws-capture/.test(path.basename(file)) || /\.txt(\.gz)?$/.test(file);
 }
 
-/** How many refused rows a message lists. */
-const MAX_LISTED_ROWS = 5;
-
 export async function importFile(store: Store, opts: ImportOptions): Promise<ImportResult> {
   const file = path.resolve(opts.file);
   if (!existsSync(file)) throw new UsageError(`file not found: ${opts.file}`);
@@ -87,7 +85,11 @@ export async function importFile(store: Store, opts: ImportOptions): Promise<Imp
     const select = layout.select((c) => toMsSql(c, unit));
     await defineRows(store, kind, select, shown, false);
     await refuseImplausibleTimes(store, kind, shown, lineOf);
-    const invalidRows = await checkRows(store, kind, shown, lineOf, opts.allowInvalidRows === true);
+    const placesOf = async (rows: number[]) => {
+      const lines = await lineOf(rows);
+      return rows.map((r) => `line ${lines.get(r)}`);
+    };
+    const invalidRows = await checkRowRules(store.db, kind, { relation: ROWS, shownFile: shown, placesOf, allowInvalid: opts.allowInvalidRows === true });
     if (invalidRows) await defineRows(store, kind, select, shown, true);
     const rel = `SELECT * EXCLUDE (_row) FROM ${ROWS}`;
     const validation = await validateRelation(store.db, kind, rel);
@@ -167,31 +169,5 @@ async function refuseImplausibleTimes(store: Store, kind: KindName, shownFile: s
   const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
   throw new DataError(`${shownFile} line ${line}: ${bad.column} ${when} is not between ${day(EARLIEST_PLAUSIBLE_MS)} and ${day(latestPlausibleMs())}; nothing from this file was imported`, {
     hint: "fix the row or re-download the file",
-  });
-}
-
-/**
- * Rows that break the kind's row rules refuse the file, naming lines and values, unless
- * allowInvalid: then they are stored with `invalid = true` (klines only). Returns how many were marked.
- */
-async function checkRows(store: Store, kind: KindName, shownFile: string, lineOf: LineOf, allowInvalid: boolean): Promise<number> {
-  const bad = invalidRowSql(kind);
-  const [{ n }] = await queryRows<{ n: number }>(store.db, `SELECT count(*)::BIGINT AS n FROM ${ROWS} WHERE ${bad}`);
-  if (n === 0) return 0;
-  const markable = MARKABLE_KINDS.includes(kind);
-  if (allowInvalid && markable) return n; // marked by defineRows
-  const cols = ruleColumns(kind);
-  const examples = await queryRows<{ _row: number } & RowValues>(
-    store.db,
-    `SELECT _row::BIGINT AS _row, ${cols.map(ident).join(", ")} FROM ${ROWS} WHERE ${bad} ORDER BY _row LIMIT ${MAX_LISTED_ROWS}`,
-  );
-  const lines = await lineOf(examples.map((e) => e._row));
-  const described = examples.map((e) => `line ${lines.get(e._row)}: ${rowProblems(kind, e).join("; ")}`);
-  const more = n > examples.length ? `; ${n - examples.length} more` : "";
-  const what = kind === "klines" ? "impossible candle" : `impossible ${kind} row`;
-  throw new DataError(`${shownFile}: ${n} ${what}${n > 1 ? "s" : ""}: ${described.join("; ")}${more}; nothing from this file was imported`, {
-    hint: markable
-      ? `re-download the file; or store it anyway with ${ALLOW_INVALID_FLAG}: those rows are marked invalid, and rlt data status and rlt features keep saying so`
-      : `re-download the file (${kind} rows cannot be marked invalid, so ${ALLOW_INVALID_FLAG} does not apply)`,
   });
 }

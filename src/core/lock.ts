@@ -8,6 +8,7 @@ import { linkSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync }
 import { makeDirsFor } from "./dirs.ts";
 import { hostname } from "node:os";
 import path from "node:path";
+import { envNonNegativeInt } from "./env.ts";
 import { TemporaryError } from "./errors.ts";
 import { isAlive } from "./process.ts";
 
@@ -32,11 +33,9 @@ export interface LockOptions {
 const POLL_MS = 50;
 const DEFAULT_TIMEOUT_MS = 120_000;
 
+/** RLT_LOCK_TIMEOUT_MS, read by the one parser of rlt's variables: a bad value is refused, never the default. */
 export function lockTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.RLT_LOCK_TIMEOUT_MS;
-  if (raw === undefined || raw === "") return DEFAULT_TIMEOUT_MS;
-  const n = Number(raw);
-  return Number.isFinite(n) && n >= 0 ? n : DEFAULT_TIMEOUT_MS;
+  return envNonNegativeInt("RLT_LOCK_TIMEOUT_MS", env) ?? DEFAULT_TIMEOUT_MS;
 }
 
 /** Run `fn` holding the lock file `lockFile`; the lock is released however `fn` ends. */

@@ -9,6 +9,7 @@ import { type Reporter, createReporter } from "../core/log.ts";
 import { type TrainConfig, parseTrainConfig } from "../rl/config.ts";
 import type { TrainingData } from "../rl/data.ts";
 import { type TrainResult, train, trainOn } from "../rl/trainer.ts";
+import { RUN_FILES } from "../rl/run-files.ts";
 
 /** Metric columns that measure the machine, not the training. */
 export const WALL_CLOCK_COLUMNS = ["charts/sps"];
@@ -64,9 +65,9 @@ export async function checkRepro(config: TrainConfig, opts: ReproOptions = {}): 
     const trainOpts = { runDir, resume: false, reporter };
     results.push(opts.data ? await trainOn(cfg, opts.data, trainOpts) : await train(cfg, trainOpts));
   }
-  const hash = (dir: string) => readFileSync(path.join(dir, "weights.sha256"), "utf8").trim();
+  const hash = (dir: string) => readFileSync(path.join(dir, RUN_FILES.weightsHash), "utf8").trim();
   const hashes: [string, string] = [hash(dirs[0]), hash(dirs[1])];
-  const cmp = compareMetrics(readFileSync(path.join(dirs[0], "metrics.csv"), "utf8"), readFileSync(path.join(dirs[1], "metrics.csv"), "utf8"));
+  const cmp = compareMetrics(readFileSync(path.join(dirs[0], RUN_FILES.metrics), "utf8"), readFileSync(path.join(dirs[1], RUN_FILES.metrics), "utf8"));
   const weightsMatch = hashes[0] === hashes[1];
   const reproducible = weightsMatch && cmp.diffs.length === 0;
   const keep = opts.keep || !reproducible;

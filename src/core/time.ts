@@ -4,6 +4,14 @@ export const MINUTE_MS = 60_000;
 export const HOUR_MS = 3_600_000;
 export const DAY_MS = 86_400_000;
 
+/** rlt trades 1-minute bars: the length of every bar in the store, the features and the simulator. */
+export const BAR_MS = MINUTE_MS;
+
+/** A bar's close time (the exclusive end of [open, open + BAR_MS)), when its decision is taken. */
+export function barCloseMs(openTimeMs: number): number {
+  return openTimeMs + BAR_MS;
+}
+
 /** YYYY-MM-DD of a UTC timestamp. */
 export function dayOf(tsMs: number): string {
   return new Date(tsMs).toISOString().slice(0, 10);

@@ -1,13 +1,14 @@
 // Market-data REST endpoints of Binance USD-M futures, answered from the store.
 // https://developers.binance.com/docs/derivatives/usds-margined-futures/market-data/rest-api
+import { HOUR_MS, MINUTE_MS } from "../core/time.ts";
 import { ApiError, badParam, invalidInterval, invalidSymbol, missingParam } from "./api-error.ts";
 import { lowerBound, upperBound } from "../core/sorted.ts";
 import type { KlineColumns } from "./market-data.ts";
 import type { Route, RouteContext } from "./routes.ts";
 import { depthWeight, klinesWeight } from "./weights.ts";
 
-const MINUTE_MS = 60_000;
-const HOUR_MS = 3_600_000;
+/** exchangeInfo's price filters are scaled around a price; a symbol with no bars gets a BTC-like one. */
+const PRICE_WHEN_NO_BARS = 60_000;
 /** Binance: REQUEST_WEIGHT 2400 per minute, ORDERS 1200 per minute and 300 per 10 s. */
 export const REQUEST_WEIGHT_PER_MINUTE = 2400;
 const AGG_TRADES_MAX_WINDOW_MS = HOUR_MS;
@@ -210,7 +211,7 @@ async function exchangeInfo(ctx: RouteContext) {
   const symbols = [];
   for (const sym of knownSymbols(ctx)) {
     const k = await ctx.data.klines(sym);
-    symbols.push(symbolInfo(sym, k && k.close.length ? k.close[k.close.length - 1] : 60_000));
+    symbols.push(symbolInfo(sym, k && k.close.length ? k.close[k.close.length - 1] : PRICE_WHEN_NO_BARS));
   }
   return {
     timezone: "UTC",

@@ -1,5 +1,6 @@
 // `rlt features SYMBOL`: stored data → 30 features → normalization fitted on the training range →
 // artifact (Parquet + manifest), with a printable summary.
+import { barCloseMs } from "../core/time.ts";
 import path from "node:path";
 import { UsageError } from "../core/errors.ts";
 import { sha256File } from "../data/checksum.ts";
@@ -88,8 +89,8 @@ export async function buildFeatures(opts: FeaturesOptions): Promise<FeatureSumma
         symbol: opts.symbol,
         createdAt: new Date().toISOString(),
         rows: n,
-        range: { fromMs: cols.openTime[0], toMs: cols.openTime[n - 1] + 60_000 },
-        trainRange: { fromMs: cols.openTime[0], toMs: cols.openTime[trainRows - 1] + 60_000 },
+        range: { fromMs: cols.openTime[0], toMs: barCloseMs(cols.openTime[n - 1]) },
+        trainRange: { fromMs: cols.openTime[0], toMs: barCloseMs(cols.openTime[trainRows - 1]) },
         features: FEATURES.map((f, j) => ({ name: f.name, group: f.group, unit: f.unit, norm: params[j] })),
         maskCounts,
         filledBars: filled.reduce((a, b) => a + b, 0),

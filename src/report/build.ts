@@ -7,14 +7,15 @@ import { asDiskError, lockFileFor, removeDeadStaging, writeDirAtomically } from 
 import { withLock } from "../core/lock.ts";
 import { lit, openDuck, queryFloat64Columns } from "../data/duck.ts";
 import { METRIC_COLUMNS } from "../eval/format.ts";
-import { drawdownSeries, rollingSharpe } from "../eval/metrics.ts";
+import { drawdownSeries, rollingSharpe } from "../sim/metrics.ts";
 import { EVAL_FILES, type EvalResult } from "../eval/run.ts";
 import type { WalkForwardResult } from "../eval/walk-forward.ts";
 import { type TrainingRun, readRun } from "../rl/run-dir.ts";
 import { renderChartSvgs } from "./charts.ts";
 import type { ReportData, ReportTrade } from "./data.ts";
 import { renderReportHtml } from "./html.ts";
-import { isoMinute } from "../core/time.ts";
+import { barCloseMs, isoMinute } from "../core/time.ts";
+import { RUN_FILES } from "../rl/run-files.ts";
 
 const TRAINING_SERIES = [
   "charts/episodic_return", "charts/step_reward", "reward/pnl", "reward/sharpe", "reward/drawdown", "reward/frequency", "reward/holding", "reward/spreadCost",
@@ -33,7 +34,7 @@ export interface ReportOptions {
 
 export async function buildReport(runDir: string, label: string, opts: ReportOptions = {}): Promise<ReportOutput> {
   const run = readRun(runDir);
-  const evalDir = path.join(runDir, "eval", label);
+  const evalDir = path.join(runDir, RUN_FILES.evaluations, label);
   const missing = [EVAL_FILES.metrics, EVAL_FILES.equity, EVAL_FILES.tradesCsv].filter((f) => !existsSync(path.join(evalDir, f)));
   if (missing.length) throw new DataError(`${evalDir} lacks ${missing.join(", ")}`, { hint: `run: rlt eval --run ${runDir}${label === "test" ? "" : " (with the same range)"}` });
   const what = `the report of ${evalDir}`;
@@ -72,7 +73,7 @@ async function reportData(run: TrainingRun, runDir: string, evalDir: string): Pr
       { label: "trained on", value: trainedOn(result, run.info.splitMs.train) },
       { label: "costs", value: `taker ${(run.cfg.sim.takerFeeRate * 100).toFixed(3)} %, slippage ${run.cfg.sim.slippageBps} bps, leverage ${run.cfg.sim.leverage}×` },
     ],
-    timeMs: Array.from(cols.open_time, (t) => t + 60_000),
+    timeMs: Array.from(cols.open_time, barCloseMs),
     price: Array.from(cols.close),
     position: Array.from(cols.position),
     equity: series.map((s) => ({ name: s.name, values: Array.from(s.eq) })),
@@ -90,8 +91,8 @@ async function reportData(run: TrainingRun, runDir: string, evalDir: string): Pr
       { label: "P(agent's return beats buy & hold), paired resamples", value: fmtPct(b.probBeatsBenchmark) },
       { label: `random policy return over ${result.random.repeats} seeds (5th / median / 95th)`, value: `${fmtPct(result.random.totalReturn.p5)} / ${fmtPct(result.random.totalReturn.median)} / ${fmtPct(result.random.totalReturn.p95)}` },
     ],
-    training: readTraining(path.join(runDir, "metrics.csv")),
-    config: readFileSync(path.join(runDir, "config.yaml"), "utf8"),
+    training: readTraining(path.join(runDir, RUN_FILES.metrics)),
+    config: readFileSync(path.join(runDir, RUN_FILES.config), "utf8"),
   };
   return data;
 }

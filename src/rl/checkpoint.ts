@@ -10,8 +10,8 @@ import { DataError, UsageError } from "../core/errors.ts";
 import { writeDirAtomically } from "../core/staging.ts";
 import { EnvStateSchema } from "./env.ts";
 import { readJsonFile } from "./model-io.ts";
+import { RUN_FILES } from "./run-files.ts";
 
-export const CHECKPOINT_DIR = "checkpoint";
 export const CHECKPOINT_VERSION = 1;
 /** The learner writes (and reads) its own folder; the trainer's and the rollout's state are JSON. */
 const PARTS = { learner: "learner", trainer: "trainer.json", rollout: "rollout.json" } as const;
@@ -63,7 +63,7 @@ export interface Checkpoint<L> {
 }
 
 export function checkpointDir(runDir: string): string {
-  return path.join(runDir, CHECKPOINT_DIR);
+  return path.join(runDir, RUN_FILES.checkpoint);
 }
 
 /** Whether the run folder holds a checkpoint of any format (a run to resume, or one not to overwrite). */

@@ -7,7 +7,6 @@ import { DataError, RltError } from "../core/errors.ts";
 import { isDiskFull, removeDeadStaging, stagingDirFor } from "../core/staging.ts";
 import { REWARD_COMPONENTS } from "./reward.ts";
 
-export const METRICS_FILE = "metrics.csv";
 
 export const METRICS = [
   "update", "global_step", "charts/learning_rate", "charts/episodic_return", "charts/episodic_equity", "charts/sps",

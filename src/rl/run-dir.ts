@@ -8,7 +8,7 @@ import type { FeatureManifest } from "../features/artifact.ts";
 import { type TrainConfig, parseTrainConfig } from "./config.ts";
 import type { Splits } from "./data.ts";
 import { readJsonFile } from "./model-io.ts";
-import { RUN_MANIFEST_FILE } from "./trainer.ts";
+import { MODEL_PARTS, type ModelChoice, RUN_FILES, modelFolderName } from "./run-files.ts";
 
 export interface MsRange {
   fromMs: number;
@@ -32,17 +32,15 @@ export interface TrainingRun {
   manifest: FeatureManifest;
 }
 
-export type ModelChoice = "best" | "final";
-
 export function readRun(dir: string): TrainingRun {
   if (!existsSync(dir)) throw new DataError(`no run at ${dir}`, { hint: "train one with: rlt train --config configs/ppo.yaml" });
-  const required = ["config.yaml", "run.json", RUN_MANIFEST_FILE];
+  const required = [RUN_FILES.config, RUN_FILES.info, RUN_FILES.manifest];
   const missing = required.filter((f) => !existsSync(path.join(dir, f)));
   if (missing.length) throw new DataError(`${dir} is not a complete run: ${missing.join(", ")} missing`, { hint: "rlt train writes these; re-run it or point --run at another run" });
   const hint = "rlt train wrote it with the run, so it was changed afterwards: restore it from a copy or train the run again";
-  const info = readJsonFile(path.join(dir, "run.json"), hint) as RunInfo;
+  const info = readJsonFile(path.join(dir, RUN_FILES.info), hint) as RunInfo;
   if (!info?.splitMs) throw new DataError(`${dir}/run.json has no time ranges (splitMs): the run was written by an older rlt`, { hint: "train it again" });
-  const configFile = path.join(dir, "config.yaml");
+  const configFile = path.join(dir, RUN_FILES.config);
   let rawConfig: unknown;
   try {
     rawConfig = parseYaml(readFileSync(configFile, "utf8"));
@@ -54,14 +52,14 @@ export function readRun(dir: string): TrainingRun {
     name: path.basename(dir),
     cfg: parseTrainConfig(rawConfig, configFile),
     info,
-    manifest: readJsonFile(path.join(dir, RUN_MANIFEST_FILE), hint) as FeatureManifest,
+    manifest: readJsonFile(path.join(dir, RUN_FILES.manifest), hint) as FeatureManifest,
   };
 }
 
 /** The model folder to trade: best (selected on validation) unless the final one is asked for. */
 export function modelDir(run: TrainingRun, choice: ModelChoice): string {
-  const dir = path.join(run.dir, choice === "best" ? "best" : "model");
-  for (const part of ["policy/model.json", "policy/weights.bin"]) {
+  const dir = path.join(run.dir, modelFolderName(choice));
+  for (const part of MODEL_PARTS) {
     if (!existsSync(path.join(dir, part))) {
       throw new DataError(`${run.dir} has no ${choice} model: ${path.join(dir, part)} is missing`, {
         hint: choice === "best" ? "the run never evaluated on validation; use --checkpoint final" : "the run did not finish; resume it with rlt train --resume",

@@ -1,8 +1,10 @@
 // Evaluation speed: the simulator replaying precomputed actions, and the policy's batched inference
 // (a model without position inputs) followed by the replay, on a generated market.
 import { loadTf } from "../src/rl/backend.ts";
-import { POSITION_INPUTS } from "../src/rl/env.ts";
-import { replayActions, runPolicy } from "../src/rl/evaluate.ts";
+import { DEFAULT_ACTION_SCHEME } from "../src/kernel/actions.ts";
+import { POSITION_INPUTS } from "../src/kernel/observation.ts";
+import { replayActions, replayPolicy } from "../src/kernel/replay.ts";
+import { learnerPolicy } from "../src/rl/run-policy.ts";
 import { PpoConfigSchema, TfPpoLearner } from "../src/rl/ppo.ts";
 import { Rng } from "../src/core/random.ts";
 import { syntheticMarket } from "../src/rl/synthetic.ts";
@@ -20,20 +22,20 @@ export async function run(): Promise<BenchResult[]> {
   const rng = new Rng(1);
   const actions = new Uint8Array(BARS);
   for (let i = 0, a = 0; i < BARS; i++) actions[i] = rng.next() < 0.05 ? (a = Math.floor(rng.next() * 3)) : a;
-  replayActions(data, { from: 0, to: 100_000 }, sim, actions); // JIT warm-up
+  replayActions(data, { from: 0, to: 100_000 }, sim, DEFAULT_ACTION_SCHEME, actions); // JIT warm-up
   let t0 = performance.now();
-  const replay = replayActions(data, range, sim, actions);
+  const replay = replayActions(data, range, sim, DEFAULT_ACTION_SCHEME, actions);
   const replaySeconds = (performance.now() - t0) / 1000;
 
   const { tf, backend } = await loadTf();
-  const learner = TfPpoLearner.create(tf, PpoConfigSchema.parse({}), FEATURE_COUNT, 1);
-  runPolicy(learner, data, { from: 0, to: 20_000 }, sim, false); // warm-up
+  const learner = learnerPolicy(TfPpoLearner.create(tf, PpoConfigSchema.parse({}), FEATURE_COUNT, 1));
+  replayPolicy(learner, DEFAULT_ACTION_SCHEME, data, { from: 0, to: 20_000 }, sim, false); // warm-up
   t0 = performance.now();
-  runPolicy(learner, data, range, sim, false);
+  replayPolicy(learner, DEFAULT_ACTION_SCHEME, data, range, sim, false);
   const evalSeconds = (performance.now() - t0) / 1000;
-  const withPosition = TfPpoLearner.create(tf, PpoConfigSchema.parse({}), FEATURE_COUNT + POSITION_INPUTS, 1);
+  const withPosition = learnerPolicy(TfPpoLearner.create(tf, PpoConfigSchema.parse({}), FEATURE_COUNT + POSITION_INPUTS, 1));
   t0 = performance.now();
-  runPolicy(withPosition, data, { from: 0, to: 20_000 }, sim, true);
+  replayPolicy(withPosition, DEFAULT_ACTION_SCHEME, data, { from: 0, to: 20_000 }, sim, true);
   const sequentialSeconds = (performance.now() - t0) / 1000;
   return [
     { name: "simulator replay of precomputed actions", value: BARS / replaySeconds, unit: "bars/s", target: 1_000_000, detail: `${replay.trades.length.toLocaleString("en-US")} trades` },

@@ -34,12 +34,12 @@ export function registerCheck(program: Command): void {
       const { Store } = await import("../src/data/store.ts");
       const { loadBars } = await import("../src/features/sources.ts");
       const { checkLookahead, describeLeak, formatLookahead } = await import("../src/check/lookahead.ts");
-      const { modelDir, readRun } = await import("../src/rl/run-dir.ts");
+      const { readRun } = await import("../src/rl/run-dir.ts");
       const flags = globalFlags(cmd);
       const points = parsePositiveInt("--points", opts.points);
       const window = parsePositiveInt("--window", opts.window);
       const trained = opts.run ? readRun(path.resolve(opts.run)) : undefined;
-      const run = trained && { symbol: trained.info.symbol, cfg: trained.cfg, manifest: trained.manifest, modelDir: modelDir(trained, "final") };
+      const run = trained && { symbol: trained.info.symbol, cfg: trained.cfg, manifest: trained.manifest };
       if (!symbolArg && !run) throw new UsageError("rlt check lookahead needs a SYMBOL or --run <dir>", { hint: "e.g. rlt check lookahead BTCUSDT" });
       const symbol = symbolArg ? parseSymbol(symbolArg) : run!.symbol;
       if (run && symbol !== run.symbol) throw new UsageError(`${opts.run} was trained on ${run.symbol}, not ${symbol}`, { hint: "leave out SYMBOL with --run" });
@@ -58,12 +58,10 @@ export function registerCheck(program: Command): void {
         throw new DataError(`${dataDir} holds ${cols.openTime.length} ${symbol} bars in the run's range, its features had ${run.manifest.rows}`, { hint: "point --data-dir at the data the run's features were built from" });
       }
       let policy;
-      if (run) {
-        const { loadTf } = await import("../src/rl/backend.ts");
-        const { TfPpoLearner } = await import("../src/rl/ppo.ts");
-        const { tf } = await loadTf();
-        const learner = await TfPpoLearner.load(tf, run.cfg.ppo, run.modelDir, { optimizer: "skip" });
-        policy = { learner, positionInObs: run.cfg.env.positionInObs, sim: run.cfg.sim, reward: run.cfg.reward, window };
+      if (trained && run) {
+        const { loadRunPolicy } = await import("../src/rl/run-policy.ts");
+        const loaded = await loadRunPolicy(trained, "final");
+        policy = { policy: loaded.policy, positionInObs: run.cfg.env.positionInObs, actions: run.cfg.env.actions, sim: run.cfg.sim, reward: run.cfg.reward, window };
       }
       const result = checkLookahead(cols, { points, norm: run?.manifest.features.map((f) => f.norm), policy });
       if (opts.json) printJson({ symbol, run: opts.run, ...result });

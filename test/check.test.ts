@@ -15,6 +15,7 @@ import { TfPpoLearner } from "../src/rl/ppo.ts";
 import { syntheticMarket } from "../src/rl/synthetic.ts";
 import { rlt } from "./helpers/cli.ts";
 import { sampleDataDir } from "./helpers/sample-store.ts";
+import { learnerPolicy } from "../src/rl/run-policy.ts";
 
 let dataDir: string;
 let cols: BarColumns;
@@ -66,7 +67,7 @@ describe("look-ahead check", () => {
     const { tf } = await loadTf();
     // an untrained network is a policy like any other: what it decides at bar t may only depend on bars ≤ t
     const learner = TfPpoLearner.create(tf, cfg.ppo, FEATURE_COUNT + 3, 4);
-    const r = checkLookahead(cols, { points: 3, policy: { learner, positionInObs: true, sim: cfg.sim, reward: cfg.reward, window: 300 } });
+    const r = checkLookahead(cols, { points: 3, policy: { policy: learnerPolicy(learner), positionInObs: true, actions: cfg.env.actions, sim: cfg.sim, reward: cfg.reward, window: 300 } });
     expect(r.leak).toBeUndefined();
     expect(r.cuts.map((c) => c.decisionsCompared)).toEqual([1, 15, 301]);
   });

@@ -9,14 +9,16 @@ import { type FeatureMatrix, computeFeatures } from "../features/batch.ts";
 import { DEFAULT_NORM_TRAIN_FRACTION, DEFAULT_ROLLING_WINDOW, FEATURES, FEATURE_COUNT } from "../features/definitions.ts";
 import { type NormParams, fitNormalization, normalizeMatrix } from "../features/normalize.ts";
 import { type EnvData, TradingEnv } from "../rl/env.ts";
-import type { Learner } from "../rl/ppo.ts";
+import type { ActionScheme } from "../kernel/actions.ts";
+import { type Policy, decide } from "../kernel/policy.ts";
 import type { SimConfig } from "../sim/config.ts";
 import type { RewardConfig } from "../rl/reward.ts";
 import { isoMinute } from "../core/time.ts";
 
 export interface PolicyUnderCheck {
-  learner: Learner;
+  policy: Policy;
   positionInObs: boolean;
+  actions: ActionScheme;
   sim: SimConfig;
   reward: RewardConfig;
   /** Decisions are compared over this many bars before each cut point (a full run per cut is slow). */
@@ -169,11 +171,11 @@ const POSITION_NAMES = ["side", "unrealized_pnl", "time_in_position"];
 function compareDecisions(p: PolicyUnderCheck, t: number, original: EnvData, altered: EnvData): { compared: number; leak?: Leak } {
   const from = Math.max(0, t - p.window);
   const run = (data: EnvData) => {
-    const env = new TradingEnv(data, { episodeBars: t - from + 1, positionInObs: p.positionInObs, episodeStarts: [from] }, p.sim, p.reward, () => 0);
+    const env = new TradingEnv(data, { episodeBars: t - from + 1, positionInObs: p.positionInObs, actions: p.actions, episodeStarts: [from] }, p.sim, p.reward, () => 0);
     let obs = env.reset(from);
     const out: { obs: Float32Array; action: number }[] = [];
     for (let bar = from; bar <= t; bar++) {
-      const action = p.learner.act(obs, 1, { deterministic: true }).actions[0];
+      const action = decide(p.policy, obs);
       out.push({ obs, action });
       if (bar === t) break;
       const step = env.step(action);

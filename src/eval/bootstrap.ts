@@ -2,7 +2,7 @@
 // agent beats a benchmark. Blocks (not single bars) keep the autocorrelation and volatility clustering of minute returns;
 // wrapping around the end (Politis & Romano 1992) gives every bar the same chance of being drawn.
 import { Rng } from "../core/random.ts";
-import { MINUTES_PER_YEAR, sharpeRatio } from "./metrics.ts";
+import { MINUTES_PER_YEAR, sharpeRatio } from "../sim/metrics.ts";
 
 export interface BootstrapOptions {
   /** Number of resamples (default 1000). */

@@ -1,7 +1,7 @@
 // The terminal view of an evaluation: the metrics table (agent and baselines side by side), the random
 // distribution, the bootstrap intervals, warnings first.
 import type { MetricFormat } from "../report/data.ts";
-import type { Metrics } from "./metrics.ts";
+import type { Metrics } from "../sim/metrics.ts";
 import type { EvalResult } from "./run.ts";
 
 const pct = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(2)} %` : "—");

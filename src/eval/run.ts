@@ -5,20 +5,20 @@ import path from "node:path";
 import { DataError, UsageError } from "../core/errors.ts";
 import { lowerBound } from "../core/sorted.ts";
 import { writeDirLocked } from "../core/staging.ts";
-import { isoMinute } from "../core/time.ts";
+import { barCloseMs, isoMinute } from "../core/time.ts";
 import { type Duck, lit, openDuck, writeColumnsParquet } from "../data/duck.ts";
-import { FEATURE_COUNT } from "../features/definitions.ts";
-import { loadTf } from "../rl/backend.ts";
 import { type TrainingData, loadTrainingData } from "../rl/data.ts";
-import { POSITION_INPUTS } from "../rl/env.ts";
-import { type PolicyRun, runPolicy, simulatePolicy } from "../rl/evaluate.ts";
-import { TfPpoLearner } from "../rl/ppo.ts";
-import { type ModelChoice, type MsRange, type TrainingRun, modelDir, readRun } from "../rl/run-dir.ts";
+import type { Policy } from "../kernel/policy.ts";
+import { type PolicyRun, replayPolicy, replayTargets } from "../kernel/replay.ts";
+import { type MsRange, type TrainingRun, readRun } from "../rl/run-dir.ts";
+import type { ModelChoice } from "../rl/run-files.ts";
+import { loadRunPolicy } from "../rl/run-policy.ts";
 import { buyAndHold, flat, momentum, randomPolicy } from "./baselines.ts";
 import { type BootstrapResult, blockBootstrap, quantile } from "./bootstrap.ts";
-import { type Metrics, barReturns, computeMetrics } from "./metrics.ts";
+import { type Metrics, barReturns, computeMetrics } from "../sim/metrics.ts";
 import { tradesCsv } from "./trades.ts";
 import { expectationFrom } from "../features/artifact.ts";
+import { RUN_FILES } from "../rl/run-files.ts";
 
 export interface EvalOptions {
   runDir: string;
@@ -94,13 +94,8 @@ export async function evaluateRun(opts: EvalOptions): Promise<EvalResult> {
   const rows = rowsOf(data.openTime, range);
   if (rows.to - rows.from < 2) throw new DataError(`the feature artifact has ${rows.to - rows.from} bars in ${iso(range.fromMs)} → ${iso(range.toMs)}`, { hint: "choose a range the artifact covers (rlt features with more data)" });
 
-  const { tf, backend } = await loadTf();
-  const learner = await TfPpoLearner.load(tf, run.cfg.ppo, modelDir(run, opts.model), { optimizer: "skip" });
-  const positionInObs = run.cfg.env.positionInObs;
-  const expectedInputs = FEATURE_COUNT + (positionInObs ? POSITION_INPUTS : 0);
-  if (learner.obsSize !== expectedInputs) throw new DataError(`the ${opts.model} model takes ${learner.obsSize} inputs; the run's config (env.positionInObs: ${positionInObs}) gives ${expectedInputs}`);
-
-  const runs = tradeAll(learner, data, rows, run, opts);
+  const { policy, backend } = await loadRunPolicy(run, opts.model);
+  const runs = tradeAll(policy, data, rows, run, opts);
   const bars = rows.to - rows.from;
   if (bars < SHORT_SAMPLE_BARS) warnings.push(`${bars.toLocaleString("en-US")} bars (${(bars / 1440).toFixed(1)} days) is a short sample: annualized figures and intervals are wide and fragile`);
   const result = summarize(runs, opts, {
@@ -111,7 +106,7 @@ export async function evaluateRun(opts: EvalOptions): Promise<EvalResult> {
     label,
     overlap,
     warnings,
-    outDir: opts.outDir ?? path.join(run.dir, "eval", label),
+    outDir: opts.outDir ?? path.join(run.dir, RUN_FILES.evaluations, label),
   });
   await writeArtifacts(result, runs, opts);
   return result;
@@ -127,14 +122,14 @@ export interface StrategyRuns {
   randoms: PolicyRun[];
 }
 
-export function tradeAll(learner: TfPpoLearner, data: TrainingData, rows: { from: number; to: number }, run: TrainingRun, opts: Pick<EvalOptions, "randomRepeats" | "momentumBars" | "seed">): StrategyRuns {
+export function tradeAll(policy: Policy, data: TrainingData, rows: { from: number; to: number }, run: Pick<TrainingRun, "cfg">, opts: Pick<EvalOptions, "randomRepeats" | "momentumBars" | "seed">): StrategyRuns {
   const sim = run.cfg.sim;
   return {
-    agent: runPolicy(learner, data, rows, sim, run.cfg.env.positionInObs),
-    bh: simulatePolicy(data, rows, sim, false, buyAndHold),
-    none: simulatePolicy(data, rows, sim, false, flat),
-    mom: simulatePolicy(data, rows, sim, false, momentum(data.market, rows, opts.momentumBars)),
-    randoms: Array.from({ length: opts.randomRepeats }, (_, k) => simulatePolicy(data, rows, sim, false, randomPolicy(opts.seed + k))),
+    agent: replayPolicy(policy, run.cfg.env.actions, data, rows, sim, run.cfg.env.positionInObs),
+    bh: replayTargets(data, rows, sim, false, buyAndHold),
+    none: replayTargets(data, rows, sim, false, flat),
+    mom: replayTargets(data, rows, sim, false, momentum(data.market, rows, opts.momentumBars)),
+    randoms: Array.from({ length: opts.randomRepeats }, (_, k) => replayTargets(data, rows, sim, false, randomPolicy(opts.seed + k))),
   };
 }
 
@@ -163,7 +158,7 @@ export function summarize(runs: StrategyRuns, opts: Pick<EvalOptions, "randomRep
   const { agent } = runs;
   return {
     ...meta,
-    range: { fromMs: agent.openTime[0], toMs: agent.openTime[agent.openTime.length - 1] + 60_000, bars: agent.openTime.length },
+    range: { fromMs: agent.openTime[0], toMs: barCloseMs(agent.openTime[agent.openTime.length - 1]), bars: agent.openTime.length },
     strategies: strategiesOf(runs, opts).map(({ name, column, run, note }) => ({ name, column, metrics: computeMetrics({ equity: run.equity, position: run.position, trades: run.trades }), note })),
     random: { repeats: opts.randomRepeats, totalReturn: quantiles(runs.randoms.map((r) => r.totalReturn)), sharpe: quantiles(runs.randoms.map((r) => r.sharpe)) },
     bootstrap: blockBootstrap(barReturns(agent.equity), barReturns(runs.bh.equity), { samples: opts.bootstrapSamples, blockBars: opts.blockBars, seed: opts.seed }),

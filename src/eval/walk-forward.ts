@@ -9,15 +9,16 @@ import type { Reporter } from "../core/log.ts";
 import { writeDirLocked } from "../core/staging.ts";
 import { DEFAULT_ROLLING_WINDOW } from "../features/definitions.ts";
 import { fitNormalization, normalizeMatrix } from "../features/normalize.ts";
-import { loadTf } from "../rl/backend.ts";
 import type { Range, Splits, TrainingData } from "../rl/data.ts";
-import type { PolicyRun } from "../rl/evaluate.ts";
-import { TfPpoLearner } from "../rl/ppo.ts";
+import type { PolicyRun } from "../kernel/replay.ts";
 import { readRun } from "../rl/run-dir.ts";
+import { MODEL_PARTS, modelFolderName } from "../rl/run-files.ts";
+import { loadPolicyFrom } from "../rl/run-policy.ts";
 import { trainOn } from "../rl/trainer.ts";
-import { barReturns, sharpeRatio } from "./metrics.ts";
+import { barReturns, sharpeRatio } from "../sim/metrics.ts";
 import { type EvalOptions, type EvalResult, type StrategyRuns, loadData, summarize, tradeAll, writeArtifacts } from "./run.ts";
-import { isoMinute } from "../core/time.ts";
+import { barCloseMs, isoMinute } from "../core/time.ts";
+import { RUN_FILES } from "../rl/run-files.ts";
 
 export interface FoldSummary {
   fold: number;
@@ -52,26 +53,28 @@ export async function walkForward(opts: Omit<EvalOptions, "split" | "fromMs" | "
   if (!data.raw) throw new DataError("the feature artifact has no raw columns to refit normalization on");
   const gap = Math.min(run.cfg.training.split.gapBars, 60);
   const splits = foldSplits(data.openTime.length, opts.folds, gap, run.cfg.env.episodeBars);
-  const { tf, backend } = await loadTf();
+  let backend = "";
   const perFold: StrategyRuns[] = [];
   const folds: FoldSummary[] = [];
   for (const [k, split] of splits.entries()) {
     const foldData = refitNormalization(data, split.train);
-    const dir = path.join(run.dir, "walk-forward", `fold-${k + 1}`);
+    const dir = path.join(run.dir, RUN_FILES.walkForward, `fold-${k + 1}`);
     opts.reporter.info(`walk-forward fold ${k + 1}/${opts.folds}: training on ${isoMinute(data.openTime[split.train.from])} → ${isoMinute(data.openTime[split.train.to - 1])}, testing ${isoMinute(data.openTime[split.test.from])} → ${isoMinute(data.openTime[split.test.to - 1])}`);
     // each fold's run is trained in a staging folder and swapped in whole: a failed fold (a full disk)
     // leaves the previous fold-k as it was and no partial run behind
     const runs = await writeDirLocked(dir, { what: `walk-forward fold ${k + 1} of ${run.dir}`, onWait: (m) => opts.reporter.warn(m) }, async (staging) => {
       await trainOn(run.cfg, foldData, { runDir: staging, resume: false, reporter: opts.reporter, splits: split });
-      const modelDir = path.join(staging, existsSync(path.join(staging, "best", "policy", "model.json")) && opts.model === "best" ? "best" : "model");
-      const learner = await TfPpoLearner.load(tf, run.cfg.ppo, modelDir, { optimizer: "skip" });
-      return tradeAll(learner, foldData, split.test, run, opts);
+      // a fold too short to have validated has no best model: its final one trades
+      const choice = opts.model === "best" && existsSync(path.join(staging, modelFolderName("best"), MODEL_PARTS[0])) ? "best" : "final";
+      const loaded = await loadPolicyFrom(run.cfg, path.join(staging, modelFolderName(choice)), `fold ${k + 1}'s ${choice} model`);
+      backend = loaded.backend;
+      return tradeAll(loaded.policy, foldData, split.test, run, opts);
     });
     perFold.push(runs);
     folds.push({
       fold: k + 1,
-      trainMs: { fromMs: data.openTime[split.train.from], toMs: data.openTime[split.train.to - 1] + 60_000 },
-      testMs: { fromMs: data.openTime[split.test.from], toMs: data.openTime[split.test.to - 1] + 60_000 },
+      trainMs: { fromMs: data.openTime[split.train.from], toMs: barCloseMs(data.openTime[split.train.to - 1]) },
+      testMs: { fromMs: data.openTime[split.test.from], toMs: barCloseMs(data.openTime[split.test.to - 1]) },
       agentReturn: runs.agent.totalReturn,
       buyAndHoldReturn: runs.bh.totalReturn,
     });
@@ -93,7 +96,7 @@ export async function walkForward(opts: Omit<EvalOptions, "split" | "fromMs" | "
       label,
       overlap: { train: false, validation: false },
       warnings: [`walk-forward: ${opts.folds} folds, each a fresh agent trained on its own window with normalization refitted there, tested on the next window; the out-of-sample stretches are chained (each fold starts from the previous fold's equity; trade USDT figures are per fold's capital)`],
-      outDir: opts.outDir ?? path.join(run.dir, "eval", label),
+      outDir: opts.outDir ?? path.join(run.dir, RUN_FILES.evaluations, label),
     }),
     folds,
   };
@@ -111,21 +114,23 @@ function refitNormalization(data: TrainingData, train: Range): TrainingData {
   return {
     ...data,
     features: normalizeMatrix(data.raw!, n, params),
-    manifest: { ...m, trainRange: { fromMs: data.openTime[train.from], toMs: data.openTime[train.to - 1] + 60_000 }, features: m.features.map((f, j) => ({ ...f, norm: params[j] })) },
+    manifest: { ...m, trainRange: { fromMs: data.openTime[train.from], toMs: barCloseMs(data.openTime[train.to - 1]) }, features: m.features.map((f, j) => ({ ...f, norm: params[j] })) },
   };
 }
 
 /** One curve from consecutive out-of-sample stretches: each continues from the previous one's equity. */
 export function chain(runs: PolicyRun[]): PolicyRun {
   const total = runs.reduce((s, r) => s + r.equity.length, 0);
-  const out: PolicyRun = { openTime: new Float64Array(total), close: new Float64Array(total), equity: new Float64Array(total), position: new Int8Array(total), actions: new Uint8Array(total), trades: [], totalReturn: 0, sharpe: 0 };
+  const withActions = runs.every((r) => r.actions);
+  const out: PolicyRun = { openTime: new Float64Array(total), close: new Float64Array(total), equity: new Float64Array(total), position: new Int8Array(total), target: new Int8Array(total), ...(withActions ? { actions: new Uint8Array(total) } : {}), trades: [], totalReturn: 0, sharpe: 0 };
   let at = 0;
   for (const r of runs) {
     const scale = at === 0 ? 1 : out.equity[at - 1] / r.equity[0];
     out.openTime.set(r.openTime, at);
     out.close.set(r.close, at);
     out.position.set(r.position, at);
-    out.actions.set(r.actions, at);
+    out.target.set(r.target, at);
+    if (out.actions && r.actions) out.actions.set(r.actions, at);
     for (let i = 0; i < r.equity.length; i++) out.equity[at + i] = r.equity[i] * scale;
     out.trades.push(...r.trades);
     at += r.equity.length;

@@ -6,6 +6,7 @@ import { z } from "zod";
 import { formatIssues } from "../core/config.ts";
 import { envValue } from "../core/env.ts";
 import { ConfigError } from "../core/errors.ts";
+import { ACTION_SCHEMES, DEFAULT_ACTION_SCHEME } from "../kernel/actions.ts";
 import { SimConfigSchema } from "../sim/config.ts";
 import { PpoConfigSchema } from "./ppo.ts";
 import { RewardConfigSchema } from "./reward.ts";
@@ -31,8 +32,10 @@ export const TrainConfigSchema = z
         episodeBars: z.number().int().min(10).default(1440),
         /** Append side, unrealized PnL and time in position to the 30 features. */
         positionInObs: z.boolean().default(true),
+        /** What the three actions ask of the position (src/kernel/actions.ts); runs without the key mean the default. */
+        actions: z.enum(ACTION_SCHEMES).default(DEFAULT_ACTION_SCHEME),
       })
-      .default({ episodeBars: 1440, positionInObs: true }),
+      .default({ episodeBars: 1440, positionInObs: true, actions: DEFAULT_ACTION_SCHEME }),
     sim: SimConfigSchema.default(SimConfigSchema.parse({})),
     reward: RewardConfigSchema.default(RewardConfigSchema.parse({})),
     training: z

@@ -1,25 +1,20 @@
-// The trading environment (Gym-style reset/step) over a feature artifact and the futures simulator.
-// Actions (§5.3): 0 Buy = go or stay long, 1 Sell = go or stay short, 2 Hold = keep the current
-// position (flat stays flat). The observation is the bar's 30 normalized features (missing → 0, the
-// mask says so) and, when `positionInObs` is on, three more: side, unrealized PnL as a fraction of
-// equity, and bars held / maxHoldingBars — without them the agent cannot know what "Hold" keeps.
+// The trading environment (Gym-style reset/step) over a feature artifact and the bar simulator. What an
+// action means is the run's action scheme (kernel/actions.ts); the observation is the kernel's
+// (kernel/observation.ts), with the position inputs when `positionInObs` is on — without them the agent
+// cannot know what "Hold" keeps.
 import { z } from "zod";
-import { FEATURE_COUNT } from "../features/definitions.ts";
+import { type ActionScheme, targetPosition } from "../kernel/actions.ts";
+import { nextHolding, observationSize, writeObservation } from "../kernel/observation.ts";
+import { type ReplayData, simPositionView } from "../kernel/replay.ts";
 import type { SimConfig } from "../sim/config.ts";
-import { type FundingSchedule, FuturesSimulator, type MarketColumns, type Side, SimStateSchema, type Trade } from "../sim/simulator.ts";
+import { FuturesSimulator, SimStateSchema, type Trade } from "../sim/simulator.ts";
 import { type RewardComponents, type RewardConfig, RewardStateSchema, RewardTracker } from "./reward.ts";
 
-export const ACTIONS = ["buy", "sell", "hold"] as const;
-export const POSITION_INPUTS = 3;
-
-export interface EnvData {
-  /** Row-major n × 30 normalized features. */
-  features: Float64Array;
-  market: MarketColumns;
-  funding?: FundingSchedule;
-}
+/** Row-major n × 30 normalized features, the market they came from and its funding. */
+export type EnvData = ReplayData;
 
 export interface EnvConfig {
+  actions: ActionScheme;
   episodeBars: number;
   positionInObs: boolean;
   /** Bars where an episode may start (the first bar of each day of the range). */
@@ -71,7 +66,7 @@ export class TradingEnv {
   }
 
   get obsSize(): number {
-    return FEATURE_COUNT + (this.cfg.positionInObs ? POSITION_INPUTS : 0);
+    return observationSize(this.cfg.positionInObs);
   }
 
   /** Start an episode at a random allowed start (or the given one). */
@@ -98,8 +93,8 @@ export class TradingEnv {
   }
 
   step(action: number): StepOutput {
-    const target = targetSide(action, this.sim.side);
     const before = this.sim.side;
+    const target = targetPosition(this.cfg.actions, action, before);
     const r = this.sim.step(target);
     this.holding = nextHolding(this.holding, before, this.sim.side, r.closed.length);
     const { reward, components } = this.reward.step({
@@ -117,42 +112,7 @@ export class TradingEnv {
 
   private observe(): Float32Array {
     const obs = new Float32Array(this.obsSize);
-    writeObservation(obs, this.data.features, this.sim, this.holding, this.cfg.positionInObs);
+    writeObservation(obs, this.data.features, this.sim.bar, this.cfg.positionInObs ? simPositionView(this.sim, this.holding) : undefined);
     return obs;
-  }
-}
-
-/** The side an action asks for: Buy → long, Sell → short, Hold → whatever is held now. */
-export function targetSide(action: number, current: Side): Side {
-  return action === 0 ? 1 : action === 1 ? -1 : current;
-}
-
-/** Bars in the current position after a step: +1 while the same position lives on, 1 for a new one. */
-export function nextHolding(holding: number, before: Side, after: Side, closedThisStep: number): number {
-  if (after === 0) return 0;
-  return after === before && closedThisStep === 0 ? holding + 1 : 1;
-}
-
-/**
- * The observation at the simulator's current bar: its 30 normalized features (missing → 0, the mean of
- * a z-score) and, with `positionInObs`, side, unrealized PnL / equity and bars held / 240. Training,
- * evaluation and live trading all build it here.
- */
-export function writeObservation(obs: Float32Array, features: Float64Array, sim: FuturesSimulator, holding: number, positionInObs: boolean): void {
-  writeFeatures(obs, 0, features, sim.bar);
-  if (positionInObs) {
-    const equity = sim.equityAt();
-    obs[FEATURE_COUNT] = sim.side;
-    obs[FEATURE_COUNT + 1] = equity > 0 ? sim.unrealizedPnlUsdt() / equity : 0;
-    obs[FEATURE_COUNT + 2] = Math.min(holding, 240) / 240;
-  }
-}
-
-/** Bar `bar`'s 30 normalized features into `out` at `offset`; a missing one (masked, NaN) enters as 0. */
-export function writeFeatures(out: Float32Array, offset: number, features: Float64Array, bar: number): void {
-  const base = bar * FEATURE_COUNT;
-  for (let j = 0; j < FEATURE_COUNT; j++) {
-    const v = features[base + j];
-    out[offset + j] = Number.isFinite(v) ? v : 0;
   }
 }

@@ -11,6 +11,7 @@ import { DataError } from "../core/errors.ts";
 import { writeDirAtomically } from "../core/staging.ts";
 import type { Tf } from "./backend.ts";
 import { loadLayersModel, readBinaryFile, readJsonFile, writeLayersModel } from "./model-io.ts";
+import { NUM_ACTIONS } from "../kernel/actions.ts";
 
 type LayersModel = import("@tensorflow/tfjs").LayersModel;
 type Tensor = import("@tensorflow/tfjs").Tensor;
@@ -59,6 +60,8 @@ export interface Learner {
   values(obs: Float32Array, n: number): Float32Array;
   /** The deterministic policy's actions for n observations (no value head, no sampling). */
   greedy(obs: Float32Array, n: number): Int32Array;
+  /** The policy's action probabilities for n observations (n × 3, row-major). */
+  probabilities(obs: Float32Array, n: number): Float32Array;
   update(batch: Batch, n: number, learningRate: number, random: () => number): UpdateStats;
   /** The learner as a folder of its own, swapped in whole. */
   save(dir: string): Promise<void>;
@@ -68,7 +71,6 @@ export interface Learner {
   weightsHash(): string;
 }
 
-export const NUM_ACTIONS = 3;
 
 /** tf.train.adam's bias-correction accumulators (β1^t, β2^t): not in getWeights(), kept for an exact resume. */
 interface AdamInternals {
@@ -235,6 +237,11 @@ export class TfPpoLearner implements Learner {
   greedy(obs: Float32Array, n: number): Int32Array {
     const tf = this.tf;
     return tf.tidy(() => Int32Array.from(tf.argMax(this.policy.predict(tf.tensor2d(obs, [n, this.obsSize])) as Tensor, 1).dataSync()));
+  }
+
+  probabilities(obs: Float32Array, n: number): Float32Array {
+    const tf = this.tf;
+    return tf.tidy(() => Float32Array.from(tf.softmax(this.policy.predict(tf.tensor2d(obs, [n, this.obsSize])) as Tensor).dataSync()));
   }
 
   values(obs: Float32Array, n: number): Float32Array {

@@ -1,5 +1,6 @@
 // `rlt train`: PPO, top to bottom — setup, then per update: rollout, GAE, learn, log, evaluate,
 // checkpoint. Metric names follow CleanRL (charts/*, losses/*) plus reward/* for each component.
+import { BAR_MS, barCloseMs } from "../core/time.ts";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { stringify as toYaml } from "yaml";
@@ -14,12 +15,14 @@ import { type RolloutState, type TrainerState, checkpointDir, hasCheckpoint, rea
 import type { TrainConfig } from "./config.ts";
 import { type Range, type Splits, type TrainingData, episodeStarts, loadTrainingData, splitByTime } from "./data.ts";
 import { TradingEnv } from "./env.ts";
-import { runPolicy } from "./evaluate.ts";
+import { replayPolicy } from "../kernel/replay.ts";
+import { learnerPolicy } from "./run-policy.ts";
 import { computeGae } from "./gae.ts";
-import { METRICS_FILE, appendMetricsRow, repairMetrics, replaceFile, startMetrics } from "./metrics-file.ts";
+import { appendMetricsRow, repairMetrics, replaceFile, startMetrics } from "./metrics-file.ts";
 import { readJsonFile } from "./model-io.ts";
 import { TfPpoLearner } from "./ppo.ts";
 import { REWARD_COMPONENTS } from "./reward.ts";
+import { RUN_FILES } from "./run-files.ts";
 
 export interface TrainOptions {
   runDir: string;
@@ -42,7 +45,6 @@ export interface TrainResult {
 }
 
 /** One trainer per run folder: held from reading the checkpoint to writing the final model. */
-export const TRAIN_LOCK_FILE = "train.lock";
 
 /**
  * Test-only: SIGKILL this process right after the checkpoint of this update is swapped in, before its
@@ -58,7 +60,7 @@ export async function train(cfg: TrainConfig, opts: TrainOptions): Promise<Train
 
 /** The artifact a run was trained on, as an expectation the artifact in hand must meet. */
 function trainedOnExpectation(runDir: string): ArtifactExpectation {
-  const file = path.join(runDir, RUN_MANIFEST_FILE);
+  const file = path.join(runDir, RUN_FILES.manifest);
   if (!existsSync(file)) return {};
   return expectationFrom(readJsonFile(file, "rlt train wrote it with the run: restore it from a copy, or train a new run (another --name)") as FeatureManifest);
 }
@@ -71,15 +73,15 @@ export async function trainOn(cfg: TrainConfig, data: TrainingData, opts: TrainO
     throw new DataError(`the training range holds ${split.train.to - split.train.from} bars, not more than one ${cfg.env.episodeBars}-bar episode`, { hint: "use more data or shorter episodes (env.episodeBars)" });
   }
   if (!data.funding?.timeMs.length) opts.reporter.warn(`no funding rates for ${data.manifest.symbol}${cfg.dataDir ? ` in ${cfg.dataDir}` : ""}: positions are not charged funding (rlt fetch --kinds funding)`);
-  const trainEndMs = data.openTime[split.train.to - 1] + 60_000;
-  if (data.manifest.trainRange.toMs > trainEndMs + 60_000) {
+  const trainEndMs = barCloseMs(data.openTime[split.train.to - 1]);
+  if (data.manifest.trainRange.toMs > trainEndMs + BAR_MS) {
     opts.reporter.warn(`the features' normalization was fitted up to ${new Date(data.manifest.trainRange.toMs).toISOString()}, past the training range's end (${new Date(trainEndMs).toISOString()}): validation and test statistics leak into the inputs; rebuild with rlt features --train-to`);
   }
   const starts = episodeStarts(data.openTime, split.train, cfg.env.episodeBars);
   const { tf, backend } = await loadTf();
   try {
     // one trainer per run: a second `rlt train --resume` of it waits, then refuses naming this one
-    return await withLock(path.join(opts.runDir, TRAIN_LOCK_FILE), { purpose: `the training run ${opts.runDir}`, onWait: (m) => opts.reporter.warn(m), signal: opts.signal }, async () => {
+    return await withLock(path.join(opts.runDir, RUN_FILES.trainLock), { purpose: `the training run ${opts.runDir}`, onWait: (m) => opts.reporter.warn(m), signal: opts.signal }, async () => {
       tf.engine().startScope();
       try {
         return await trainLocked(cfg, data, opts, { tf, backend, split, starts });
@@ -114,7 +116,7 @@ async function trainLocked(cfg: TrainConfig, data: TrainingData, opts: TrainOpti
   let nextObs = new Float32Array(E * obsSize);
   const epReturn = new Float64Array(E);
   const epComponents = envs.map(() => Object.fromEntries(REWARD_COMPONENTS.map((c) => [c, 0])) as Record<string, number>);
-  const metricsFile = path.join(opts.runDir, METRICS_FILE);
+  const metricsFile = path.join(opts.runDir, RUN_FILES.metrics);
   let learner: TfPpoLearner;
   let state: TrainerState;
   if (opts.resume) {
@@ -235,14 +237,14 @@ async function trainLocked(cfg: TrainConfig, data: TrainingData, opts: TrainOpti
 
     // ---- evaluate on validation, keep the best, stop early ----
     if (state.update % cfg.training.evalEvery === 0 || state.update === cfg.training.maxUpdates) {
-      const val = runPolicy(learner, data, split.validation, cfg.sim, cfg.env.positionInObs);
+      const val = replayPolicy(learnerPolicy(learner), cfg.env.actions, data, split.validation, cfg.sim, cfg.env.positionInObs);
       row["val/total_return"] = val.totalReturn;
       row["val/sharpe"] = val.sharpe;
       if (val.totalReturn > state.bestValidationReturn) {
         state.bestValidationReturn = val.totalReturn;
         state.bestUpdate = state.update;
         state.evalsWithoutBest = 0;
-        await learner.save(path.join(opts.runDir, "best"));
+        await learner.save(path.join(opts.runDir, RUN_FILES.bestModel));
       } else state.evalsWithoutBest++;
     }
     // ---- checkpoint, then the metrics row that refers to it ----
@@ -258,8 +260,8 @@ async function trainLocked(cfg: TrainConfig, data: TrainingData, opts: TrainOpti
     }
   }
   opts.reporter.done("train");
-  await learner.save(path.join(opts.runDir, "model"));
-  replaceFile(path.join(opts.runDir, "weights.sha256"), `${learner.weightsHash()}\n`, "the weights hash");
+  await learner.save(path.join(opts.runDir, RUN_FILES.finalModel));
+  replaceFile(path.join(opts.runDir, RUN_FILES.weightsHash), `${learner.weightsHash()}\n`, "the weights hash");
   const seconds = (Date.now() - t0) / 1000;
   return {
     runDir: opts.runDir,
@@ -274,17 +276,16 @@ async function trainLocked(cfg: TrainConfig, data: TrainingData, opts: TrainOpti
 }
 
 /** The run's own copy of what it was trained on; evaluation and resume check against it. */
-export const RUN_MANIFEST_FILE = "feature-manifest.json";
 
 function writeRunFiles(cfg: TrainConfig, runDir: string, backend: string, split: Splits, data: TrainingData): void {
   const t = data.openTime;
   // the ranges in time too: evaluation on another artifact compares times, not row numbers
-  const ms = (r: Range) => ({ fromMs: t[r.from], toMs: t[r.to - 1] + 60_000 });
+  const ms = (r: Range) => ({ fromMs: t[r.from], toMs: barCloseMs(t[r.to - 1]) });
   const splitMs = { train: ms(split.train), validation: ms(split.validation), test: ms(split.test) };
-  replaceFile(path.join(runDir, "config.yaml"), toYaml(cfg), "the run's config");
-  replaceFile(path.join(runDir, "run.json"), JSON.stringify({ symbol: data.manifest.symbol, backend, split, splitMs, features: path.resolve(cfg.features), createdAt: new Date().toISOString() }, null, 2), "run.json");
+  replaceFile(path.join(runDir, RUN_FILES.config), toYaml(cfg), "the run's config");
+  replaceFile(path.join(runDir, RUN_FILES.info), JSON.stringify({ symbol: data.manifest.symbol, backend, split, splitMs, features: path.resolve(cfg.features), createdAt: new Date().toISOString() }, null, 2), "run.json");
   // the feature manifest (definitions, normalization) the model is trained on travels with the run
-  replaceFile(path.join(runDir, RUN_MANIFEST_FILE), `${JSON.stringify(data.manifest, null, 2)}\n`, "the run's feature manifest");
+  replaceFile(path.join(runDir, RUN_FILES.manifest), `${JSON.stringify(data.manifest, null, 2)}\n`, "the run's feature manifest");
 }
 
 /** Every environment between two updates, with its pending observation and unfinished episode. */
@@ -296,7 +297,7 @@ function rolloutState(envs: TradingEnv[], nextObs: Float32Array, obsSize: number
 
 /** A checkpoint continues only the rollout it was taken from: as many environments, observations of one size. */
 function checkFits(rollout: RolloutState, learnerObsSize: number, numEnvs: number, obsSize: number, runDir: string): void {
-  const hint = `resume with the run's own config (${path.join(runDir, "config.yaml")}); only training.maxUpdates may change`;
+  const hint = `resume with the run's own config (${path.join(runDir, RUN_FILES.config)}); only training.maxUpdates may change`;
   if (rollout.envs.length !== numEnvs) throw new UsageError(`${runDir}/checkpoint holds ${rollout.envs.length} environments, the config asks for ppo.numEnvs ${numEnvs}`, { hint });
   const sizes = new Set([learnerObsSize, ...rollout.envs.map((r) => r.nextObs.length)]);
   if (sizes.size !== 1 || !sizes.has(obsSize)) throw new UsageError(`${runDir}/checkpoint was trained on observations of ${[...sizes].join(" / ")} inputs, the config gives ${obsSize} (env.positionInObs)`, { hint });

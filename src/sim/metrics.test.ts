@@ -1,6 +1,6 @@
 // Metrics on small hand-made equity curves and trade lists; every expected value is worked out by hand in the comments.
 import { describe, expect, it } from "vitest";
-import type { Trade } from "../sim/simulator.ts";
+import type { Trade } from "./account.ts";
 import { Rng } from "../core/random.ts";
 import { MINUTES_PER_YEAR, barReturns, computeMetrics, drawdownSeries, rollingSharpe, sharpeRatio } from "./metrics.ts";
 

@@ -1,5 +1,5 @@
 // Performance metrics of an equity curve and its closed trades. Pure functions: no I/O, no clocks.
-import type { Trade } from "../sim/simulator.ts";
+import type { Trade } from "./account.ts";
 
 /** 1-minute bars in a 365-day year: crypto futures trade around the clock, so no 252-day convention. */
 export const MINUTES_PER_YEAR = 525_600;

@@ -1,0 +1,42 @@
+// Loading a trained policy: the one place that turns a run folder (or a model folder a command just
+// trained) into a kernel Policy, checked against the run's config. Evaluation, walk-forward, the
+// look-ahead check and trading all call it.
+import { DataError } from "../core/errors.ts";
+import { observationSize } from "../kernel/observation.ts";
+import type { Policy } from "../kernel/policy.ts";
+import { loadTf } from "./backend.ts";
+import type { TrainConfig } from "./config.ts";
+import { type Learner, TfPpoLearner } from "./ppo.ts";
+import { type TrainingRun, modelDir } from "./run-dir.ts";
+import type { ModelChoice } from "./run-files.ts";
+
+export interface LoadedPolicy {
+  policy: Policy;
+  learner: Learner;
+  /** The TF.js backend it runs on. */
+  backend: string;
+  dir: string;
+}
+
+/** A learner's deterministic policy as the kernel sees it. */
+export function learnerPolicy(learner: Learner): Policy {
+  return {
+    obsSize: learner.obsSize,
+    decideBatch: (obs, rows) => learner.greedy(obs, rows),
+    probabilities: (obs, rows) => learner.probabilities(obs, rows),
+  };
+}
+
+/** The run's best or final model, without its Adam state (inference never uses it). */
+export async function loadRunPolicy(run: TrainingRun, choice: ModelChoice): Promise<LoadedPolicy> {
+  return loadPolicyFrom(run.cfg, modelDir(run, choice), `the ${choice} model`);
+}
+
+/** The model in `dir`, refused unless its inputs match what the config's observation gives. */
+export async function loadPolicyFrom(cfg: TrainConfig, dir: string, what = dir): Promise<LoadedPolicy> {
+  const { tf, backend } = await loadTf();
+  const learner = await TfPpoLearner.load(tf, cfg.ppo, dir, { optimizer: "skip" });
+  const expected = observationSize(cfg.env.positionInObs);
+  if (learner.obsSize !== expected) throw new DataError(`${what} takes ${learner.obsSize} inputs; the run's config (env.positionInObs: ${cfg.env.positionInObs}) gives ${expected}`, { hint: "the model and config.yaml of a run belong together: restore the run's own config" });
+  return { policy: learnerPolicy(learner), learner, backend, dir };
+}

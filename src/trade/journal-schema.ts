@@ -1,0 +1,41 @@
+// The session journal's tables. One DuckDB file per session; every row is written as the thing happens,
+// each write (or each group that must stand together) its own committed transaction.
+
+export const JOURNAL_VERSION = 1;
+
+export const JOURNAL_DDL = `
+CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+CREATE TABLE IF NOT EXISTS session (
+  session VARCHAR PRIMARY KEY, run VARCHAR, model VARCHAR, exchange VARCHAR, mode VARCHAR, symbol VARCHAR,
+  config_json VARCHAR, started_ms BIGINT, stopped_ms BIGINT, stop_reason VARCHAR, starts INTEGER);
+CREATE TABLE IF NOT EXISTS starts (ts_ms BIGINT, pid INTEGER);
+CREATE TABLE IF NOT EXISTS bars (
+  open_time_ms BIGINT PRIMARY KEY, open DOUBLE, high DOUBLE, low DOUBLE, close DOUBLE, volume DOUBLE,
+  features DOUBLE[], ts_ms BIGINT);
+CREATE TABLE IF NOT EXISTS decisions (
+  bar_open_ms BIGINT, ts_ms BIGINT, action INTEGER, probs DOUBLE[], target_side INTEGER, target_qty DOUBLE, note VARCHAR);
+CREATE TABLE IF NOT EXISTS intents (
+  client_id VARCHAR PRIMARY KEY, ts_ms BIGINT, bar_open_ms BIGINT, leg VARCHAR, kind VARCHAR, side VARCHAR,
+  type VARCHAR, qty DOUBLE, trigger_price DOUBLE, reduce_only BOOLEAN, reason VARCHAR, stop_price DOUBLE, tp_price DOUBLE);
+CREATE TABLE IF NOT EXISTS risk_events (ts_ms BIGINT, bar_open_ms BIGINT, kind VARCHAR, state VARCHAR, reason VARCHAR, detail VARCHAR);
+CREATE TABLE IF NOT EXISTS orders (
+  client_id VARCHAR PRIMARY KEY, kind VARCHAR, symbol VARCHAR, leg VARCHAR, bar_open_ms BIGINT, revision INTEGER,
+  side VARCHAR, type VARCHAR, qty DOUBLE, trigger_price DOUBLE, reduce_only BOOLEAN, status VARCHAR,
+  venue_order_id VARCHAR, triggered_order_id VARCHAR, executed_qty DOUBLE, avg_price DOUBLE, sends INTEGER,
+  created_ms BIGINT, updated_ms BIGINT, adopted BOOLEAN);
+CREATE SEQUENCE IF NOT EXISTS order_event_seq;
+CREATE TABLE IF NOT EXISTS order_events (
+  seq BIGINT DEFAULT nextval('order_event_seq'), ts_ms BIGINT, client_id VARCHAR, status VARCHAR, detail VARCHAR);
+CREATE TABLE IF NOT EXISTS fills (
+  trade_id VARCHAR PRIMARY KEY, client_id VARCHAR, venue_order_id VARCHAR, symbol VARCHAR, side VARCHAR, qty DOUBLE,
+  price DOUBLE, commission DOUBLE, commission_asset VARCHAR, realized_pnl_usdt DOUBLE, maker BOOLEAN,
+  fill_time_ms BIGINT, ts_ms BIGINT, source VARCHAR);
+CREATE TABLE IF NOT EXISTS position_adjustments (ts_ms BIGINT, qty DOUBLE, reason VARCHAR);
+CREATE TABLE IF NOT EXISTS positions (
+  ts_ms BIGINT, qty DOUBLE, entry_price DOUBLE, isolated_margin_usdt DOUBLE, liquidation_price DOUBLE,
+  mark_price DOUBLE, unrealized_pnl_usdt DOUBLE, source VARCHAR);
+CREATE TABLE IF NOT EXISTS balances (ts_ms BIGINT, wallet_usdt DOUBLE, available_usdt DOUBLE, equity_usdt DOUBLE, source VARCHAR);
+CREATE TABLE IF NOT EXISTS funding (ts_ms BIGINT, funding_time_ms BIGINT, amount_usdt DOUBLE, rate DOUBLE, mark_price DOUBLE, source VARCHAR);
+CREATE TABLE IF NOT EXISTS errors (ts_ms BIGINT, place VARCHAR, class VARCHAR, code INTEGER, message VARCHAR);
+CREATE TABLE IF NOT EXISTS reconciliations (ts_ms BIGINT, trigger VARCHAR, outcome VARCHAR, detail VARCHAR);
+`;

@@ -16,6 +16,8 @@ export interface ReplayData {
   features: Float64Array;
   market: MarketColumns;
   funding?: FundingSchedule;
+  /** The traded symbol (its margin brackets); absent = the config's one maintenance rate. */
+  symbol?: string;
 }
 
 /** Rows [from, to) of the data. */
@@ -48,7 +50,7 @@ export type TargetRule = (obs: Float32Array, point: number, current: Side) => Si
 export function replayTargets(data: ReplayData, range: RowRange, simCfg: SimConfig, positionInObs: boolean, rule: TargetRule): PolicyRun {
   const points = range.to - range.from;
   if (points < 2) throw new Error(`internal: a range of ${points} bars cannot be traded`);
-  const sim = new FuturesSimulator(simCfg, data.market, data.funding);
+  const sim = new FuturesSimulator(simCfg, data.market, data.funding, { symbol: data.symbol });
   sim.reset(range.from);
   const obs = new Float32Array(observationSize(positionInObs));
   const run: PolicyRun = {

@@ -56,15 +56,15 @@ export async function loadTrainingData(featuresDir: string, dataDir?: string, ex
     try {
       const rel = store.scan("funding", manifest.symbol);
       if (rel) {
-        const f = await queryFloat64Columns(store.db, `SELECT funding_time, funding_rate FROM ${rel} ORDER BY funding_time`);
-        funding = { timeMs: f.funding_time, rate: f.funding_rate };
+        const f = await queryFloat64Columns(store.db, `SELECT funding_time, funding_rate, mark_price FROM ${rel} ORDER BY funding_time`);
+        funding = { timeMs: f.funding_time, rate: f.funding_rate, markPrice: f.mark_price };
       }
     } finally {
       store.close();
     }
   }
   if (k !== FEATURE_COUNT) throw new DataError(`${featuresDir} holds ${k} features; the environment needs ${FEATURE_COUNT} (${FEATURE_NAMES.length} named in docs/features.md)`);
-  return { manifest, openTime: cols.openTime, features: cols.normalized, raw: cols.raw, market, funding };
+  return { manifest, openTime: cols.openTime, features: cols.normalized, raw: cols.raw, market, funding, symbol: manifest.symbol };
 }
 
 /** Train / validation / test by time, with `gapBars` left out between them. */

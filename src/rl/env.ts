@@ -60,7 +60,7 @@ export class TradingEnv {
     rewardCfg: RewardConfig,
     private readonly random: () => number,
   ) {
-    this.sim = new FuturesSimulator(simCfg, data.market, data.funding);
+    this.sim = new FuturesSimulator(simCfg, data.market, data.funding, { symbol: data.symbol });
     this.reward = new RewardTracker(rewardCfg);
     if (cfg.episodeStarts.length === 0) throw new Error("internal: no episode starts");
   }

@@ -1,6 +1,7 @@
 // One isolated-margin, one-way account on one symbol: wallet balance, at most one position, and the
 // fills, funding and liquidations applied to it with the arithmetic of costs.ts. The bar simulator
 // (backtest and training), the paper client and the local exchange's matching all keep their books here.
+import { type MarginBracket, bracketFor } from "./brackets.ts";
 import { type Side, feeUsdt, fundingUsdt, initialMarginUsdt, liquidationPrice, positionPnlUsdt } from "./costs.ts";
 
 export type ExitReason = "signal" | "stop-loss" | "take-profit" | "liquidation" | "end-of-data";
@@ -48,7 +49,10 @@ export function emptyLedger(): Ledger {
 
 export interface AccountRules {
   leverage: number;
+  /** The rate of the one bracket used when `brackets` is absent. */
   maintenanceMarginRate: number;
+  /** Maintenance-margin brackets by notional (brackets.ts); absent = one bracket at maintenanceMarginRate, cum 0. */
+  brackets?: readonly MarginBracket[];
 }
 
 export interface OpenFill {
@@ -100,7 +104,7 @@ export class Account {
       qty: f.qty,
       entryPrice: f.price,
       marginUsdt,
-      liquidationPrice: liquidationPrice(f.side, f.qty, f.price, marginUsdt, this.rules.maintenanceMarginRate),
+      liquidationPrice: this.liquidationPriceOf(f.side, f.qty, f.price, marginUsdt),
       stopPrice: f.stopPrice,
       takeProfitPrice: f.takeProfitPrice,
       entryTimeMs: f.timeMs,
@@ -123,13 +127,27 @@ export class Account {
     return this.settle(p, p.liquidationPrice, -p.marginUsdt, 0, timeMs, bar, "liquidation", out);
   }
 
-  /** A funding settlement on the open position (none when flat). */
+  /**
+   * Binance's isolated liquidation price of a position, with the maintenance bracket of its notional at
+   * entry (rate and cum from the symbol's table, or the one configured rate).
+   */
+  liquidationPriceOf(side: 1 | -1, qty: number, entryPrice: number, marginUsdt: number): number {
+    const b = this.rules.brackets ? bracketFor(this.rules.brackets, qty * entryPrice) : undefined;
+    return b ? liquidationPrice(side, qty, entryPrice, marginUsdt, b.maintMarginRatio, b.cum) : liquidationPrice(side, qty, entryPrice, marginUsdt, this.rules.maintenanceMarginRate);
+  }
+
+  /**
+   * A funding settlement on the open position (none when flat). On isolated margin Binance pays and
+   * credits funding from the position's own margin, so the margin and the liquidation price move with it.
+   */
   settleFunding(markPrice: number, rate: number, out: Ledger): number {
     const p = this.position;
     if (!p) return 0;
     const amount = fundingUsdt(p.side, p.qty, markPrice, rate);
     this.balanceUsdt += amount;
     p.fundingUsdt += amount;
+    p.marginUsdt += amount;
+    p.liquidationPrice = this.liquidationPriceOf(p.side, p.qty, p.entryPrice, p.marginUsdt);
     out.fundingUsdt += amount;
     return amount;
   }

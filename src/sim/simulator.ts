@@ -3,6 +3,10 @@
 // spread and slippage, charged Binance's taker fee, settled funding at funding times, stopped out /
 // taken profit / liquidated inside a bar from its high and low. All arithmetic is costs.ts's.
 //
+// A funding time falls at the start of its bar (the 8 h grid is on bar opens), so a settlement is
+// charged on what is held after the open's fill and before anything the bar's range triggers: a stop
+// inside that bar still pays it, and the margin it moves moves the liquidation price checked next.
+//
 // Within a bar the path is unknown, so the rule is conservative: the adverse extreme is assumed to come
 // first. A long is checked against the low before the high (stop-loss or liquidation, whichever price is
 // reached first going down, before any take-profit); a short against the high first.
@@ -10,6 +14,7 @@ import { z } from "zod";
 import { lowerBound } from "../core/sorted.ts";
 import { barCloseMs } from "../core/time.ts";
 import { Account, type ExitReason, type Ledger, type Position, type Trade } from "./account.ts";
+import { bracketTable } from "./brackets.ts";
 import { type Side, floorToStep, halfSpreadBpsOr, takerFillPrice } from "./costs.ts";
 import type { SimConfig } from "./config.ts";
 
@@ -29,6 +34,13 @@ export interface MarketColumns {
 export interface FundingSchedule {
   timeMs: Float64Array;
   rate: Float64Array;
+  /** Mark price at each settlement (the store's mark_price; NaN where unknown: the bar's open is used). */
+  markPrice?: Float64Array;
+}
+
+export interface SimOptions {
+  /** The traded symbol: picks its maintenance-margin brackets (brackets.ts); unknown = the config's one rate. */
+  symbol?: string;
 }
 
 export interface StepResult extends Ledger {
@@ -80,8 +92,10 @@ export class FuturesSimulator {
     readonly cfg: SimConfig,
     readonly market: MarketColumns,
     readonly funding: FundingSchedule = { timeMs: new Float64Array(0), rate: new Float64Array(0) },
+    opts: SimOptions = {},
   ) {
-    this.account = new Account({ leverage: cfg.leverage, maintenanceMarginRate: cfg.maintenanceMarginRate }, cfg.initialEquityUsdt);
+    const brackets = bracketTable(opts.symbol, cfg.maintenanceMarginRate).brackets;
+    this.account = new Account({ leverage: cfg.leverage, maintenanceMarginRate: cfg.maintenanceMarginRate, brackets }, cfg.initialEquityUsdt);
   }
 
   /** Wallet balance: cash including margin, excluding unrealized PnL. */
@@ -197,8 +211,9 @@ export class FuturesSimulator {
     res.halfSpreadBps += halfSpreadBps;
   }
 
-  /** Inside bar i: liquidation, stop-loss and take-profit from its range (adverse side first), then funding. */
+  /** Inside bar i: funding at its start, then liquidation, stop-loss and take-profit from its range (adverse side first). */
   private liveThroughBar(i: number, res: StepResult): void {
+    this.settleFunding(i, res);
     const p = this.account.position;
     if (p) {
       const adverse = p.side === 1 ? this.market.low[i] : this.market.high[i];
@@ -221,15 +236,15 @@ export class FuturesSimulator {
         this.close(ref, this.cfg.defaultHalfSpreadBps, t, i, "take-profit", res);
       }
     }
-    this.settleFunding(i, res);
   }
 
-  /** Funding settlements at or before bar i's close while a position is open: longs pay positive rates. */
+  /** Funding settlements before bar i's close while a position is open: longs pay positive rates. */
   private settleFunding(i: number, res: StepResult): void {
     const closeMs = barCloseMs(this.market.openTime[i]);
     while (this.fundingIdx < this.funding.timeMs.length && this.funding.timeMs[this.fundingIdx] < closeMs) {
-      // mark price ≈ the bar's open (the settlement instant is the bar's start on the 8 h grid)
-      this.account.settleFunding(this.market.open[i], this.funding.rate[this.fundingIdx], res);
+      // the settlement's mark price where the store has it, else the bar's open (the settlement instant)
+      const mark = this.funding.markPrice?.[this.fundingIdx];
+      this.account.settleFunding(mark !== undefined && Number.isFinite(mark) ? mark : this.market.open[i], this.funding.rate[this.fundingIdx], res);
       this.fundingIdx++;
     }
   }

@@ -6,6 +6,9 @@ import { lowerBound, upperBound } from "../core/sorted.ts";
 import type { KlineColumns } from "./market-data.ts";
 import type { Route, RouteContext } from "./routes.ts";
 import { depthWeight, klinesWeight } from "./weights.ts";
+import { filtersJson, symbolFilters } from "./trading/filters.ts";
+import { TICKER_ROUTES, markPriceKlinesRoute } from "./rest-tickers.ts";
+import { BAR_MS } from "../core/time.ts";
 
 /** exchangeInfo's price filters are scaled around a price; a symbol with no bars gets a BTC-like one. */
 const PRICE_WHEN_NO_BARS = 60_000;
@@ -55,6 +58,12 @@ function klineRow(k: KlineColumns, i: number): KlineRow {
   return [k.openTime[i], s(k.open[i]), s(k.high[i]), s(k.low[i]), s(k.close[i]), s(k.volume[i]), k.closeTime[i], nz(k.quoteVolume[i]), Number.isNaN(k.trades[i]) ? 0 : k.trades[i], nz(k.takerBuyVolume[i]), nz(k.takerBuyQuoteVolume[i]), "0"];
 }
 
+/** The bar in progress as it stands at its open: the clock has not seen its high, low or close yet. */
+function openingRow(k: KlineColumns, i: number): KlineRow {
+  const o = s(k.open[i]);
+  return [k.openTime[i], o, o, o, o, "0", k.closeTime[i], "0", 0, "0", "0", "0"];
+}
+
 /** Aggregate 1m rows [from, to) into one bar of a longer interval. */
 function aggregate(k: KlineColumns, from: number, to: number, openMs: number, intervalMs: number): KlineRow {
   let high = -Infinity;
@@ -92,7 +101,7 @@ async function klines(ctx: RouteContext): Promise<KlineRow[]> {
     const hi = upperBound(k.openTime, endTime); // bars that opened by endTime (and by now)
     const lo = startTime !== undefined ? lowerBound(k.openTime, startTime) : Math.max(0, hi - limit);
     const out: KlineRow[] = [];
-    for (let i = lo; i < hi && out.length < limit; i++) out.push(klineRow(k, i));
+    for (let i = lo; i < hi && out.length < limit; i++) out.push(k.closeTime[i] < ctx.nowMs ? klineRow(k, i) : openingRow(k, i));
     return out;
   }
   // Longer intervals: buckets aligned to the epoch, built from the stored 1m bars they contain.
@@ -101,7 +110,8 @@ async function klines(ctx: RouteContext): Promise<KlineRow[]> {
   const out: KlineRow[] = [];
   for (let b = startTime === undefined ? Math.max(firstBucket, lastBucket - (limit - 1) * intervalMs) : firstBucket; b <= lastBucket && out.length < limit; b += intervalMs) {
     const from = lowerBound(k.openTime, b);
-    const to = Math.min(lowerBound(k.openTime, b + intervalMs), upperBound(k.openTime, ctx.nowMs));
+    // closed 1m bars only: the one in progress would tell its high, low and close before they happen
+    const to = Math.min(lowerBound(k.openTime, b + intervalMs), upperBound(k.openTime, ctx.nowMs - BAR_MS));
     if (to > from) out.push(aggregate(k, from, to, b, intervalMs));
   }
   return out;
@@ -141,30 +151,6 @@ async function fundingRate(ctx: RouteContext) {
   return out;
 }
 
-async function premiumIndex(ctx: RouteContext) {
-  const symbols = ctx.params.get("symbol") ? [requireSymbol(ctx)] : ctx.data.symbols();
-  const out = [];
-  for (const symbol of symbols) {
-    const k = await ctx.data.klines(symbol);
-    const f = await ctx.data.funding(symbol);
-    const i = k ? upperBound(k.openTime, ctx.nowMs) - 1 : -1;
-    const j = f ? upperBound(f.fundingTime, ctx.nowMs) - 1 : -1;
-    const intervalMs = (f && j >= 0 && !Number.isNaN(f.intervalHours[j]) ? f.intervalHours[j] : 8) * HOUR_MS;
-    const price = k && i >= 0 ? s(k.close[i]) : "0";
-    out.push({
-      symbol,
-      markPrice: price,
-      indexPrice: price,
-      estimatedSettlePrice: price,
-      lastFundingRate: f && j >= 0 ? f.fundingRate[j].toFixed(8) : "0.00010000",
-      interestRate: "0.00010000",
-      nextFundingTime: Math.floor(ctx.nowMs / intervalMs) * intervalMs + intervalMs,
-      time: ctx.nowMs,
-    });
-  }
-  return ctx.params.get("symbol") ? out[0] : out;
-}
-
 function depth(ctx: RouteContext) {
   const symbol = requireSymbol(ctx);
   const limit = intParam(ctx.params, "limit") ?? 500;
@@ -173,12 +159,20 @@ function depth(ctx: RouteContext) {
     const snap = src.depthSnapshot?.(symbol, limit);
     if (snap) return snap;
   }
-  throw new ApiError(400, -1000, `The local exchange has no order book for ${symbol}: start it with --capture <ws-capture file>.`);
+  const captures = ctx.sources.filter((src) => src.depthSnapshot);
+  if (captures.length === 0) throw new ApiError(400, -1000, `The local exchange has no order book for ${symbol}: start it with --capture <ws-capture file>.`);
+  // a capture was given, but none has a book of this symbol at its replay time
+  const times = captures.map((c) => c.replayClock?.().nowMs).filter((t): t is number => t !== undefined).map((t) => new Date(t).toISOString());
+  throw new ApiError(
+    400,
+    -1000,
+    `No replayed capture covers ${symbol}'s order book at replay time ${times.join(", ") || "now"}: a capture's book exists for its own symbol while its depth stream is replayed (subscribe to ${symbol.toLowerCase()}@depth first).`,
+  );
 }
 
-/** Filters like mainnet's; tick size follows the price magnitude for symbols other than BTCUSDT. */
+/** Filters like mainnet's (trading/filters.ts, which also checks orders against them). */
 function symbolInfo(symbol: string, lastPrice: number) {
-  const tick = lastPrice >= 1000 ? "0.10" : lastPrice >= 10 ? "0.010" : lastPrice >= 1 ? "0.0001" : "0.0000001";
+  const f = symbolFilters(symbol, lastPrice);
   const base = symbol.replace(/USDT$|USDC$/, "");
   return {
     symbol,
@@ -188,22 +182,13 @@ function symbolInfo(symbol: string, lastPrice: number) {
     baseAsset: base,
     quoteAsset: symbol.slice(base.length),
     marginAsset: symbol.slice(base.length),
-    pricePrecision: 2,
-    quantityPrecision: 3,
+    pricePrecision: f.pricePrecision,
+    quantityPrecision: f.quantityPrecision,
     underlyingType: "COIN",
     triggerProtect: "0.0500",
     orderTypes: ["LIMIT", "MARKET", "STOP", "STOP_MARKET", "TAKE_PROFIT", "TAKE_PROFIT_MARKET", "TRAILING_STOP_MARKET"],
     timeInForce: ["GTC", "IOC", "FOK", "GTX", "GTD"],
-    filters: [
-      { filterType: "PRICE_FILTER", minPrice: tick, maxPrice: "4529764", tickSize: tick },
-      { filterType: "LOT_SIZE", minQty: "0.001", maxQty: "1000", stepSize: "0.001" },
-      { filterType: "MARKET_LOT_SIZE", minQty: "0.001", maxQty: "120", stepSize: "0.001" },
-      { filterType: "MAX_NUM_ORDERS", limit: 200 },
-      { filterType: "MAX_NUM_ALGO_ORDERS", limit: 10 },
-      // BTCUSDT's minimum notional on mainnet is 100 USDT (5 USDT for most other symbols).
-      { filterType: "MIN_NOTIONAL", notional: symbol === "BTCUSDT" ? "100" : "5" },
-      { filterType: "PERCENT_PRICE", multiplierUp: "1.0500", multiplierDown: "0.9500", multiplierDecimal: "4" },
-    ],
+    filters: filtersJson(f),
   };
 }
 
@@ -228,13 +213,16 @@ async function exchangeInfo(ctx: RouteContext) {
   };
 }
 
+const KLINES_ROUTE: Route = { method: "GET", path: "/fapi/v1/klines", weight: (p) => klinesWeight(Math.min(Number(p.get("limit") ?? 500), 1500)), handle: klines };
+
 export const MARKET_ROUTES: Route[] = [
   { method: "GET", path: "/fapi/v1/ping", weight: () => 1, handle: () => ({}) },
   { method: "GET", path: "/fapi/v1/time", weight: () => 1, handle: (ctx) => ({ serverTime: ctx.nowMs }) },
   { method: "GET", path: "/fapi/v1/exchangeInfo", weight: () => 1, handle: exchangeInfo },
-  { method: "GET", path: "/fapi/v1/klines", weight: (p) => klinesWeight(Math.min(Number(p.get("limit") ?? 500), 1500)), handle: klines },
+  KLINES_ROUTE,
+  markPriceKlinesRoute(KLINES_ROUTE),
+  ...TICKER_ROUTES,
   { method: "GET", path: "/fapi/v1/aggTrades", weight: () => 20, handle: aggTrades },
   { method: "GET", path: "/fapi/v1/fundingRate", weight: () => 1, handle: fundingRate },
-  { method: "GET", path: "/fapi/v1/premiumIndex", weight: () => 1, handle: premiumIndex },
   { method: "GET", path: "/fapi/v1/depth", weight: (p) => depthWeight(Number(p.get("limit") ?? 500)), handle: depth },
 ];

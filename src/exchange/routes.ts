@@ -1,6 +1,7 @@
 // The local exchange's route table: method + path → weight, signed flag, handler. Trading endpoints
-// (orders, account, listen keys) are added to the same table by a later module.
+// (orders, account, listen keys) are in trading/routes.ts, on the same table.
 import type { MarketData } from "./market-data.ts";
+import type { TradingContext } from "./trading/routes.ts";
 import type { StreamSource } from "./types.ts";
 
 export interface RouteContext {
@@ -10,6 +11,8 @@ export interface RouteContext {
   sources: StreamSource[];
   /** REQUEST_WEIGHT per minute in force (exchangeInfo reports it). */
   weightLimitPerMinute: number;
+  /** The matching engine and user streams (trading routes, and market routes that quote its prices). */
+  trading?: TradingContext;
 }
 
 export interface Route {
@@ -17,6 +20,10 @@ export interface Route {
   path: string;
   /** Needs a valid HMAC signature and timestamp (trading endpoints). */
   signed?: boolean;
+  /** Needs only a known X-MBX-APIKEY (listenKey endpoints). */
+  keyed?: boolean;
+  /** Counts against the ORDERS limits and answers with X-MBX-ORDER-COUNT-10S/-1M. */
+  countsOrder?: boolean;
   weight: (params: URLSearchParams) => number;
   handle: (ctx: RouteContext) => Promise<unknown> | unknown;
 }

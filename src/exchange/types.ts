@@ -54,6 +54,23 @@ export interface FaultConfig {
   weightLimitPerMinute: number;
   /** After this many 429s in a minute, answer 418 (IP ban) like Binance (0 = never). */
   banAfter429s: number;
+  /** Fraction (0..1) of order placements answered HTTP 503 "Unknown error" AFTER the order was applied. */
+  orderUnknownErrorRate: number;
+  /** Fraction (0..1) of order placements answered -1007 (timeout, status unknown) AFTER the order was applied. */
+  orderTimeoutRate: number;
+  /** Fraction (0..1) of order placements answered -1006 (unexpected response) WITHOUT applying the order. */
+  orderRejectRate: number;
+  /** Fraction (0..1) of user-stream events never sent. */
+  userEventDropRate: number;
+  /** Fraction (0..1) of user-stream events sent userEventDelayMs (wall time) late. */
+  userEventDelayRate: number;
+  userEventDelayMs: number;
+  /** Fraction (0..1) of WebSocket messages after which the connection is dropped without a close frame. */
+  wsDropRate: number;
+  /** Fraction (0..1) of bar closes at which the listen key expires early (listenKeyExpired, then -1125). */
+  listenKeyExpireRate: number;
+  /** The server clock's offset from the market clock, ms: /fapi/v1/time and recvWindow checks use it. */
+  clockSkewMs: number;
 }
 
 export interface ExchangeOptions {
@@ -77,6 +94,10 @@ export interface ExchangeStats {
   rejected429: number;
   wsConnections: number;
   wsMessages: number;
+  /** Injected faults per kind (see trading/faults.ts), for soak tests to print. */
+  faultsInjected: Record<string, number>;
+  /** Orders accepted (regular and algo). */
+  ordersPlaced: number;
 }
 
 export interface RunningExchange {
@@ -88,5 +109,15 @@ export interface RunningExchange {
   stats(): ExchangeStats;
   /** Called for each REST request after it is counted (tests use it to kill a client mid-run). */
   onRequest(listener: (path: string, stats: ExchangeStats) => void): void;
+  /** The market clock now (ms): what matching, funding and streams are at. */
+  nowMs(): number;
+  /** Manual clock (replay.manual): move to a time, processing every bar that closes by then. */
+  advanceTo(ms: number): void;
+  /** Manual clock: move to the next bar close (or `bars` bar closes on). */
+  step(bars?: number): void;
+  /** Expire the listen key now (the fault, on demand). */
+  expireListenKeys(): void;
+  /** API key pairs the server accepts. */
+  apiKeys: { apiKey: string; apiSecret: string }[];
   close(): Promise<void>;
 }

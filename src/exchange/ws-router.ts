@@ -27,6 +27,15 @@ export interface WsRouterOptions {
   pingIntervalMs: number;
   /** Connections are closed after this long (Binance: 24 hours). */
   maxConnectionMs: number;
+  /** Seeded draws for faults.wsDropRate. */
+  random?: () => number;
+  /** Told of each injected drop (the fault counter). */
+  onDrop?: () => void;
+}
+
+/** A user-data stream name is a listen key: no `@`, unlike every market stream. */
+function isListenKey(stream: string): boolean {
+  return stream.length > 0 && !stream.includes("@");
 }
 
 export class WsRouter {
@@ -43,7 +52,9 @@ export class WsRouter {
     if (!m) return false;
     const route = (m[1] ?? "unrouted") as Route;
     const combined = m[2] === "stream";
-    const initial = (combined ? (url.searchParams.get("streams") ?? "") : (m[3] ?? "")).split("/").filter(Boolean);
+    // the user stream: /private/ws/<listenKey> (binance-api-node) or /private/ws?listenKey=<key> (Binance's docs)
+    const listenKey = url.searchParams.get("listenKey");
+    const initial = [...(combined ? (url.searchParams.get("streams") ?? "") : (m[3] ?? "")).split("/"), listenKey ?? ""].filter(Boolean);
     this.wss.handleUpgrade(req, socket, head, (ws) => this.serve(ws, route, combined, initial));
     return true;
   }
@@ -63,12 +74,18 @@ export class WsRouter {
       sent++;
       this.messages++;
       const drop = this.opts.faults.dropWsAfterMessages;
-      if (drop > 0 && sent >= drop) ws.terminate(); // injected fault: the connection dies without a close frame
+      const rate = this.opts.faults.wsDropRate;
+      // injected fault: the connection dies without a close frame
+      if ((drop > 0 && sent >= drop) || (rate > 0 && (this.opts.random ?? Math.random)() < rate)) {
+        this.opts.onDrop?.();
+        ws.terminate();
+      }
     };
     const subscribe = (stream: string) => {
       const name = normalizeStream(stream);
       if (subs.has(name)) return;
-      const allowed = route === "unrouted" ? streamRoute(name) === "public" : route === streamRoute(name);
+      // listen keys are served on /private (and, as Binance long did, on an unrouted /ws/<listenKey>)
+      const allowed = isListenKey(name) ? route === "private" || route === "unrouted" : route === "unrouted" ? streamRoute(name) === "public" : route === streamRoute(name);
       const source = allowed ? this.opts.sources().find((s) => s.canServe(name)) : undefined;
       subs.set(name, source ? source.subscribe(name, (p) => send(name, p)) : () => {});
     };

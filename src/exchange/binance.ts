@@ -12,9 +12,16 @@ const factory = ((BinanceModule as unknown as { default?: Factory }).default ?? 
  * Leave `ws` out for a REST-only client: binance-api-node keeps its WebSocket URLs in module state,
  * so setting them would redirect every other client's streams in this process.
  */
-export function binanceClient<T = any>(endpoint: { rest: string; ws?: Endpoint["ws"] }): T {
+export function binanceClient<T = any>(endpoint: { rest: string; ws?: Endpoint["ws"]; auth?: ClientAuth }): T {
   const ws = endpoint.ws
     ? { wsFuturesPublic: `${endpoint.ws}/public/ws`, wsFuturesMarket: `${endpoint.ws}/market/ws`, wsFuturesPrivate: `${endpoint.ws}/private/ws` }
     : {};
-  return factory({ httpFutures: endpoint.rest, ...ws }) as T;
+  return factory({ httpFutures: endpoint.rest, ...ws, ...(endpoint.auth ?? {}) }) as T;
+}
+
+/** Keys for signed calls; getTime stamps `timestamp` (a replayed exchange's clock is not the wall clock). */
+export interface ClientAuth {
+  apiKey: string;
+  apiSecret: string;
+  getTime?: () => number;
 }

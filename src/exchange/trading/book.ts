@@ -1,9 +1,9 @@
 // Fills of any size on the sim's Account. The Account opens a position when flat and closes a whole one;
 // an exchange also adds to positions, reduces part of one and reverses. These wrappers express those as
-// the Account's own operations (a partial close is a close of a split-off slice) and compute margin and
-// liquidation price with costs.ts, so no fee or PnL formula is written here.
+// the Account's own operations (a partial close is a close of a split-off slice) and compute margin with
+// costs.ts and the liquidation price with the Account's own bracket rule, so no fee or PnL formula is written here.
 import { Account, type Ledger, emptyLedger } from "../../sim/account.ts";
-import { feeUsdt, initialMarginUsdt, liquidationPrice } from "../../sim/costs.ts";
+import { feeUsdt, initialMarginUsdt } from "../../sim/costs.ts";
 
 export interface FillResult {
   /** Signed position quantity after the fill (+ long, − short). */
@@ -49,7 +49,7 @@ function addTo(acct: Account, qty: number, price: number, feeRate: number, out: 
   p.qty = total;
   p.marginUsdt += initialMarginUsdt(qty, price, acct.rules.leverage);
   p.feesUsdt += fee;
-  p.liquidationPrice = liquidationPrice(p.side, p.qty, p.entryPrice, p.marginUsdt, acct.rules.maintenanceMarginRate);
+  p.liquidationPrice = acct.liquidationPriceOf(p.side, p.qty, p.entryPrice, p.marginUsdt);
 }
 
 function reduce(acct: Account, qty: number, price: number, feeRate: number, timeMs: number, bar: number, out: Ledger): void {
@@ -59,6 +59,6 @@ function reduce(acct: Account, qty: number, price: number, feeRate: number, time
   // close a slice holding its share of margin, fees and funding; the rest stays open at the same entry
   acct.position = { ...p, qty, marginUsdt: p.marginUsdt * share, feesUsdt: p.feesUsdt * share, fundingUsdt: p.fundingUsdt * share };
   acct.close(price, feeRate, timeMs, bar, "signal", out);
-  rest.liquidationPrice = liquidationPrice(rest.side, rest.qty, rest.entryPrice, rest.marginUsdt, acct.rules.maintenanceMarginRate);
+  rest.liquidationPrice = acct.liquidationPriceOf(rest.side, rest.qty, rest.entryPrice, rest.marginUsdt);
   acct.position = rest;
 }

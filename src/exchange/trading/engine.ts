@@ -6,10 +6,12 @@
 // - Inside a bar the path is open → adverse extreme → the other extreme → close (adverse = low first for a
 //   long, high first otherwise, as simulator.ts assumes); resting limits, algo triggers and liquidation fire
 //   in the order that path reaches their levels, a level already passed at the open firing at the open.
-// - Funding settles at the funding times inside each bar at its open (as the simulator does).
+// - Funding settles at the start of the bar holding its time, before anything the bar's range triggers,
+//   on the stored mark price or else the bar's open (as the simulator does).
 import { upperBound } from "../../core/sorted.ts";
 import { BAR_MS, barCloseMs } from "../../core/time.ts";
 import { Account, emptyLedger, type Ledger } from "../../sim/account.ts";
+import { bracketTable } from "../../sim/brackets.ts";
 import { takerFillPrice } from "../../sim/costs.ts";
 import type { SimConfig } from "../../sim/config.ts";
 import type { FundingColumns, KlineColumns } from "../market-data.ts";
@@ -64,7 +66,10 @@ export class TradingEngine {
       this.books.set(m.symbol, {
         ...m,
         filters: symbolFilters(m.symbol, n ? m.bars.close[n - 1] : 60_000),
-        account: new Account({ leverage: opts.sim.leverage, maintenanceMarginRate: opts.sim.maintenanceMarginRate }, opts.balanceUsdt),
+        account: new Account(
+          { leverage: opts.sim.leverage, maintenanceMarginRate: opts.sim.maintenanceMarginRate, brackets: bracketTable(m.symbol, opts.sim.maintenanceMarginRate).brackets },
+          opts.balanceUsdt,
+        ),
         nextBar: upperBound(m.bars.openTime, opts.startMs - BAR_MS),
         fundingIdx: m.funding ? upperBound(m.funding.fundingTime, opts.startMs - 1) : 0,
       });
@@ -137,8 +142,8 @@ export class TradingEngine {
       if (!next) break;
       const i = next.nextBar++;
       this.nowMs = next.bars.closeTime[i];
-      this.liveThroughBar(next, i);
       this.settleFunding(next, i);
+      this.liveThroughBar(next, i);
       this.nowMs = barCloseMs(next.bars.openTime[i]);
       for (const l of this.barListeners) l(next.symbol, i);
     }
@@ -307,9 +312,9 @@ export class TradingEngine {
     if (!f) return;
     const closeMs = barCloseMs(b.bars.openTime[i]);
     while (b.fundingIdx < f.fundingTime.length && f.fundingTime[b.fundingIdx] < closeMs) {
+      const mark = f.markPrice[b.fundingIdx];
       const rate = f.fundingRate[b.fundingIdx++];
-      // mark price ≈ the bar's open (the settlement instant is the bar's start on the funding grid)
-      const amount = this.withAccount(b, (a) => a.settleFunding(b.bars.open[i], rate, emptyLedger()));
+      const amount = this.withAccount(b, (a) => a.settleFunding(Number.isFinite(mark) ? mark : b.bars.open[i], rate, emptyLedger()));
       if (amount !== 0) this.emit(accountUpdate(this, b, this.nowMs, "FUNDING_FEE", amount));
     }
   }

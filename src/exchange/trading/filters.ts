@@ -20,7 +20,9 @@ export interface SymbolFilters {
 }
 
 export function symbolFilters(symbol: string, lastPrice: number): SymbolFilters {
-  const [tickSize, pricePrecision] = lastPrice >= 1000 ? [0.1, 1] : lastPrice >= 10 ? [0.01, 2] : lastPrice >= 1 ? [0.0001, 4] : [0.0000001, 7];
+  // pricePrecision is one digit finer than the tick, as BTCUSDT's (2 with tickSize 0.10): a price of 0.05
+  // is a tick error (-4014), one of 0.001 a precision error (-1111)
+  const [tickSize, pricePrecision] = lastPrice >= 1000 ? [0.1, 2] : lastPrice >= 10 ? [0.01, 3] : lastPrice >= 1 ? [0.0001, 5] : [0.0000001, 8];
   return {
     tickSize,
     minPrice: tickSize,

@@ -140,12 +140,8 @@ function positionMode(ctx: RouteContext) {
 function leverageBracket(ctx: RouteContext) {
   const { engine } = t(ctx);
   const books = ctx.params.get("symbol") ? [requireBook(engine, ctx.params)] : [...engine.books.values()];
-  // one bracket: the liquidation price is computed with the first bracket's rate and no maintenance amount
-  return books.map((b) => ({
-    symbol: b.symbol,
-    notionalCoef: 1,
-    brackets: [{ bracket: 1, initialLeverage: 125, notionalCap: 80_000_000, notionalFloor: 0, maintMarginRatio: b.account.rules.maintenanceMarginRate, cum: 0 }],
-  }));
+  // the tables the Account computes liquidation prices with (src/sim/brackets.ts)
+  return books.map((b) => ({ symbol: b.symbol, notionalCoef: 1, brackets: b.account.rules.brackets ?? [] }));
 }
 
 function newOrder(ctx: RouteContext) {

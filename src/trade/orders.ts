@@ -210,7 +210,7 @@ export class OrderManager {
       const order = await this.patch(clientId, { status: "rejected" }, `not sent: ${problem.message} (would be code ${problem.code})`);
       return { clientId, status: "refused", order, message: problem.message };
     }
-    const req = { symbol, side: i.side, type: "MARKET" as const, qty, reduceOnly: i.reduceOnly, clientId };
+    const req = { symbol, side: i.side, type: "MARKET" as const, qty, reduceOnly: i.reduceOnly, clientId, refPrice: i.refPrice };
     const result = await new Once<OrderReport>(this.once, {
       send: () => this.sendOrder(req),
       query: () => venue.queryOrder(symbol, clientId),

@@ -32,6 +32,8 @@ export interface OrderRequest {
   qty: number;
   reduceOnly: boolean;
   clientId: string;
+  /** About the fill price, for the minimum-notional check before sending (skipped when absent). */
+  refPrice?: number;
 }
 
 export interface OrderReport {

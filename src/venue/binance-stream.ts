@@ -1,0 +1,69 @@
+// The user data stream through binance-api-node's ws.futuresUser (listenKey create, keepalive every
+// 50 s, a new key when a keepalive fails), with what it leaves out: a listenKeyExpired event restarts
+// the stream at once with a new key (the library would wait for the next failing keepalive), and every
+// socket open after the first, every restart, is reported as a gap so the caller resynchronizes by REST.
+import { parseUserEvent } from "./binance-parse.ts";
+import { redactSecrets } from "./keys.ts";
+import type { UserStream, UserStreamHandlers } from "./types.ts";
+
+type Close = (opts?: object) => Promise<void>;
+type Open = (cb: (m: any) => void) => Promise<Close>;
+
+export async function openUserStream(open: Open, handlers: UserStreamHandlers): Promise<UserStream> {
+  let close: Close | undefined;
+  let closed = false;
+  let opens = 0;
+  let gapReason: string | undefined;
+  let restarting = false;
+
+  const onMessage = (m: any) => {
+    if (closed) return;
+    const type = m?.type ?? m?.eventType;
+    if (type === "open") {
+      opens++;
+      const reason = gapReason ?? (opens > 1 ? "the user stream reconnected" : undefined);
+      gapReason = undefined;
+      if (reason) handlers.onGap(reason);
+      return;
+    }
+    if (type === "error") {
+      const e = m.error as Error | undefined;
+      handlers.onError?.(new Error(redactSecrets(`user stream: ${e?.message ?? String(e)}`)));
+      // a failed keepalive makes binance-api-node open a new stream: its open is a gap
+      gapReason ??= "the user stream was restarted after an error";
+      return;
+    }
+    const event = parseUserEvent(m);
+    if (!event) return;
+    handlers.onEvent(event);
+    if (event.kind === "expired") void restart("the listenKey expired");
+  };
+
+  async function restart(reason: string): Promise<void> {
+    if (restarting || closed) return;
+    restarting = true;
+    try {
+      await close?.().catch(() => undefined); // the dead key's DELETE fails; the socket is closed anyway
+      gapReason = reason;
+      for (let attempt = 0; !closed; attempt++) {
+        try {
+          close = await open(onMessage);
+          break;
+        } catch (err) {
+          handlers.onError?.(err as Error);
+          await new Promise((r) => setTimeout(r, Math.min(30_000, 500 * 2 ** attempt)));
+        }
+      }
+    } finally {
+      restarting = false;
+    }
+  }
+
+  close = await open(onMessage);
+  return {
+    close: async () => {
+      closed = true;
+      await close?.().catch(() => undefined);
+    },
+  };
+}

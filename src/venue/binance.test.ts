@@ -1,0 +1,145 @@
+// The Binance venue and the order manager against the local exchange, over real HTTP and WebSocket on
+// 127.0.0.1, through binance-api-node: a market round trip, a 503 after the order was applied, the user
+// stream's fills, listenKey expiry, protective algo orders, and keys the exchange rejects.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sampleDataDir } from "../../test/helpers/sample-store.ts";
+import { startExchange } from "../exchange/server.ts";
+import type { RunningExchange } from "../exchange/types.ts";
+import { Journal } from "../trade/journal.ts";
+import { clientOrderId } from "../trade/order-ids.ts";
+import { OrderManager } from "../trade/orders.ts";
+import { BinanceVenue } from "./binance.ts";
+import { KeysRejected } from "./errors.ts";
+import { loadKeys } from "./keys.ts";
+import type { UserEvent } from "./types.ts";
+
+const KEY = { apiKey: "rltVenueTestKey0001", apiSecret: "rltVenueTestSecretABCDEFGH" };
+const T0 = Date.UTC(2023, 6, 20, 0, 0);
+const SESSION = "venue-it";
+const FAST = { queryBackoffMs: [20, 50, 100], notFoundsBeforeResend: 3, maxQueries: 40, sendRetries: 3 };
+
+let ex: RunningExchange;
+let venue: BinanceVenue;
+let journal: Journal;
+let manager: OrderManager;
+const events: UserEvent[] = [];
+const gaps: string[] = [];
+let stream: { close(): Promise<void> };
+
+beforeAll(async () => {
+  ex = await startExchange({ dataDir: await sampleDataDir(), replay: { fromMs: T0, barsPerSecond: 1, manual: true }, trading: { keys: [KEY] } });
+  loadKeys({ env: { RLT_API_KEY: KEY.apiKey, RLT_API_SECRET: KEY.apiSecret } }); // registers them for redaction
+  venue = new BinanceVenue({ exchange: "local", restUrl: ex.restUrl, wsUrl: ex.wsUrl, ...KEY, requestTimeoutMs: 5000 });
+  await venue.serverTimeMs();
+  journal = await Journal.open(":memory:", { session: SESSION, run: "runs/it", model: "best", exchange: "local", mode: "exchange", symbol: "BTCUSDT", config: {} });
+  const filters = await venue.exchangeInfo("BTCUSDT");
+  manager = await OrderManager.create({ venue, journal, symbol: "BTCUSDT", session: SESSION, filters, once: FAST, fillWaitMs: 1000 });
+  stream = await venue.userStream({
+    onEvent: (e) => {
+      events.push(e);
+      void manager.handleUserEvent(e);
+    },
+    onGap: (reason) => gaps.push(reason),
+  });
+});
+
+afterAll(async () => {
+  await stream?.close();
+  await journal?.close();
+  await ex?.close();
+});
+
+async function waitFor<T>(fn: () => T | undefined, ms = 3000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error("timed out waiting");
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe("BinanceVenue on the local exchange", () => {
+  it("reads the filters and the futures clock, and sets one-way mode, isolated margin and leverage", async () => {
+    const f = await venue.exchangeInfo("BTCUSDT");
+    expect(f).toMatchObject({ tickSize: 0.1, stepSize: 0.001, minQty: 0.001, marketMaxQty: 120, minNotional: 100, percentPrice: { multiplierUp: 1.05, multiplierDown: 0.95 } });
+    expect(await venue.serverTimeMs()).toBe(T0);
+    await venue.setup("BTCUSDT", 5);
+    await venue.setup("BTCUSDT", 5); // -4046 "no need to change" the second time is success
+    expect((await venue.leverageBrackets("BTCUSDT")).length).toBeGreaterThan(0);
+    await expect(venue.exchangeInfo("NOPEUSDT")).rejects.toThrow("local does not list NOPEUSDT");
+  });
+
+  it("a market round trip: the fills come from the user stream, once each, and the position follows", async () => {
+    const open = await manager.submit({ leg: "open", side: "BUY", qty: 0.0105, reduceOnly: false, barOpenMs: T0, refPrice: 29_895.5, reason: "it" });
+    expect(open).toMatchObject({ status: "filled", clientId: clientOrderId(SESSION, T0, "open") });
+    expect(open.order).toMatchObject({ qty: 0.01, executedQty: 0.01, avgPrice: 29899.984325 });
+    const fills = await journal.fillsOf(open.clientId);
+    expect(fills).toHaveLength(1);
+    expect(fills[0]).toMatchObject({ qty: 0.01, price: 29899.984325, source: "stream", side: "BUY" });
+    expect(fills[0].commission).toBeCloseTo(0.149499921625, 12);
+    expect((await venue.position("BTCUSDT")).qty).toBe(0.01);
+    const close = await manager.submit({ leg: "close", side: "SELL", qty: 0.01, reduceOnly: true, barOpenMs: T0, refPrice: 29_895.5, reason: "it" });
+    expect(close.status).toBe("filled");
+    expect(await journal.positionQty()).toBe(0);
+    expect((await venue.position("BTCUSDT")).qty).toBe(0);
+    expect((await venue.userTrades("BTCUSDT", { startTimeMs: T0 })).map((t) => t.side)).toEqual(["BUY", "SELL"]);
+  });
+
+  it("a 503 'Unknown error' after the order was applied is resolved by a query, without a second order", async () => {
+    ex.step();
+    await venue.serverTimeMs();
+    const bar = T0 + 60_000;
+    ex.faults.orderUnknownErrorRate = 1;
+    const before = ex.stats().ordersPlaced;
+    try {
+      const r = await manager.submit({ leg: "open", side: "SELL", qty: 0.02, reduceOnly: false, barOpenMs: bar, refPrice: 29_900, reason: "it" });
+      expect(r.status).toBe("filled");
+      expect((await journal.orderEvents(r.clientId)).map((e) => e.status)).toContain("unknown");
+    } finally {
+      ex.faults.orderUnknownErrorRate = 0;
+    }
+    expect(ex.stats().ordersPlaced - before).toBe(1);
+    expect((await venue.position("BTCUSDT")).qty).toBe(-0.02);
+    expect(await journal.positionQty()).toBe(-0.02);
+  });
+
+  it("places the stop-loss as a closePosition algo order and cancels it when flattening", async () => {
+    const bar = T0 + 60_000;
+    await manager.placeProtection(bar, { stopPrice: 30_500, takeProfitPrice: 29_000 });
+    const algos = await venue.openAlgoOrders("BTCUSDT");
+    expect(algos.map((a) => [a.type, a.side, a.triggerPrice]).sort()).toEqual([["STOP_MARKET", "BUY", 30_500], ["TAKE_PROFIT_MARKET", "BUY", 29_000]]);
+    await manager.moveTakeProfit(29_100, bar);
+    expect((await venue.openAlgoOrders("BTCUSDT")).filter((a) => a.type === "TAKE_PROFIT_MARKET").map((a) => a.triggerPrice)).toEqual([29_100]);
+    const r = await manager.flatten("test", bar, 29_900);
+    expect(r?.status).toBe("filled");
+    expect(await venue.openAlgoOrders("BTCUSDT")).toEqual([]);
+    expect((await venue.position("BTCUSDT")).qty).toBe(0);
+    expect(manager.liveOrders()).toEqual([]);
+  });
+
+  it("reconnects with a new listenKey after listenKeyExpired, reports the gap, and the next fill arrives", async () => {
+    ex.expireListenKeys();
+    await waitFor(() => events.find((e) => e.kind === "expired"));
+    await waitFor(() => gaps.find((g) => g.includes("expired")));
+    const r = await manager.submit({ leg: "open", side: "BUY", qty: 0.01, reduceOnly: false, barOpenMs: T0 + 120_000, refPrice: 29_900, reason: "after expiry" });
+    expect(r.status).toBe("filled");
+    const fill = await waitFor(() => events.find((e) => e.kind === "order" && e.order.clientId === r.clientId && e.fill));
+    expect(fill.kind).toBe("order");
+    expect((await journal.fillsOf(r.clientId))[0].source).toBe("stream");
+    await manager.flatten("cleanup", T0 + 120_000, 29_900);
+  });
+
+  it("keys the exchange rejects are a KeysRejected naming RLT_API_KEY, and never show the key or secret", async () => {
+    const bad = new BinanceVenue({ exchange: "local", restUrl: ex.restUrl, apiKey: KEY.apiKey, apiSecret: "wrongSecretWrongSecret" });
+    await bad.serverTimeMs();
+    const err = await bad.balanceUsdt().catch((e) => e);
+    expect(err).toBeInstanceOf(KeysRejected);
+    expect(err.exitCode).toBe(2);
+    expect(`${err.message} ${err.hint}`).toContain("RLT_API_KEY");
+    const text = `${err.message} ${err.hint} ${err.stack}`;
+    expect(text).not.toContain(KEY.apiKey);
+    expect(text).not.toContain(KEY.apiSecret);
+    expect(text).not.toContain("signature=");
+  });
+});

@@ -123,13 +123,13 @@ export interface StrategyRuns {
 }
 
 export function tradeAll(policy: Policy, data: TrainingData, rows: { from: number; to: number }, run: Pick<TrainingRun, "cfg">, opts: Pick<EvalOptions, "randomRepeats" | "momentumBars" | "seed">): StrategyRuns {
-  const sim = run.cfg.sim;
+  const { sim, risk } = run.cfg;
   return {
-    agent: replayPolicy(policy, run.cfg.env.actions, data, rows, sim, run.cfg.env.positionInObs),
-    bh: replayTargets(data, rows, sim, false, buyAndHold),
-    none: replayTargets(data, rows, sim, false, flat),
-    mom: replayTargets(data, rows, sim, false, momentum(data.market, rows, opts.momentumBars)),
-    randoms: Array.from({ length: opts.randomRepeats }, (_, k) => replayTargets(data, rows, sim, false, randomPolicy(opts.seed + k))),
+    agent: replayPolicy(policy, run.cfg.env.actions, data, rows, sim, run.cfg.env.positionInObs, risk),
+    bh: replayTargets(data, rows, sim, false, buyAndHold, risk),
+    none: replayTargets(data, rows, sim, false, flat, risk),
+    mom: replayTargets(data, rows, sim, false, momentum(data.market, rows, opts.momentumBars), risk),
+    randoms: Array.from({ length: opts.randomRepeats }, (_, k) => replayTargets(data, rows, sim, false, randomPolicy(opts.seed + k), risk)),
   };
 }
 

@@ -1,7 +1,8 @@
 // The kernel's replay driver: per closed bar of a stored range, observation → policy → target
 // position → the bar simulator as execution client (fills at the next open, stops and funding inside
 // the next bar). What validation measures during training and what `rlt eval`, walk-forward and the
-// baselines report. No reward is computed here (it is a training signal, not a result).
+// baselines report, every one of them under the run's risk engine (src/risk). No reward is computed here
+// (it is a training signal, not a result).
 import { barReturns, sharpeRatio } from "../sim/metrics.ts";
 import type { SimConfig } from "../sim/config.ts";
 import type { Side } from "../sim/costs.ts";
@@ -10,6 +11,7 @@ import { type ActionScheme, targetPosition } from "./actions.ts";
 import { nextHolding, observationSize, writeFeatures, writeObservation } from "./observation.ts";
 import type { Policy } from "./policy.ts";
 import { FEATURE_COUNT } from "../features/definitions.ts";
+import { DEFAULT_RISK_CONFIG, type Denial, type RiskConfig, RiskEngine, type RiskEvent } from "../risk/index.ts";
 
 /** Normalized features (row-major n × 30) and the market they were computed from. */
 export interface ReplayData {
@@ -42,15 +44,24 @@ export interface PolicyRun {
   totalReturn: number;
   /** Sharpe of the per-bar returns, annualized for 1-minute bars. */
   sharpe: number;
+  /** What the risk engine refused and raised over the range (absent in runs put together elsewhere). */
+  risk?: RiskRecord;
+}
+
+export interface RiskRecord {
+  /** Opening legs refused, in order, each with its reason. */
+  denials: Denial[];
+  /** Halts and resumes, in order. */
+  events: RiskEvent[];
 }
 
 /** A target position from the observation at a point and the side held now. */
 export type TargetRule = (obs: Float32Array, point: number, current: Side) => Side;
 
-export function replayTargets(data: ReplayData, range: RowRange, simCfg: SimConfig, positionInObs: boolean, rule: TargetRule): PolicyRun {
+export function replayTargets(data: ReplayData, range: RowRange, simCfg: SimConfig, positionInObs: boolean, rule: TargetRule, riskCfg: RiskConfig = DEFAULT_RISK_CONFIG): PolicyRun {
   const points = range.to - range.from;
   if (points < 2) throw new Error(`internal: a range of ${points} bars cannot be traded`);
-  const sim = new FuturesSimulator(simCfg, data.market, data.funding, { symbol: data.symbol });
+  const sim = new FuturesSimulator(simCfg, data.market, data.funding, { symbol: data.symbol, risk: new RiskEngine(riskCfg, simCfg) });
   sim.reset(range.from);
   const obs = new Float32Array(observationSize(positionInObs));
   const run: PolicyRun = {
@@ -62,6 +73,7 @@ export function replayTargets(data: ReplayData, range: RowRange, simCfg: SimConf
     trades: [],
     totalReturn: 0,
     sharpe: 0,
+    risk: { denials: [], events: [] },
   };
   run.equity[0] = simCfg.initialEquityUsdt;
   let holding = 0;
@@ -73,6 +85,8 @@ export function replayTargets(data: ReplayData, range: RowRange, simCfg: SimConf
     const r = sim.step(target);
     holding = nextHolding(holding, before, sim.side, r.closed.length);
     for (const tr of r.closed) run.trades.push(tr);
+    if (r.denial) run.risk!.denials.push(r.denial);
+    for (const e of r.riskEvents) run.risk!.events.push(e);
     run.equity[t + 1] = r.equityUsdt;
     run.position[t + 1] = sim.side;
   }
@@ -93,8 +107,8 @@ export function simPositionView(sim: FuturesSimulator, holdingBars: number) {
 }
 
 /** Replay precomputed actions (one per point) under an action scheme. */
-export function replayActions(data: ReplayData, range: RowRange, simCfg: SimConfig, scheme: ActionScheme, actions: ArrayLike<number>): PolicyRun {
-  const run = replayTargets(data, range, simCfg, false, (_obs, t, current) => targetPosition(scheme, actions[t], current));
+export function replayActions(data: ReplayData, range: RowRange, simCfg: SimConfig, scheme: ActionScheme, actions: ArrayLike<number>, riskCfg: RiskConfig = DEFAULT_RISK_CONFIG): PolicyRun {
+  const run = replayTargets(data, range, simCfg, false, (_obs, t, current) => targetPosition(scheme, actions[t], current), riskCfg);
   run.actions = Uint8Array.from(actions);
   return run;
 }
@@ -107,14 +121,14 @@ const INFERENCE_BATCH = 1024;
  * runs batched and the simulator replays its actions; with them, each decision waits for the
  * simulator's state, one forward pass per bar.
  */
-export function replayPolicy(policy: Policy, scheme: ActionScheme, data: ReplayData, range: RowRange, simCfg: SimConfig, positionInObs: boolean): PolicyRun {
+export function replayPolicy(policy: Policy, scheme: ActionScheme, data: ReplayData, range: RowRange, simCfg: SimConfig, positionInObs: boolean, riskCfg: RiskConfig = DEFAULT_RISK_CONFIG): PolicyRun {
   const points = range.to - range.from;
   if (positionInObs) {
     const actions = new Uint8Array(points);
     const run = replayTargets(data, range, simCfg, true, (obs, t, current) => {
       actions[t] = policy.decideBatch(obs, 1)[0];
       return targetPosition(scheme, actions[t], current);
-    });
+    }, riskCfg);
     run.actions = actions;
     return run;
   }
@@ -125,5 +139,5 @@ export function replayPolicy(policy: Policy, scheme: ActionScheme, data: ReplayD
     for (let r = 0; r < rows; r++) writeFeatures(obs, r * FEATURE_COUNT, data.features, range.from + start + r);
     actions.set(policy.decideBatch(obs.subarray(0, rows * FEATURE_COUNT), rows), start);
   }
-  return replayActions(data, range, simCfg, scheme, actions);
+  return replayActions(data, range, simCfg, scheme, actions, riskCfg);
 }

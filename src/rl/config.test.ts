@@ -36,7 +36,7 @@ describe("training config strict keys", () => {
         "  reward.lambdaFrq: unknown key; did you mean reward.lambdaFreq?",
         "  training.maxUpdate: unknown key; did you mean training.maxUpdates?",
         "  training.split.trian: unknown key; did you mean training.split.train?",
-        "  extra: unknown key (valid here: name, features, dataDir, seed, ppo, env, sim, reward, training)",
+        "  extra: unknown key (valid here: name, features, dataDir, seed, ppo, env, sim, risk, reward, training)",
       ].sort(),
     );
     expect(err.hint).toBe("see configs/ppo.yaml for every field and its default");

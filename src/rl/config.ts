@@ -7,6 +7,7 @@ import { formatIssues } from "../core/config.ts";
 import { envValue } from "../core/env.ts";
 import { ConfigError } from "../core/errors.ts";
 import { ACTION_SCHEMES, DEFAULT_ACTION_SCHEME } from "../kernel/actions.ts";
+import { DEFAULT_RISK_CONFIG, RiskConfigSchema } from "../risk/index.ts";
 import { SimConfigSchema } from "../sim/config.ts";
 import { PpoConfigSchema } from "./ppo.ts";
 import { RewardConfigSchema } from "./reward.ts";
@@ -37,6 +38,8 @@ export const TrainConfigSchema = z
       })
       .default({ episodeBars: 1440, positionInObs: true, actions: DEFAULT_ACTION_SCHEME }),
     sim: SimConfigSchema.default(SimConfigSchema.parse({})),
+    /** Risk limits training, evaluation and trading share (docs/risk.md); runs without the key mean the defaults. */
+    risk: RiskConfigSchema.default(DEFAULT_RISK_CONFIG),
     reward: RewardConfigSchema.default(RewardConfigSchema.parse({})),
     training: z
       .strictObject({

@@ -6,6 +6,7 @@ import { z } from "zod";
 import { type ActionScheme, targetPosition } from "../kernel/actions.ts";
 import { nextHolding, observationSize, writeObservation } from "../kernel/observation.ts";
 import { type ReplayData, simPositionView } from "../kernel/replay.ts";
+import { DEFAULT_RISK_CONFIG, type Denial, type RiskConfig, RiskEngine, type RiskEvent } from "../risk/index.ts";
 import type { SimConfig } from "../sim/config.ts";
 import { FuturesSimulator, SimStateSchema, type Trade } from "../sim/simulator.ts";
 import { type RewardComponents, type RewardConfig, RewardStateSchema, RewardTracker } from "./reward.ts";
@@ -29,8 +30,12 @@ export interface StepOutput {
   components: RewardComponents;
   equityUsdt: number;
   fills: number;
-  /** Trades closed in this step (signal, stop, take-profit, liquidation). */
+  /** Trades closed in this step (signal, stop, take-profit, liquidation, risk halt). */
   closed: Trade[];
+  /** The risk engine refused the target's opening leg (the position stays flat). */
+  denial?: Denial;
+  /** Halts and resumes the risk engine raised at the decision's close. */
+  riskEvents: RiskEvent[];
 }
 
 /** An environment between steps: its episode's start, time in position, simulator and reward tracker. */
@@ -59,8 +64,10 @@ export class TradingEnv {
     simCfg: SimConfig,
     rewardCfg: RewardConfig,
     private readonly random: () => number,
+    riskCfg: RiskConfig = DEFAULT_RISK_CONFIG,
   ) {
-    this.sim = new FuturesSimulator(simCfg, data.market, data.funding, { symbol: data.symbol });
+    // the same risk engine as evaluation and trading: the agent learns under the limits it will trade under
+    this.sim = new FuturesSimulator(simCfg, data.market, data.funding, { symbol: data.symbol, risk: new RiskEngine(riskCfg, simCfg) });
     this.reward = new RewardTracker(rewardCfg);
     if (cfg.episodeStarts.length === 0) throw new Error("internal: no episode starts");
   }
@@ -107,7 +114,7 @@ export class TradingEnv {
     });
     const terminated = r.equityUsdt <= this.sim.cfg.initialEquityUsdt * RUIN_FRACTION;
     const truncated = !terminated && (this.sim.bar - this.start >= this.cfg.episodeBars || this.sim.bar >= this.data.market.open.length - 1);
-    return { obs: this.observe(), reward, terminated, truncated, components, equityUsdt: r.equityUsdt, fills: r.fills, closed: r.closed };
+    return { obs: this.observe(), reward, terminated, truncated, components, equityUsdt: r.equityUsdt, fills: r.fills, closed: r.closed, ...(r.denial ? { denial: r.denial } : {}), riskEvents: r.riskEvents };
   }
 
   private observe(): Float32Array {

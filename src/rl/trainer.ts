@@ -111,7 +111,7 @@ async function trainLocked(cfg: TrainConfig, data: TrainingData, opts: TrainOpti
   const E = cfg.ppo.numEnvs;
   // the environments draw their episode starts from the trainer's one generator
   let rng = new Rng(cfg.seed);
-  const envs = Array.from({ length: E }, () => new TradingEnv(data, { ...cfg.env, episodeStarts: starts }, cfg.sim, cfg.reward, () => rng.next()));
+  const envs = Array.from({ length: E }, () => new TradingEnv(data, { ...cfg.env, episodeStarts: starts }, cfg.sim, cfg.reward, () => rng.next(), cfg.risk));
   const obsSize = envs[0].obsSize;
   let nextObs = new Float32Array(E * obsSize);
   const epReturn = new Float64Array(E);
@@ -237,7 +237,7 @@ async function trainLocked(cfg: TrainConfig, data: TrainingData, opts: TrainOpti
 
     // ---- evaluate on validation, keep the best, stop early ----
     if (state.update % cfg.training.evalEvery === 0 || state.update === cfg.training.maxUpdates) {
-      const val = replayPolicy(learnerPolicy(learner), cfg.env.actions, data, split.validation, cfg.sim, cfg.env.positionInObs);
+      const val = replayPolicy(learnerPolicy(learner), cfg.env.actions, data, split.validation, cfg.sim, cfg.env.positionInObs, cfg.risk);
       row["val/total_return"] = val.totalReturn;
       row["val/sharpe"] = val.sharpe;
       if (val.totalReturn > state.bestValidationReturn) {

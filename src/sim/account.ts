@@ -4,7 +4,8 @@
 import { type MarginBracket, bracketFor } from "./brackets.ts";
 import { type Side, feeUsdt, fundingUsdt, initialMarginUsdt, liquidationPrice, positionPnlUsdt } from "./costs.ts";
 
-export type ExitReason = "signal" | "stop-loss" | "take-profit" | "liquidation" | "end-of-data";
+/** Why a position closed; "risk-halt": the risk engine halted trading and flattened it. */
+export type ExitReason = "signal" | "stop-loss" | "take-profit" | "liquidation" | "end-of-data" | "risk-halt";
 
 export interface Position {
   side: 1 | -1;
@@ -14,6 +15,8 @@ export interface Position {
   liquidationPrice: number;
   stopPrice?: number;
   takeProfitPrice?: number;
+  /** Trailing stop distance, fraction of price: stopPrice ratchets from the best price since entry. */
+  trailingStopPct?: number;
   entryTimeMs: number;
   /** Index of the bar the position opened in, on the caller's bar clock (holding time = bars since). */
   entryBar: number;
@@ -64,6 +67,7 @@ export interface OpenFill {
   bar: number;
   stopPrice?: number;
   takeProfitPrice?: number;
+  trailingStopPct?: number;
 }
 
 export class Account {
@@ -107,6 +111,7 @@ export class Account {
       liquidationPrice: this.liquidationPriceOf(f.side, f.qty, f.price, marginUsdt),
       stopPrice: f.stopPrice,
       takeProfitPrice: f.takeProfitPrice,
+      ...(f.trailingStopPct !== undefined ? { trailingStopPct: f.trailingStopPct } : {}),
       entryTimeMs: f.timeMs,
       entryBar: f.bar,
       feesUsdt: fee,

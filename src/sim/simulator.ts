@@ -9,14 +9,22 @@
 //
 // Within a bar the path is unknown, so the rule is conservative: the adverse extreme is assumed to come
 // first. A long is checked against the low before the high (stop-loss or liquidation, whichever price is
-// reached first going down, before any take-profit); a short against the high first.
+// reached first going down, before any take-profit); a short against the high first. A trailing stop
+// (the dynamic take-profit) is checked at the level it had when the bar began and only then ratcheted
+// from the bar's favourable extreme: the new level applies from the next bar.
+//
+// Entries go through a risk gate (src/risk's engine) when one is given: it sizes them or denies them, and
+// a halt it raises at a bar's close flattens the position at the next open. Without one, entries are
+// sized by the config's margin fraction alone (sizing.ts, the same function the engine calls).
 import { z } from "zod";
 import { lowerBound } from "../core/sorted.ts";
 import { barCloseMs } from "../core/time.ts";
 import { Account, type ExitReason, type Ledger, type Position, type Trade } from "./account.ts";
 import { bracketTable } from "./brackets.ts";
-import { type Side, floorToStep, halfSpreadBpsOr, takerFillPrice } from "./costs.ts";
+import { type Side, halfSpreadBpsOr, takerFillPrice } from "./costs.ts";
 import type { SimConfig } from "./config.ts";
+import { type Approval, type Denial, type RiskEvent, type RiskGate, RiskSnapshotSchema } from "./risk-gate.ts";
+import { entrySize, openRiskUsdt, protectionLevels, stopDistance, trailedStop } from "./sizing.ts";
 
 export type { ExitReason, Position, Trade } from "./account.ts";
 export { type Side, liquidationPrice } from "./costs.ts";
@@ -41,6 +49,8 @@ export interface FundingSchedule {
 export interface SimOptions {
   /** The traded symbol: picks its maintenance-margin brackets (brackets.ts); unknown = the config's one rate. */
   symbol?: string;
+  /** The risk engine entries pass through (src/risk); absent = the margin fraction alone sizes them. */
+  risk?: RiskGate;
 }
 
 export interface StepResult extends Ledger {
@@ -51,6 +61,10 @@ export interface StepResult extends Ledger {
   fills: number;
   /** Half-spread paid on this step's fills, bps. */
   halfSpreadBps: number;
+  /** The target's opening leg, refused by the risk gate (the closing leg always passes). */
+  denial?: Denial;
+  /** What the risk gate raised at the decision bar's close (halts, resumes). */
+  riskEvents: RiskEvent[];
 }
 
 // any double, NaN and ±Infinity included (zod's number() refuses them): a checkpoint keeps what the
@@ -72,6 +86,7 @@ export const SimStateSchema = z
         liquidationPrice: f64,
         stopPrice: f64.optional(),
         takeProfitPrice: f64.optional(),
+        trailingStopPct: f64.optional(),
         entryTimeMs: f64,
         entryBar: z.number().int(),
         feesUsdt: f64,
@@ -79,12 +94,15 @@ export const SimStateSchema = z
       })
       .strict()
       .optional(),
+    /** The risk gate's state (absent in checkpoints written before it existed: it starts afresh). */
+    risk: RiskSnapshotSchema.optional(),
   })
   .strict();
 export type SimState = z.infer<typeof SimStateSchema>;
 
 export class FuturesSimulator {
   readonly account: Account;
+  readonly risk: RiskGate | undefined;
   bar = 0;
   private fundingIdx = 0;
 
@@ -96,6 +114,7 @@ export class FuturesSimulator {
   ) {
     const brackets = bracketTable(opts.symbol, cfg.maintenanceMarginRate).brackets;
     this.account = new Account({ leverage: cfg.leverage, maintenanceMarginRate: cfg.maintenanceMarginRate, brackets }, cfg.initialEquityUsdt);
+    this.risk = opts.risk;
   }
 
   /** Wallet balance: cash including margin, excluding unrealized PnL. */
@@ -112,12 +131,13 @@ export class FuturesSimulator {
     this.account.position = undefined;
     this.bar = startBar;
     this.fundingIdx = lowerBound(this.funding.timeMs, barCloseMs(this.market.openTime[startBar]));
+    this.risk?.reset(this.cfg.initialEquityUsdt);
   }
 
   /** A copy of the state between steps; `restore` of it continues exactly where this left off. */
   snapshot(): SimState {
     const p = this.account.position;
-    return { balanceUsdt: this.account.balanceUsdt, bar: this.bar, fundingIdx: this.fundingIdx, ...(p ? { position: { ...p } } : {}) };
+    return { balanceUsdt: this.account.balanceUsdt, bar: this.bar, fundingIdx: this.fundingIdx, ...(p ? { position: { ...p } } : {}), ...(this.risk ? { risk: this.risk.snapshot() } : {}) };
   }
 
   restore(s: SimState): void {
@@ -127,6 +147,10 @@ export class FuturesSimulator {
     this.bar = s.bar;
     this.fundingIdx = s.fundingIdx;
     this.account.position = s.position ? { ...s.position } : undefined;
+    if (this.risk) {
+      if (s.risk) this.risk.restore(s.risk);
+      else this.risk.reset(s.balanceUsdt);
+    }
   }
 
   get side(): Side {
@@ -150,11 +174,13 @@ export class FuturesSimulator {
     const next = this.bar + 1;
     if (next >= this.market.open.length) throw new Error("internal: stepped past the last bar");
     const res = emptyStep(next);
+    if (this.risk) res.riskEvents = this.risk.onBar(this.equityAt(this.bar), barCloseMs(this.market.openTime[this.bar]));
+    const halted = this.risk?.state === "halted";
     const halfSpread = this.halfSpreadBps(this.bar);
     const open = this.market.open[next];
     const t = this.market.openTime[next];
-    if (this.account.position && this.account.position.side !== target) {
-      this.close(open, halfSpread, t, next, "signal", res);
+    if (this.account.position && (this.account.position.side !== target || halted)) {
+      this.close(open, halfSpread, t, next, this.account.position.side !== target ? "signal" : "risk-halt", res);
     }
     if (!this.account.position && target !== 0) this.openPosition(target, open, halfSpread, t, next, res);
     this.liveThroughBar(next, res);
@@ -183,24 +209,30 @@ export class FuturesSimulator {
 
   private openPosition(side: 1 | -1, ref: number, halfSpreadBps: number, timeMs: number, bar: number, res: StepResult): void {
     const price = this.fillPrice(ref, side === 1, halfSpreadBps);
-    const marginUsdt = this.account.balanceUsdt * this.cfg.positionFraction;
-    const qty = floorToStep((marginUsdt * this.cfg.leverage) / price, this.cfg.qtyStep);
-    if (qty <= 0) return; // too little equity for one lot
-    this.account.open(
-      {
-        side,
-        qty,
-        price,
-        feeRate: this.cfg.takerFeeRate,
-        timeMs,
-        bar,
-        stopPrice: this.cfg.stopLossPct ? price * (1 - side * this.cfg.stopLossPct) : undefined,
-        takeProfitPrice: this.cfg.takeProfitPct ? price * (1 + side * this.cfg.takeProfitPct) : undefined,
-      },
-      res,
-    );
+    const entry = this.entryFor(side, price, timeMs);
+    if (entry.kind === "denial") {
+      res.denial = entry;
+      return;
+    }
+    if (entry.qty <= 0) return; // too little equity for one lot
+    this.account.open({ side, qty: entry.qty, price, feeRate: this.cfg.takerFeeRate, timeMs, bar, stopPrice: entry.stopPrice, takeProfitPrice: entry.takeProfitPrice, trailingStopPct: entry.trailingStopPct }, res);
     res.fills++;
     res.halfSpreadBps += halfSpreadBps;
+  }
+
+  /** The size and levels of a new position filled at `price`: the risk gate's answer, or the margin fraction's. */
+  private entryFor(side: 1 | -1, price: number, timeMs: number): Approval | Denial {
+    const view = { balanceUsdt: this.account.balanceUsdt, equityUsdt: this.account.balanceUsdt, openRiskUsdt: this.openRiskUsdt() };
+    if (this.risk) return this.risk.check({ target: side, current: this.account.side, refPriceUsdt: price, timeMs }, view);
+    const rule = { stopLossPct: this.cfg.stopLossPct, takeProfitPct: this.cfg.takeProfitPct };
+    const limits = { positionFraction: this.cfg.positionFraction, leverage: this.cfg.leverage, qtyStep: this.cfg.qtyStep, stopDistance: stopDistance(rule) };
+    return { kind: "approval", qty: entrySize(limits, view, price).qty, ...protectionLevels(side, price, rule) };
+  }
+
+  /** What the open position would lose at its stop (0 when flat). */
+  openRiskUsdt(): number {
+    const p = this.account.position;
+    return p ? openRiskUsdt(p.side, p.qty, p.entryPrice, p.marginUsdt, p.stopPrice) : 0;
   }
 
   /** Close at a reference price as a taker (signal, stop, take-profit, end of data). */
@@ -229,11 +261,14 @@ export class FuturesSimulator {
         if (stopFirst) {
           // a stop market order at the stop price, or at the open if the bar gapped through it
           const ref = down ? Math.min(p.stopPrice!, this.market.open[i]) : Math.max(p.stopPrice!, this.market.open[i]);
-          this.close(ref, this.cfg.defaultHalfSpreadBps, t, i, "stop-loss", res);
+          // a stop that trailing has carried past the entry locks a profit: the dynamic take-profit
+          this.close(ref, this.cfg.defaultHalfSpreadBps, t, i, p.side * (p.stopPrice! - p.entryPrice) > 0 ? "take-profit" : "stop-loss", res);
         } else this.account.liquidate(t, i, res);
       } else if (touched(p.takeProfitPrice, favourable, !down)) {
         const ref = down ? Math.max(p.takeProfitPrice!, this.market.open[i]) : Math.min(p.takeProfitPrice!, this.market.open[i]);
         this.close(ref, this.cfg.defaultHalfSpreadBps, t, i, "take-profit", res);
+      } else if (p.trailingStopPct !== undefined) {
+        p.stopPrice = trailedStop(p.side, p.stopPrice, favourable, p.trailingStopPct);
       }
     }
   }
@@ -251,5 +286,5 @@ export class FuturesSimulator {
 }
 
 function emptyStep(bar: number): StepResult {
-  return { bar, equityUsdt: 0, feesUsdt: 0, fundingUsdt: 0, realizedPnlUsdt: 0, fills: 0, closed: [], halfSpreadBps: 0 };
+  return { bar, equityUsdt: 0, feesUsdt: 0, fundingUsdt: 0, realizedPnlUsdt: 0, fills: 0, closed: [], halfSpreadBps: 0, riskEvents: [] };
 }

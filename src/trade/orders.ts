@@ -527,6 +527,35 @@ export class OrderManager {
     });
   }
 
+  /**
+   * Take the venue's state as this session's (reconciliation with --adopt): the position difference is
+   * journaled as an adjustment (never as a fill), foreign open orders as adopted orders.
+   */
+  adopt(adjustQty: number, orders: JournalOrder[], reason: string): Promise<void> {
+    return this.exclusive(async () => {
+      if (adjustQty !== 0) {
+        await this.o.journal.recordAdjustment(adjustQty, reason);
+        this.positionQtyValue = roundQty(this.positionQtyValue + adjustQty);
+      }
+      for (const o of orders) {
+        await this.o.journal.recordAdoptedOrder(o);
+        this.remember({ ...o, adopted: true });
+      }
+    });
+  }
+
+  /** Fills the venue has for an order whose journaled fills fall short of its executed quantity. */
+  readMissingFills(): Promise<void> {
+    return this.exclusive(async () => {
+      for (const o of this.orders.values()) {
+        const venueOrderId = o.kind === "algo" ? o.triggeredOrderId : o.venueOrderId;
+        if (!venueOrderId || (o.kind === "order" && o.executedQty <= (this.filled.get(o.clientId) ?? 0))) continue;
+        if (o.kind === "algo" && this.filled.has(o.clientId)) continue;
+        for (const t of await this.o.venue.userTrades(this.o.symbol, { orderId: venueOrderId })) await this.applyFill({ ...t, clientId: o.clientId }, "reconcile");
+      }
+    });
+  }
+
   private async awaitFillsQuick(clientId: string): Promise<void> {
     const { venue, symbol } = this.o;
     const q = await venue.queryOrder(symbol, clientId);

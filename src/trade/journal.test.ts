@@ -1,0 +1,88 @@
+// The journal survives kill -9 at any point: a child writes order lifecycles in a loop and is killed;
+// the reopened file is consistent and continues the session.
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { Journal, journalPath } from "./journal.ts";
+
+const ROOT = path.resolve(import.meta.dirname, "../..");
+const dir = mkdtempSync(path.join(tmpdir(), "rlt-journal-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const info = (session: string) => ({ session, run: "r", model: "m", exchange: "local", mode: "exchange", symbol: "BTCUSDT", config: { writer: true } });
+
+/** Start the writer, let it complete `atLeast` lifecycles, SIGKILL it mid-write; the last lifecycle it reported. */
+function killWriter(file: string, session: string, start: number, atLeast: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", "src/trade/journal-kill-writer.ts", file, session, String(start)], { cwd: ROOT });
+    let last = -1;
+    let err = "";
+    child.stderr.on("data", (d) => (err += d));
+    child.stdout.on("data", (d: Buffer) => {
+      const lines = d.toString().trim().split("\n");
+      last = Number(lines[lines.length - 1]);
+      // kill a few ms later, at an arbitrary point inside the next lifecycle
+      if (last >= start + atLeast) setTimeout(() => child.kill("SIGKILL"), 3);
+    });
+    child.on("exit", (code, signal) => (signal === "SIGKILL" ? resolve(last) : reject(new Error(`writer exited ${code}: ${err}`))));
+  });
+}
+
+/** Every order's row agrees with its last event, and every fill belongs to a journaled order. */
+async function expectConsistent(j: Journal): Promise<void> {
+  const bad = await j.query(`
+    SELECT o.client_id, o.status, e.status AS last FROM orders o
+    LEFT JOIN (SELECT client_id, arg_max(status, seq) AS status FROM order_events WHERE status NOT IN ('sent', 'update') GROUP BY client_id) e USING (client_id)
+    WHERE e.status IS DISTINCT FROM o.status`);
+  expect(bad).toEqual([]);
+  expect(await j.query("SELECT trade_id FROM fills WHERE client_id NOT IN (SELECT client_id FROM orders)")).toEqual([]);
+  expect(await j.query("SELECT client_id FROM intents WHERE client_id NOT IN (SELECT client_id FROM orders)")).toEqual([]);
+  expect(await j.query("SELECT client_id FROM orders WHERE status = 'FILLED' AND client_id NOT IN (SELECT client_id FROM fills)")).toEqual([]);
+}
+
+describe("Journal", () => {
+  it("opens consistent after kill -9 of a writer, and a reopened session continues", { timeout: 120_000 }, async () => {
+    const file = journalPath(dir, "crash");
+    const first = await killWriter(file, "crash", 0, 30);
+    let j = await Journal.open(file, info("crash"));
+    expect(j.resumed).toBe(true);
+    await expectConsistent(j);
+    const orders = await j.count("orders");
+    // everything reported done is there; at most the lifecycle in progress is partial
+    expect(orders).toBeGreaterThanOrEqual(first + 1);
+    expect(orders).toBeLessThanOrEqual(first + 2);
+    expect(await j.count("fills")).toBeGreaterThanOrEqual(first + 1);
+    expect((await j.lastDecisions(2)).map((d) => d.probs)).toEqual([[0.2, 0.3, 0.5], [0.2, 0.3, 0.5]]);
+    await j.close();
+    // the same session again, killed again: it continues the file
+    const second = await killWriter(file, "crash", orders + 1, 20);
+    j = await Journal.open(file, info("crash"));
+    await expectConsistent(j);
+    expect(await j.count("orders")).toBeGreaterThanOrEqual(second + 1 - (orders + 1) + orders);
+    const [s] = await j.query<{ starts: number; session: string; started_ms: number }>("SELECT * FROM session");
+    expect(s.starts).toBe(4); // two writers and two test opens
+    expect(await j.count("starts")).toBe(4);
+    expect(await j.positionQty()).toBeCloseTo((await j.count("fills")) * 0.01, 9);
+    await j.close();
+  });
+
+  it("refuses to open another session's journal", async () => {
+    const file = journalPath(dir, "one");
+    const j = await Journal.open(file, info("one"));
+    await j.close();
+    await expect(Journal.open(file, info("two"))).rejects.toThrow("is the journal of session one, not two");
+  });
+
+  it("keeps reads for the session, the UI and the report", async () => {
+    const j = await Journal.open(":memory:", info("reads"));
+    await j.recordIntent({ clientId: "rlt-aaaaaa-1-o", kind: "order", symbol: "BTCUSDT", leg: "open", barOpenMs: 60_000, revision: 0, side: "BUY", type: "MARKET", qty: 0.01, triggerPrice: 0, reduceOnly: false }, "r", { stopPrice: 90, takeProfitPrice: 120 });
+    await j.recordFill({ tradeId: "1", orderId: "9", clientId: "rlt-aaaaaa-1-o", symbol: "BTCUSDT", side: "BUY", qty: 0.01, price: 100, commission: 0, commissionAsset: "USDT", realizedPnlUsdt: 0, maker: false, timeMs: 5, source: "stream" });
+    expect(await j.recordFill({ tradeId: "1", orderId: "9", clientId: "rlt-aaaaaa-1-o", symbol: "BTCUSDT", side: "BUY", qty: 0.01, price: 100, commission: 0, commissionAsset: "USDT", realizedPnlUsdt: 0, maker: false, timeMs: 5, source: "rest" })).toBe(false);
+    expect((await j.lastFills(5)).map((f) => [f.tradeId, f.source])).toEqual([["1", "stream"]]);
+    expect(await j.intentProtection("rlt-aaaaaa-1-o")).toEqual({ stopPrice: 90, takeProfitPrice: 120 });
+    expect((await j.liveOrders()).map((o) => o.clientId)).toEqual(["rlt-aaaaaa-1-o"]);
+    expect(await j.positionQty()).toBe(0.01);
+    await j.close();
+  });
+});

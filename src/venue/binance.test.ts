@@ -1,6 +1,9 @@
 // The Binance venue and the order manager against the local exchange, over real HTTP and WebSocket on
 // 127.0.0.1, through binance-api-node: a market round trip, a 503 after the order was applied, the user
 // stream's fills, listenKey expiry, protective algo orders, and keys the exchange rejects.
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sampleDataDir } from "../../test/helpers/sample-store.ts";
 import { startExchange } from "../exchange/server.ts";
@@ -25,13 +28,15 @@ let manager: OrderManager;
 const events: UserEvent[] = [];
 const gaps: string[] = [];
 let stream: { close(): Promise<void> };
+const dir = mkdtempSync(path.join(tmpdir(), "rlt-venue-"));
+const produced: string[] = []; // every error message, hint and stack the run produced
 
 beforeAll(async () => {
   ex = await startExchange({ dataDir: await sampleDataDir(), replay: { fromMs: T0, barsPerSecond: 1, manual: true }, trading: { keys: [KEY] } });
   loadKeys({ env: { RLT_API_KEY: KEY.apiKey, RLT_API_SECRET: KEY.apiSecret } }); // registers them for redaction
   venue = new BinanceVenue({ exchange: "local", restUrl: ex.restUrl, wsUrl: ex.wsUrl, ...KEY, requestTimeoutMs: 5000 });
   await venue.serverTimeMs();
-  journal = await Journal.open(":memory:", { session: SESSION, run: "runs/it", model: "best", exchange: "local", mode: "exchange", symbol: "BTCUSDT", config: {} });
+  journal = await Journal.open(path.join(dir, "journal.duckdb"), { session: SESSION, run: "runs/it", model: "best", exchange: "local", mode: "exchange", symbol: "BTCUSDT", config: {} });
   const filters = await venue.exchangeInfo("BTCUSDT");
   manager = await OrderManager.create({ venue, journal, symbol: "BTCUSDT", session: SESSION, filters, once: FAST, fillWaitMs: 1000 });
   stream = await venue.userStream({
@@ -40,13 +45,15 @@ beforeAll(async () => {
       void manager.handleUserEvent(e);
     },
     onGap: (reason) => gaps.push(reason),
+    onError: (err) => produced.push(`${err.message} ${err.stack}`),
   });
 });
 
 afterAll(async () => {
   await stream?.close();
-  await journal?.close();
+  await journal?.close().catch(() => undefined);
   await ex?.close();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 async function waitFor<T>(fn: () => T | undefined, ms = 3000): Promise<T> {
@@ -141,5 +148,19 @@ describe("BinanceVenue on the local exchange", () => {
     expect(text).not.toContain(KEY.apiKey);
     expect(text).not.toContain(KEY.apiSecret);
     expect(text).not.toContain("signature=");
+    produced.push(text, JSON.stringify(err), String(err.cause?.message));
+    await journal.recordError("test: rejected keys", err);
+  });
+
+  it("no key or secret in anything the run produced: errors, stream errors, the journal's every table and file", async () => {
+    const tables = (await journal.query<{ name: string }>("SELECT table_name AS name FROM information_schema.tables")).map((t) => t.name);
+    expect(tables).toEqual(expect.arrayContaining(["orders", "order_events", "fills", "errors", "session", "intents"]));
+    for (const t of tables) produced.push(JSON.stringify(await journal.query(`SELECT * FROM "${t}"`), (_, v) => (typeof v === "bigint" ? String(v) : v)));
+    await journal.close();
+    for (const f of readdirSync(dir)) produced.push(readFileSync(path.join(dir, f)).toString("latin1"));
+    const all = produced.join("\n");
+    expect(all).toContain("the exchange rejected the API keys"); // the scan did see the error
+    expect(all).not.toContain(KEY.apiKey);
+    expect(all).not.toContain(KEY.apiSecret);
   });
 });

@@ -3,8 +3,16 @@
 import type { SymbolBook, TradingEngine } from "./engine.ts";
 import { signedQty } from "./book.ts";
 import type { AlgoOrder, Order, UserEvent, UserTrade } from "./types.ts";
+import type { Account } from "../../sim/account.ts";
 
 const s = (x: number) => String(x);
+
+/** The largest position notional the account's leverage allows: the cap of the last bracket that offers it. */
+export function maxNotionalUsdt(account: Account): number {
+  let cap = 0;
+  for (const b of account.rules.brackets ?? []) if (b.initialLeverage >= account.rules.leverage) cap = Math.max(cap, b.notionalCap);
+  return cap;
+}
 
 export function orderJson(o: Order, full = true) {
   return {
@@ -153,7 +161,7 @@ export function positionJson(engine: TradingEngine, b: SymbolBook) {
     unRealizedProfit: s(b.account.unrealizedPnlUsdt(mark)),
     liquidationPrice: s(p?.liquidationPrice ?? 0),
     leverage: s(b.account.rules.leverage),
-    maxNotionalValue: "80000000",
+    maxNotionalValue: s(maxNotionalUsdt(b.account)),
     marginType: engine.marginType === "ISOLATED" ? "isolated" : "cross",
     isolatedMargin: s(p?.marginUsdt ?? 0),
     isAutoAddMargin: "false",

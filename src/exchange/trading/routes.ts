@@ -4,7 +4,7 @@
 import { ApiError, badParam, missingParam } from "../api-error.ts";
 import type { Route, RouteContext } from "../routes.ts";
 import type { TradingEngine } from "./engine.ts";
-import { algoJson, orderJson, positionJson, userTradeJson } from "./format.ts";
+import { algoJson, maxNotionalUsdt, orderJson, positionJson, userTradeJson } from "./format.ts";
 import { cancelAlgo, cancelAll, cancelOrder, findAlgo, findOrder, openOrders, placeAlgo, placeOrder, requireBook } from "./orders.ts";
 import type { UserStreams } from "./user-stream.ts";
 
@@ -55,7 +55,7 @@ function marginSnapshot(engine: TradingEngine) {
     positions.push({
       symbol: b.symbol, initialMargin: String(p?.marginUsdt ?? 0), maintMargin: String(mm), unrealizedProfit: String(up), positionInitialMargin: String(p?.marginUsdt ?? 0),
       openOrderInitialMargin: "0", leverage: String(b.account.rules.leverage), isolated: engine.marginType === "ISOLATED", entryPrice: String(p?.entryPrice ?? 0),
-      maxNotional: "80000000", positionSide: "BOTH", positionAmt: String(p ? p.side * p.qty : 0), isolatedWallet: String(p?.marginUsdt ?? 0), updateTime: p ? engine.nowMs : 0,
+      maxNotional: String(maxNotionalUsdt(b.account)), positionSide: "BOTH", positionAmt: String(p ? p.side * p.qty : 0), isolatedWallet: String(p?.marginUsdt ?? 0), updateTime: p ? engine.nowMs : 0,
     });
   }
   const available = engine.walletUsdt - initial + Math.min(0, unrealized);
@@ -110,7 +110,7 @@ function leverage(ctx: RouteContext) {
   const lev = Number(text);
   if (!Number.isInteger(lev) || lev < 1 || lev > 125) throw new ApiError(400, -4028, `Leverage ${text} is not valid`);
   b.account.rules.leverage = lev; // applies to later fills; an open position keeps its margin
-  return { leverage: lev, maxNotionalValue: "80000000", symbol: b.symbol };
+  return { leverage: lev, maxNotionalValue: String(maxNotionalUsdt(b.account)), symbol: b.symbol };
 }
 
 function marginType(ctx: RouteContext) {

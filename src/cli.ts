@@ -12,6 +12,7 @@ import { registerFetch } from "../commands/fetch.ts";
 import { registerImport } from "../commands/import.ts";
 import { registerRecord } from "../commands/record.ts";
 import { registerReport } from "../commands/report.ts";
+import { registerTrade } from "../commands/trade.ts";
 import { registerTrain } from "../commands/train.ts";
 import { EXIT, RltError, exitCodeOf } from "./core/errors.ts";
 import { maskUrlsIn } from "./core/url.ts";
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerFeatures(program);
   registerTrain(program);
   registerEval(program);
+  registerTrade(program);
   registerReport(program);
   registerImport(program);
   registerData(program);

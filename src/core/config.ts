@@ -55,6 +55,13 @@ export const FetchConfigSchema = z.strictObject({
   maxRetries: z.number().int().min(0).default(8),
 });
 
+export const TradeConfigSchema = z.strictObject({
+  /** Real orders on Binance mainnet need this and the --mainnet flag: one alone is refused. */
+  allowMainnet: z.boolean().default(false),
+  /** A file with the API key and secret (two lines, or JSON {apiKey, apiSecret}); RLT_API_KEY / RLT_API_SECRET win. */
+  keyFile: z.string().min(1).optional(),
+});
+
 export const ConfigSchema = z.strictObject({
   dataDir: z.string().min(1).default("./data"),
   exchange: ExchangeName.default("mainnet"),
@@ -65,6 +72,7 @@ export const ConfigSchema = z.strictObject({
     .default({}),
   fetch: FetchConfigSchema.default(FetchConfigSchema.parse({})),
   record: RecordConfigSchema.default(RecordConfigSchema.parse({})),
+  trade: TradeConfigSchema.default(TradeConfigSchema.parse({})),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 

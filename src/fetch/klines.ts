@@ -58,7 +58,7 @@ export async function fetchKlines(ctx: FetchContext, symbol: string, range: Rang
  * as NULL rather than as misleading zeros.
  */
 export function candleColumns(candles: Candle[]) {
-  const lacks = (c: Candle) => c.trades === 0 && Number(c.quoteVolume) === 0 && Number(c.volume) > 0;
+  const lacks = (c: Candle) => lacksKlineExtras(c.trades, Number(c.quoteVolume), Number(c.volume));
   return {
     open_time: candles.map((c) => c.openTime),
     open: candles.map((c) => Number(c.open)),
@@ -72,4 +72,9 @@ export function candleColumns(candles: Candle[]) {
     taker_buy_volume: candles.map((c) => (lacks(c) ? null : Number(c.baseAssetVolume))),
     taker_buy_quote_volume: candles.map((c) => (lacks(c) ? null : Number(c.quoteAssetVolume))),
   };
+}
+
+/** Volume without trades or quote volume: the source has no such fields (see candleColumns). */
+export function lacksKlineExtras(trades: number, quoteVolume: number, volume: number): boolean {
+  return trades === 0 && quoteVolume === 0 && volume > 0;
 }

@@ -1,0 +1,170 @@
+// `rlt trade`: a trained run trading one symbol bar by bar. Where the market and the account live
+// (mainnet, demo, the local exchange) and how orders fill (paper: the bar simulator; or the exchange)
+// are two independent choices. This file wires the pieces: the run's policy and features, history for
+// the warm-up, the kline stream, the session core and its output.
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import type { Endpoint } from "../core/config.ts";
+import { DataError, UsageError } from "../core/errors.ts";
+import { withLock } from "../core/lock.ts";
+import { BAR_MS, DAY_MS, isoMinute } from "../core/time.ts";
+import { Store } from "../data/store.ts";
+import { FEATURES } from "../features/definitions.ts";
+import { MarketClient } from "../fetch/client.ts";
+import { RoutedStream, routedStreamUrl } from "../record/streams.ts";
+import { readRun } from "../rl/run-dir.ts";
+import { type ModelChoice, RUN_FILES } from "../rl/run-files.ts";
+import { loadRunPolicy } from "../rl/run-policy.ts";
+import { type Kline, closedKline, klineBar } from "./bars.ts";
+import { PaperClient } from "./execution.ts";
+import { SessionFeatures, featuresNeedingStreams } from "./features.ts";
+import { fundingInBar, restBars, warmUpColumns } from "./history.ts";
+import { type SessionEvent, type SessionState, TradeSession } from "./session.ts";
+
+export type ExchangeChoice = "mainnet" | "demo" | "local";
+
+export interface TradeOptions {
+  runDir: string;
+  model: ModelChoice;
+  exchange: ExchangeChoice;
+  endpoint: Endpoint;
+  /** Fill with the bar simulator; nothing is sent. */
+  paper: boolean;
+  /** --mainnet given, and the config's trade.allowMainnet: both are needed for real orders on mainnet. */
+  mainnetFlag: boolean;
+  allowMainnet: boolean;
+  /** Session name (default: a new one from the clock and the mode). */
+  session?: string;
+  /** The store to warm up from (REST klines fill what it lacks). */
+  dataDir?: string;
+  onExit: "keep" | "flatten";
+  /** Stop after this many closed bars (rehearsals, tests, the demo). */
+  maxBars?: number;
+  signal?: AbortSignal;
+  onEvent: (e: SessionEvent) => void;
+  onInfo: (message: string) => void;
+}
+
+export interface TradeResult {
+  sessionDir: string;
+  state: SessionState;
+}
+
+/** Warm-up at most this far back: longer than every indicator window and the 1440-bar rolling normalization. */
+const MAX_WARMUP_MS = 30 * DAY_MS;
+/** Less than this and the rolling normalization is not yet what training saw: the session says so. */
+const FULL_WARMUP_BARS = 1440 + 60;
+
+export async function runTrade(opts: TradeOptions): Promise<TradeResult> {
+  refuseUnsafe(opts);
+  const run = readRun(opts.runDir);
+  const symbol = run.info.symbol;
+  refuseMissingSources(run.manifest);
+  const { policy, backend } = await loadRunPolicy(run, opts.model);
+  const id = opts.session ?? `${new Date().toISOString().slice(0, 16).replace(/[-:]/g, "").replace("T", "-")}-${opts.paper ? "paper" : "live"}-${opts.exchange}`;
+  if (!/^[\w.-]+$/.test(id)) throw new UsageError(`--session ${id}: use letters, digits, '.', '_' and '-' only`);
+  const sessionDir = path.join(run.dir, RUN_FILES.sessions, id);
+  mkdirSync(sessionDir, { recursive: true });
+  // one trader per session: a second one would send the same client order ids
+  return withLock(path.join(sessionDir, "session.lock"), { purpose: `the trading session ${sessionDir}`, onWait: opts.onInfo, signal: opts.signal }, async () => {
+    writeFileSync(path.join(sessionDir, "session.json"), `${JSON.stringify({ id, run: run.dir, model: opts.model, backend, symbol, exchange: opts.exchange, mode: opts.paper ? "paper" : "exchange", startedAt: new Date().toISOString() }, null, 2)}\n`);
+    const client = new MarketClient({ restUrl: opts.endpoint.rest, weightBudget: 0.5, maxRetries: 8, signal: opts.signal });
+    const features = new SessionFeatures(run.manifest);
+    const session = new TradeSession({ id, symbol, policy, actions: run.cfg.env.actions, positionInObs: run.cfg.env.positionInObs, features, execution: new PaperClient(run.cfg.sim) });
+    session.on(opts.onEvent);
+    opts.onInfo(`session ${id}: ${run.name} (${opts.model} model, ${backend}) on ${symbol}, ${opts.paper ? "paper" : "exchange"} fills, market data from ${opts.exchange} (${opts.endpoint.rest})`);
+    await tradeBars(session, client, symbol, opts, async (firstOpenTime) => {
+      const fromMs = Math.max(run.manifest.range.fromMs, firstOpenTime - MAX_WARMUP_MS);
+      const store = opts.dataDir ? await Store.open(opts.dataDir) : undefined;
+      let warm;
+      try {
+        warm = await warmUpColumns(store, client, symbol, fromMs, firstOpenTime, Boolean(run.manifest.config.fillGaps));
+      } finally {
+        store?.close();
+      }
+      const report = features.warmUp(warm.cols);
+      const masked = report.maskedAtEnd.length ? `; masked until their windows fill or their source streams: ${report.maskedAtEnd.join(", ")}` : "";
+      opts.onInfo(`warm-up: ${report.bars.toLocaleString("en-US")} bars before ${isoMinute(firstOpenTime)} (${warm.fromStore.toLocaleString("en-US")} from the store, ${warm.fromRest.toLocaleString("en-US")} from the exchange), live features equal to batch within ${report.maxDifference.toExponential(1)}${masked}`);
+      if (report.bars < FULL_WARMUP_BARS) session.emitWarning(`only ${report.bars} warm-up bars: the 1440-bar rolling normalization is not yet what training saw`);
+      session.startTrading();
+    });
+    await session.stop(opts.onExit);
+    return { sessionDir, state: session.state() };
+  });
+}
+
+/**
+ * Closed klines from the stream, in order, one at a time: a gap (a reconnect, a slow consumer) is filled
+ * from REST before the next bar, a repeat is dropped. The first bar starts the warm-up.
+ */
+async function tradeBars(session: TradeSession, client: MarketClient, symbol: string, opts: TradeOptions, warmUp: (firstOpenTime: number) => Promise<void>): Promise<void> {
+  const queue: Kline[] = [];
+  let wake: (() => void) | undefined;
+  let failure: unknown;
+  const stream = new RoutedStream({
+    url: routedStreamUrl(opts.endpoint.ws, "market", [`${symbol.toLowerCase()}@kline_1m`]),
+    onPayload: (_stream, payload) => {
+      const k = closedKline(payload);
+      if (!k) return;
+      queue.push(k);
+      wake?.();
+    },
+    onDown: (reason) => session.emitWarning(`market stream down (${reason}); reconnecting, missed bars come from REST`),
+  });
+  const stopped = new Promise<void>((resolve) => {
+    if (opts.signal?.aborted) return resolve();
+    opts.signal?.addEventListener("abort", () => resolve(), { once: true });
+  });
+  let last = Number.NaN;
+  let seen = 0;
+  try {
+    while (!opts.signal?.aborted && (opts.maxBars === undefined || seen < opts.maxBars)) {
+      if (queue.length === 0) {
+        await Promise.race([new Promise<void>((r) => (wake = r)), stopped]);
+        wake = undefined;
+        continue;
+      }
+      const k = queue.shift()!;
+      if (Number.isNaN(last)) {
+        await warmUp(k.openTime);
+        last = k.openTime - BAR_MS;
+      }
+      if (k.openTime <= last) continue;
+      const bars = k.openTime > last + BAR_MS ? [...(await restBars(client, symbol, last + BAR_MS, k.openTime)), klineBar(k)] : [klineBar(k)];
+      for (const bar of bars) {
+        if (opts.maxBars !== undefined && seen >= opts.maxBars) break;
+        session.addFunding(await fundingInBar(client, symbol, bar.openTime));
+        await session.onBar(bar);
+        last = bar.openTime;
+        seen++;
+      }
+    }
+  } catch (err) {
+    failure = err;
+  } finally {
+    stream.close();
+  }
+  if (failure) throw failure;
+}
+
+function refuseUnsafe(opts: TradeOptions): void {
+  if (opts.paper) return;
+  if (opts.exchange === "mainnet" && !(opts.mainnetFlag && opts.allowMainnet)) {
+    const missing = [opts.mainnetFlag ? "" : "the --mainnet flag", opts.allowMainnet ? "" : "trade.allowMainnet: true in rlt.yaml"].filter(Boolean).join(" and ");
+    throw new UsageError(`refusing to send real orders to Binance mainnet without ${missing}`, {
+      hint: "rehearse with --paper (no keys, nothing sent) or --testnet (Binance Demo Trading); real money needs both --mainnet and trade.allowMainnet: true",
+    });
+  }
+  throw new UsageError("orders on an exchange are not wired into rlt trade yet: use --paper", { hint: "rlt trade --run runs/<name> --paper fills every decision with the backtest's own simulator" });
+}
+
+/** Trade and book features the model was trained with need streams this session does not open yet. */
+function refuseMissingSources(manifest: import("../features/artifact.ts").FeatureManifest): void {
+  const needStreams = new Set(featuresNeedingStreams());
+  const used = FEATURES.filter((f) => needStreams.has(f.name) && (manifest.maskCounts[f.name]?.missing ?? manifest.rows) < manifest.rows).map((f) => f.name);
+  if (used.length) {
+    throw new DataError(`the run's model was trained with trade and order-book features (${used.join(", ")}) that rlt trade cannot stream yet`, {
+      hint: "train on kline features only (rlt features without recorded trades or book data) to trade this version",
+    });
+  }
+}

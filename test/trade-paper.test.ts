@@ -1,0 +1,118 @@
+// `rlt trade --paper` against the local exchange replaying the bundled sample's test range: the session
+// decides bar for bar what the backtest (rlt eval's replay of the same run on the same bars) decided,
+// and its fills, fees, funding and equity equal the backtest's to 1e-9, because paper fills are the bar
+// simulator's. Also the command's refusals: mainnet without the opt-in, and a run without a model.
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { stringify as toYaml } from "yaml";
+import { startExchange } from "../src/exchange/server.ts";
+import type { RunningExchange } from "../src/exchange/types.ts";
+import { expectationFrom } from "../src/features/artifact.ts";
+import { replayPolicy } from "../src/kernel/replay.ts";
+import { loadTrainingData } from "../src/rl/data.ts";
+import { readRun } from "../src/rl/run-dir.ts";
+import { loadRunPolicy } from "../src/rl/run-policy.ts";
+import { rowsOf } from "../src/eval/run.ts";
+import { runTrade } from "../src/trade/run.ts";
+import type { Decision, SessionEvent } from "../src/trade/session.ts";
+import type { Trade } from "../src/sim/account.ts";
+import { rlt, spawnRlt } from "./helpers/cli.ts";
+import { sampleDataDir, tempDir } from "./helpers/sample-store.ts";
+
+let work: string;
+let runDir: string;
+let dataDir: string;
+let ex: RunningExchange | undefined;
+
+beforeAll(async () => {
+  dataDir = await sampleDataDir();
+  work = tempDir("rlt-trade-");
+  const features = path.join(work, "features");
+  expect(rlt(["features", "BTCUSDT", "--data-dir", dataDir, "--out", features]).status).toBe(0);
+  const cfg = path.join(work, "ppo.yaml");
+  // two short updates: an agent that is far from converged changes its mind often, so fills, fees and
+  // funding are all exercised
+  writeFileSync(cfg, toYaml({ name: "tr", features, dataDir, seed: 5, ppo: { numEnvs: 2, numSteps: 256, updateEpochs: 2 }, training: { maxUpdates: 2, evalEvery: 1, earlyStopPatience: 0 } }));
+  const trained = rlt(["train", "--config", cfg, "--runs-dir", path.join(work, "runs"), "-q"]);
+  expect(trained.status, trained.stderr).toBe(0);
+  runDir = path.join(work, "runs", "tr");
+}, 240_000);
+
+afterAll(async () => {
+  await ex?.close();
+});
+
+describe("rlt trade --paper on the local exchange", () => {
+  it("decides bar for bar as the backtest and fills, charges and marks to 1e-9 of it", async () => {
+    const run = readRun(runDir);
+    const test = run.info.splitMs.test;
+    ex = await startExchange({ dataDir, klineReplay: { fromMs: test.fromMs, barsPerSecond: 400 } });
+    const decisions: Decision[] = [];
+    const equity: number[] = [];
+    const trades: Trade[] = [];
+    const onEvent = (e: SessionEvent) => {
+      if (e.type === "decision") decisions.push(e.decision);
+      else if (e.type === "equity") equity.push(e.account.equityUsdt);
+      else if (e.type === "trade") trades.push(e.trade);
+    };
+    const data = await loadTrainingData(run.info.features, dataDir, expectationFrom(run.manifest));
+    const rows = rowsOf(data.openTime, test);
+    const bars = rows.to - rows.from;
+    const result = await runTrade({ runDir, model: "best", exchange: "local", endpoint: { rest: ex.restUrl, ws: ex.wsUrl, vision: ex.restUrl }, paper: true, mainnetFlag: false, allowMainnet: false, session: "parity", dataDir, onExit: "keep", maxBars: bars, onEvent, onInfo: () => {} });
+    await ex.close();
+    ex = undefined;
+
+    const { policy } = await loadRunPolicy(run, "best");
+    const backtest = replayPolicy(policy, run.cfg.env.actions, data, rows, run.cfg.sim, run.cfg.env.positionInObs);
+    expect(result.state.bars).toBe(bars);
+    expect(decisions.length).toBe(bars);
+    // the last point's decision is unused by the backtest, which closes at the range's end instead
+    const mismatched = decisions.slice(0, bars - 1).findIndex((d, t) => d.target !== backtest.target[t]);
+    expect(mismatched, `first differing decision at bar ${mismatched}`).toBe(-1);
+    let worst = 0;
+    for (let t = 0; t < bars - 1; t++) worst = Math.max(worst, Math.abs(equity[t] - backtest.equity[t]) / backtest.equity[t]);
+    const closedInBoth = backtest.trades.filter((t) => t.exitReason !== "end-of-data");
+    console.log(`paper vs backtest over ${bars} bars: ${closedInBoth.length} closed trades, ${decisions.filter((d) => d.target !== d.current).length} position changes, largest equity difference ${worst.toExponential(2)} (relative)`);
+    expect(closedInBoth.length).toBeGreaterThan(3);
+    expect(worst).toBeLessThan(1e-9);
+    expect(trades.length).toBe(closedInBoth.length);
+    for (const [i, t] of trades.entries()) {
+      const b = closedInBoth[i];
+      expect({ ...t, pnlUsdt: 0, feesUsdt: 0, fundingUsdt: 0 }).toEqual({ ...b, pnlUsdt: 0, feesUsdt: 0, fundingUsdt: 0 });
+      for (const k of ["pnlUsdt", "feesUsdt", "fundingUsdt"] as const) expect(Math.abs(t[k] - b[k])).toBeLessThan(1e-9 * Math.max(1, Math.abs(b[k])));
+    }
+    expect(trades.some((t) => t.fundingUsdt !== 0)).toBe(true);
+  }, 180_000);
+
+  it("prints one line per decision and a summary, exits 0 after --bars, and never touches the keys", async () => {
+    const run = readRun(runDir);
+    ex = await startExchange({ dataDir, klineReplay: { fromMs: run.info.splitMs.test.fromMs, barsPerSecond: 50 } });
+    const secret = "s3cr3t-never-printed-0123456789abcdef";
+    const child = spawnRlt(["trade", "--run", runDir, "--paper", "--exchange", "local", "--rest-url", ex.restUrl, "--ws-url", ex.wsUrl, "--data-dir", dataDir, "--bars", "5", "--session", "cli"], { RLT_CONFIG: "", RLT_API_KEY: "k3y-never-printed", RLT_API_SECRET: secret });
+    const res = await child.done;
+    await ex.close();
+    ex = undefined;
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout.match(/^2023-08-1\d \d\d:\d\d decide (buy|sell|hold) \(p buy [\d.]+ sell [\d.]+ hold [\d.]+\): /gm)?.length).toBe(5);
+    expect(res.stdout).toMatch(/^session cli: 5 bars, \d+ trades, equity [\d.]+ USDT/m);
+    expect(res.stderr).toMatch(/warm-up: 39,598 bars before 2023-08-14 23:11 .* live features equal to batch within/);
+    expect(`${res.stdout}${res.stderr}`).not.toMatch(/s3cr3t|k3y-never/);
+  }, 120_000);
+});
+
+describe("rlt trade refuses", () => {
+  it("real orders on mainnet without both --mainnet and trade.allowMainnet, exit 2, no order sent", () => {
+    for (const extra of [[], ["--mainnet"]]) {
+      const res = rlt(["trade", "--run", runDir, ...extra], { RLT_CONFIG: "" });
+      expect(res.status).toBe(2);
+      expect(res.stderr).toMatch(/refusing to send real orders to Binance mainnet without .*trade\.allowMainnet: true/);
+    }
+  });
+
+  it("a run folder without a model, exit 1 naming the missing file", () => {
+    const res = rlt(["trade", "--run", path.join(work, "nowhere"), "--paper"], { RLT_CONFIG: "" });
+    expect(res.status).toBe(1);
+    expect(res.stderr).toMatch(/no run at .*nowhere/);
+  });
+});

@@ -34,7 +34,8 @@ const produced: string[] = []; // every error message, hint and stack the run pr
 beforeAll(async () => {
   ex = await startExchange({ dataDir: await sampleDataDir(), replay: { fromMs: T0, barsPerSecond: 1, manual: true }, trading: { keys: [KEY] } });
   loadKeys({ env: { RLT_API_KEY: KEY.apiKey, RLT_API_SECRET: KEY.apiSecret } }); // registers them for redaction
-  venue = new BinanceVenue({ exchange: "local", restUrl: ex.restUrl, wsUrl: ex.wsUrl, ...KEY, requestTimeoutMs: 5000 });
+  // a short recvWindow keeps the "never arrived" test quick: not-founds count once it has passed
+  venue = new BinanceVenue({ exchange: "local", restUrl: ex.restUrl, wsUrl: ex.wsUrl, ...KEY, requestTimeoutMs: 5000, recvWindowMs: 300 });
   await venue.serverTimeMs();
   journal = await Journal.open(path.join(dir, "journal.duckdb"), { session: SESSION, run: "runs/it", model: "best", exchange: "local", mode: "exchange", symbol: "BTCUSDT", config: {} });
   const filters = await venue.exchangeInfo("BTCUSDT");
@@ -111,8 +112,62 @@ describe("BinanceVenue on the local exchange", () => {
     expect(await journal.positionQty()).toBe(-0.02);
   });
 
+  it("-1006 (not applied) is resolved by not-founds past the recvWindow and one re-send with the same id", async () => {
+    await venue.serverTimeMs();
+    let first = true;
+    ex.onRequest((p) => {
+      if (p !== "/fapi/v1/order") return;
+      ex.faults.orderRejectRate = first ? 1 : 0;
+      first = false;
+    });
+    const before = ex.stats().ordersPlaced;
+    const r = await manager.submit({ leg: "close", side: "BUY", qty: 0.01, reduceOnly: true, barOpenMs: T0 + 60_000, refPrice: 29_900, reason: "it" });
+    ex.faults.orderRejectRate = 0;
+    expect(r.status).toBe("filled");
+    expect(ex.stats().ordersPlaced - before).toBe(1);
+    expect(r.order?.sends).toBe(2);
+    const details = (await journal.orderEvents(r.clientId)).map((e) => e.detail);
+    expect(details.filter((d) => d.startsWith("not-found"))).toHaveLength(3);
+    expect((await venue.position("BTCUSDT")).qty).toBe(-0.01);
+  });
+
+  it("-1007 after apply, and every user event dropped: found by query, fills read by REST, once", async () => {
+    await venue.serverTimeMs();
+    ex.faults.orderTimeoutRate = 1;
+    ex.faults.userEventDropRate = 1;
+    const before = ex.stats().ordersPlaced;
+    try {
+      const r = await manager.submit({ leg: "open", side: "SELL", qty: 0.01, reduceOnly: false, barOpenMs: T0 + 60_000, refPrice: 29_900, reason: "it", revision: 1 });
+      expect(r.status).toBe("filled");
+      const fills = await journal.fillsOf(r.clientId);
+      expect(fills.map((f) => [f.source, f.qty])).toEqual([["rest", 0.01]]);
+    } finally {
+      ex.faults.orderTimeoutRate = 0;
+      ex.faults.userEventDropRate = 0;
+    }
+    expect(ex.stats().ordersPlaced - before).toBe(1);
+    expect(await journal.positionQty()).toBe(-0.02);
+    expect((await venue.position("BTCUSDT")).qty).toBe(-0.02);
+  });
+
+  it("-1021 re-reads the futures clock and the order goes through on the retry", async () => {
+    await venue.serverTimeMs();
+    let first = true;
+    ex.onRequest((p) => {
+      if (p !== "/fapi/v1/order") return;
+      ex.faults.timestampErrorRate = first ? 1 : 0;
+      first = false;
+    });
+    const r = await manager.submit({ leg: "close", side: "BUY", qty: 0.01, reduceOnly: true, barOpenMs: T0 + 60_000, refPrice: 29_900, reason: "it", revision: 1 });
+    ex.faults.timestampErrorRate = 0;
+    expect(r.status).toBe("filled");
+    expect((await journal.orderEvents(r.clientId)).some((e) => e.detail.startsWith("retry") && e.detail.includes("-1021"))).toBe(true);
+    expect((await venue.position("BTCUSDT")).qty).toBe(-0.01);
+  });
+
   it("places the stop-loss as a closePosition algo order and cancels it when flattening", async () => {
     const bar = T0 + 60_000;
+    await venue.serverTimeMs();
     await manager.placeProtection(bar, { stopPrice: 30_500, takeProfitPrice: 29_000 });
     const algos = await venue.openAlgoOrders("BTCUSDT");
     expect(algos.map((a) => [a.type, a.side, a.triggerPrice]).sort()).toEqual([["STOP_MARKET", "BUY", 30_500], ["TAKE_PROFIT_MARKET", "BUY", 29_000]]);
@@ -126,6 +181,7 @@ describe("BinanceVenue on the local exchange", () => {
   });
 
   it("reconnects with a new listenKey after listenKeyExpired, reports the gap, and the next fill arrives", async () => {
+    await venue.serverTimeMs();
     ex.expireListenKeys();
     await waitFor(() => events.find((e) => e.kind === "expired"));
     await waitFor(() => gaps.find((g) => g.includes("expired")));

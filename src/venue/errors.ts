@@ -18,6 +18,8 @@ export class KeysRejected extends UsageError {}
 const UNKNOWN_CODES = new Set([-1000, -1006, -1007]);
 /** Binance codes that mean "not applied now, try again": -1001 disconnected, -1003 too many requests, -1008 throttled, -1021 timestamp outside recvWindow. */
 const TEMPORARY_CODES = new Set([-1001, -1003, -1008, -1021]);
+/** The 503 texts Binance documents as "failed, not applied" (retry with back-off). */
+const DOCUMENTED_FAILED = /^(503 )?service unavailable|internal error; unable to process/i;
 /** -2014 bad API-key format, -2015 invalid key / IP / permissions, -1022 bad signature. */
 const AUTH_CODES = new Set([-2014, -2015, -1022]);
 /** Network failures where the request may already have reached the exchange. */
@@ -58,11 +60,16 @@ export function mapVendorError(err: unknown, ctx: VendorErrorContext): Error {
     const retryAfterMs = Number.isFinite(until) ? Math.max(0, until - ctx.serverNowMs) + 1000 : (Math.floor(ctx.serverNowMs / 60_000) + 1) * 60_000 - ctx.serverNowMs + 500;
     return new TemporaryError(`rate limited: ${what}`, { cause: err, retryAfterMs });
   }
+  if (DOCUMENTED_FAILED.test(message)) return new TemporaryError(`the exchange could not take the request now: ${what}`, { cause: err });
   if (/unknown error, please check your request/i.test(message) || (code !== undefined && UNKNOWN_CODES.has(code)) || status === 408) {
     return ctx.mutating ? new UnknownOutcome(`outcome unknown: ${what}`, { cause: err }) : new TemporaryError(`the exchange could not answer now: ${what}`, { cause: err });
   }
-  if ((code !== undefined && TEMPORARY_CODES.has(code)) || /service unavailable|internal error; unable to process/i.test(message) || (status !== undefined && status >= 500)) {
+  if (code !== undefined && TEMPORARY_CODES.has(code)) {
     return new TemporaryError(`the exchange could not take the request now: ${what}`, { cause: err });
+  }
+  if (status !== undefined && status >= 500) {
+    // a gateway's 502/504 says nothing of whether the order behind it was applied
+    return ctx.mutating ? new UnknownOutcome(`outcome unknown: ${what}`, { cause: err }) : new TemporaryError(`the exchange could not answer now: ${what}`, { cause: err });
   }
   if (NOT_SENT.test(message)) return new TemporaryError(`exchange unreachable: ${what}`, { cause: err });
   if (MAYBE_SENT.test(message)) {

@@ -60,7 +60,11 @@ describe("vendor errors", () => {
     const refused = mapVendorError(Object.assign(new Error("request to http://x failed, reason: connect ECONNREFUSED"), { code: "ECONNREFUSED" }), ctx(true));
     expect(refused).toBeInstanceOf(TemporaryError);
     expect(refused).not.toBeInstanceOf(UnknownOutcome);
-    expect(mapVendorError(new Error("503 Service Unavailable <html>"), ctx(true))).not.toBeInstanceOf(UnknownOutcome);
+    expect(mapVendorError(binance(-1000, "Service Unavailable."), ctx(true))).not.toBeInstanceOf(UnknownOutcome);
+    expect(mapVendorError(binance(-1000, "Internal error; unable to process your request. Please try again."), ctx(true))).not.toBeInstanceOf(UnknownOutcome);
+    // a proxy's 5xx page says nothing of the order behind it
+    expect(mapVendorError(new Error("504 Gateway Timeout <html>"), ctx(true))).toBeInstanceOf(UnknownOutcome);
+    expect(mapVendorError(new Error("503 Service Temporarily Unavailable <html>"), ctx(false))).toBeInstanceOf(TemporaryError);
     expect(mapVendorError(binance(-1008, "Request throttled by system-level protection."), ctx(true))).toBeInstanceOf(TemporaryError);
     const limited = mapVendorError(binance(-1003, "Way too many requests; IP banned until 1700000030000."), ctx(true)) as TemporaryError;
     expect(limited.retryAfterMs).toBe(31_000);

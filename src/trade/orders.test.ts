@@ -149,6 +149,30 @@ describe("OrderManager", () => {
     expect(stopFill).toMatchObject({ price: 48_990, side: "SELL", qty: 0.02 });
   });
 
+  it("a triggered stop's fill that arrives before its ALGO_UPDATE is still journaled, once", async () => {
+    const { venue, journal, manager } = await setup();
+    await manager.applyTarget(0.02, { barOpenMs: BAR, refPrice: 50_000, reason: "buy", protection: { stopPrice: 49_000 }, venueQty: 0 });
+    await venue.settle();
+    const stopId = clientOrderId(SESSION, BAR, "stop");
+    const algo = venue.algos.get(stopId)!;
+    // deliver the child's fill first, then the algo update naming it
+    const child = { tradeId: "9999", orderId: "777", clientId: "autoclose-x", symbol: "BTCUSDT", side: "SELL" as const, qty: 0.02, price: 48_900, commission: 0, commissionAsset: "USDT", realizedPnlUsdt: 0, maker: false, timeMs: 1 };
+    await manager.handleUserEvent({ kind: "order", eventTimeMs: 1, execution: "TRADE", fill: child, order: { symbol: "BTCUSDT", clientId: "autoclose-x", orderId: "777", side: "SELL", type: "MARKET", status: "FILLED", qty: 0.02, executedQty: 0.02, avgPrice: 48_900, reduceOnly: true, updateTimeMs: 1 } });
+    expect(manager.positionQty).toBe(0.02);
+    await manager.handleUserEvent({ kind: "algo", eventTimeMs: 2, algo: { ...algo, status: "FINISHED", triggeredOrderId: "777" } });
+    expect(manager.positionQty).toBe(0);
+    expect((await journal.fillsOf(stopId)).map((f) => f.tradeId)).toEqual(["9999"]);
+  });
+
+  it("a stop the venue refused is placed again under the next revision, never under the refused id", async () => {
+    const { venue, manager } = await setup();
+    venue.fail("placeAlgo", { kind: "reject", code: -2021, message: "Order would immediately trigger." });
+    await manager.applyTarget(0.02, { barOpenMs: BAR, refPrice: 50_000, reason: "buy", protection: { stopPrice: 49_000 }, venueQty: 0 });
+    expect(manager.liveProtection().stop).toBeUndefined();
+    await manager.placeProtection(BAR, { stopPrice: 48_000 });
+    expect((await venue.openAlgoOrders()).map((a) => [a.clientAlgoId, a.triggerPrice])).toEqual([[clientOrderId(SESSION, BAR, "stop", 1), 48_000]]);
+  });
+
   it("a reopened journal continues: a crash after an unknown send is resolved from the venue, once", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "rlt-orders-"));
     dirs.push(dir);

@@ -58,6 +58,9 @@ export interface OrderManagerOptions {
   onEvent?: (e: ManagerEvent) => void;
 }
 
+/** Unmatched fills kept for a late ALGO_UPDATE; older ones are left to reconciliation. */
+const MAX_UNMATCHED = 100;
+
 /** An order that did not settle: its fills neither arrived nor could be read back. */
 export class OrderNotSettled extends RltError {}
 
@@ -72,6 +75,8 @@ export class OrderManager {
   private eventQueue: Promise<unknown> = Promise.resolve();
   private readonly once: OnceOptions;
   private readonly waiters = new Set<() => void>();
+  /** Fills of order ids not (yet) known to be ours, newest last. */
+  private unmatched: { t: TradeReport; source: JournalFill["source"] }[] = [];
 
   private constructor(private readonly o: OrderManagerOptions) {
     this.once = { ...DEFAULT_ONCE, ...o.once, recvWindowMs: o.venue.recvWindowMs };
@@ -155,7 +160,10 @@ export class OrderManager {
   private async applyEvent(e: UserEvent): Promise<void> {
     if (e.kind === "order") {
       const clientId = this.orders.has(e.order.clientId) ? e.order.clientId : this.byVenueId.get(e.order.orderId);
-      if (!clientId) return;
+      if (!clientId) {
+        if (e.fill) await this.applyFill(e.fill, "stream"); // kept aside until an ALGO_UPDATE claims it
+        return;
+      }
       if (e.fill) await this.applyFill({ ...e.fill, clientId }, "stream");
       const cur = this.orders.get(clientId)!;
       if (cur.kind === "order" && (cur.status !== e.order.status || cur.venueOrderId !== e.order.orderId) && !FINAL_ORDER_STATUSES.has(cur.status)) {
@@ -171,13 +179,21 @@ export class OrderManager {
     if (!cur) return;
     if (cur.status === a.status && (cur.triggeredOrderId ?? undefined) === (a.triggeredOrderId ?? undefined)) return;
     await this.patch(a.clientAlgoId, { status: a.status, venueOrderId: a.algoId, triggeredOrderId: a.triggeredOrderId }, `${source}: algo ${a.status}`);
+    const early = a.triggeredOrderId ? this.unmatched.filter((u) => u.t.orderId === a.triggeredOrderId) : [];
+    if (early.length) this.unmatched = this.unmatched.filter((u) => !early.includes(u));
+    for (const u of early) await this.applyFill({ ...u.t, clientId: a.clientAlgoId }, u.source);
   }
 
   /** Journal a venue execution once; the position follows. Returns whether it was new. */
   async applyFill(t: TradeReport & { clientId?: string }, source: JournalFill["source"]): Promise<boolean> {
     if (this.tradeIds.has(t.tradeId)) return false;
     const clientId = t.clientId && this.orders.has(t.clientId) ? t.clientId : this.byVenueId.get(t.orderId);
-    if (!clientId) return false;
+    if (!clientId) {
+      // perhaps a triggered stop's child order whose ALGO_UPDATE (naming it) has not been applied yet
+      if (this.unmatched.length >= MAX_UNMATCHED) this.unmatched.shift();
+      this.unmatched.push({ t, source });
+      return false;
+    }
     this.tradeIds.add(t.tradeId);
     const fill: JournalFill = { ...t, clientId, source };
     if (!(await this.o.journal.recordFill(fill))) return false;
@@ -327,10 +343,11 @@ export class OrderManager {
     if (this.positionQtyValue === 0) return;
     const side: OrderSide = this.positionQtyValue > 0 ? "SELL" : "BUY";
     const live = this.liveProtection();
-    if (!live.stop) await this.placeAlgo(barOpenMs, "stop", 0, side, "STOP_MARKET", p.stopPrice);
+    if (!live.stop) await this.placeAlgo(barOpenMs, "stop", this.nextRevision(barOpenMs, "stop"), side, "STOP_MARKET", p.stopPrice);
     if (p.takeProfitPrice !== undefined && !live.takeProfit) await this.placeAlgo(barOpenMs, "tp", this.nextRevision(barOpenMs, "tp"), side, "TAKE_PROFIT_MARKET", p.takeProfitPrice);
   }
 
+  /** The first revision of a leg on a bar not used yet (a final order's id is never reused). */
   private nextRevision(barOpenMs: number, leg: Leg): number {
     let rev = 0;
     while (this.orders.has(clientOrderId(this.o.session, barOpenMs, leg, rev))) rev++;

@@ -39,6 +39,10 @@ export function registerDemo(program: Command): void {
         process.stdout.write(`\ntrained ${t.updates} updates (${t.globalStep.toLocaleString("en-US")} steps, ${t.stepsPerSecond.toFixed(0)} steps/s on ${t.backend}) → ${t.runDir}\n\n`);
         process.stdout.write(formatEval(result.pipeline.eval));
         process.stdout.write(`\nreport: ${result.pipeline.reportHtml}\n`);
+        if (result.paper) {
+          const { formatSessionTrades } = await import("../src/trade/output.ts");
+          process.stdout.write(`\n${formatSessionTrades(result.paper.state, result.paper.trades, result.paper.sessionDir)}`);
+        }
       }
     });
 }

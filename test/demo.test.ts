@@ -24,5 +24,10 @@ describe("rlt demo", () => {
     expect(res.stdout).toContain(`report: ${report}`);
     expect(existsSync(report)).toBe(true);
     expect(readFileSync(report, "utf8")).toMatch(/<svg[^>]*class="chart"/);
+    // the paper replay of the test range ends in cash like the evaluation: its trades' PnL is the agent's
+    const paper = res.stdout.match(/^paper session demo-paper: 3,601 bars, (\d+) trades?, equity ([\d,.]+) USDT/m);
+    expect(paper, res.stdout).not.toBeNull();
+    const agentReturn = Number(res.stdout.match(/^agent\s+(-?[\d.]+) %/m)![1]) / 100;
+    expect(Number(paper![2].replace(/,/g, ""))).toBeCloseTo(10_000 * (1 + agentReturn), 0);
   });
 });

@@ -30,7 +30,7 @@ export interface Execution {
   /** The decision at the last close: hold `target` from the next bar on. */
   moveTo(target: Side): Promise<void>;
   /** Close what is open now (Ctrl-C with --on-exit flatten). */
-  flattenNow(): Promise<Trade | undefined>;
+  flattenNow(): Promise<ExecutionReport | undefined>;
   positionView(): PositionView;
   account(): AccountState;
 }
@@ -57,8 +57,9 @@ export class PaperClient implements Execution {
     this.paper.decide(target);
   }
 
-  async flattenNow(): Promise<Trade | undefined> {
-    return this.paper.closeNow();
+  async flattenNow(): Promise<ExecutionReport | undefined> {
+    const closed = this.paper.closeNow();
+    return closed && { fills: 1, feesUsdt: closed.exitFeeUsdt, fundingUsdt: 0, closed: [closed.trade] };
   }
 
   positionView(): PositionView {

@@ -1,6 +1,7 @@
 // Headless output of a session: one plain line per bar and per event (cron, Makefiles, logs), or one
 // JSON object per line with --json. The terminal UI reads the same events.
 import { isoMinute } from "../core/time.ts";
+import type { Trade } from "../sim/account.ts";
 import type { Side } from "../sim/costs.ts";
 import type { SessionEvent } from "./session.ts";
 
@@ -42,4 +43,16 @@ export function eventLine(e: SessionEvent): string | undefined {
 /** The event as one JSON line (numbers as they are; NaN as null). */
 export function eventJson(e: SessionEvent): string {
   return JSON.stringify({ ...e, at: new Date().toISOString() }, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v));
+}
+
+/** A session's closed trades as a table, and its summary line. */
+export function formatSessionTrades(state: import("./session.ts").SessionState, trades: Trade[], sessionDir: string): string {
+  const lines = [`paper session ${state.id}: ${state.bars.toLocaleString("en-US")} bars, ${trades.length} trade${trades.length === 1 ? "" : "s"}, equity ${usdt(state.account.equityUsdt)} USDT (fees ${usdt(state.feesUsdt)}, funding ${usdt(state.fundingUsdt)}) → ${sessionDir}`];
+  if (trades.length) {
+    lines.push(`${"side".padEnd(5)}  ${"entry (UTC)".padEnd(16)}  ${"exit (UTC)".padEnd(16)}  ${"entry".padStart(10)}  ${"exit".padStart(10)}  ${"qty".padStart(7)}  ${"reason".padEnd(12)}  ${"PnL $".padStart(9)}  ${"fees $".padStart(7)}  ${"funding $".padStart(9)}`);
+    for (const t of trades) {
+      lines.push(`${sideName(t.side).padEnd(5)}  ${isoMinute(t.entryTimeMs).padEnd(16)}  ${isoMinute(t.exitTimeMs).padEnd(16)}  ${t.entryPrice.toFixed(2).padStart(10)}  ${t.exitPrice.toFixed(2).padStart(10)}  ${String(t.qty).padStart(7)}  ${t.exitReason.padEnd(12)}  ${usdt(t.pnlUsdt).padStart(9)}  ${usdt(t.feesUsdt).padStart(7)}  ${usdt(t.fundingUsdt).padStart(9)}`);
+    }
+  }
+  return `${lines.join("\n")}\n`;
 }

@@ -89,9 +89,11 @@ export class PaperExecution {
   }
 
   /** Close what is open at the last close, as the simulator ends a replay (half spread, slippage, taker fee). */
-  closeNow(): Trade | undefined {
+  closeNow(): { trade: Trade; exitFeeUsdt: number } | undefined {
     this.pending = undefined;
-    return this.started ? this.sim.closeAtEnd() : undefined;
+    const entryFees = this.sim.position?.feesUsdt ?? 0;
+    const trade = this.started ? this.sim.closeAtEnd() : undefined;
+    return trade && { trade, exitFeeUsdt: trade.feesUsdt - entryFees };
   }
 
   /** What the observation reads: the account marked at the last close. */

@@ -144,8 +144,8 @@ export class TradeSession {
     if (this.status === "stopped") return;
     this.setStatus("stopping");
     if (onExit === "flatten") {
-      const trade = await this.opts.execution.flattenNow();
-      if (trade) this.account(this.lastBar?.openTime ?? 0, { fills: 1, feesUsdt: 0, fundingUsdt: 0, closed: [trade] });
+      const report = await this.opts.execution.flattenNow();
+      if (report) this.account(this.lastBar?.openTime ?? 0, report);
     }
     this.setStatus("stopped", onExit === "flatten" ? "stopped flat" : "stopped; the position is kept");
   }

@@ -219,16 +219,17 @@ export class OrderManager {
     if (existing) return this.settle(existing, existing.status === "pending" || existing.status === "unknown" ? await this.resolveOrder(existing, false) : undefined);
     const qty = roundMarketQty(i.qty, filters);
     const base = { clientId, kind: "order" as const, symbol, leg: i.leg, barOpenMs: i.barOpenMs, revision: i.revision ?? 0, side: i.side, type: "MARKET", qty, triggerPrice: 0, reduceOnly: i.reduceOnly };
-    await journal.recordIntent(base, i.reason, i.protection);
-    this.remember({ ...base, status: "pending", executedQty: 0, avgPrice: 0, sends: 0, createdMs: Date.now(), updatedMs: Date.now(), adopted: false });
     const problem = marketOrderProblem(qty, i.refPrice, i.reduceOnly, filters);
+    await journal.recordIntent(base, i.reason, i.protection, { sending: !problem });
+    this.remember({ ...base, status: "pending", executedQty: 0, avgPrice: 0, sends: problem ? 0 : 1, createdMs: Date.now(), updatedMs: Date.now(), adopted: false });
     if (problem) {
       const order = await this.patch(clientId, { status: "rejected" }, `not sent: ${problem.message} (would be code ${problem.code})`);
       return { clientId, status: "refused", order, message: problem.message };
     }
     const req = { symbol, side: i.side, type: "MARKET" as const, qty, reduceOnly: i.reduceOnly, clientId, refPrice: i.refPrice };
+    let first = true; // the first send was journaled with the intent
     const result = await new Once<OrderReport>(this.once, {
-      send: () => this.sendOrder(req),
+      send: () => (first ? ((first = false), venue.placeOrder(req)) : this.sendOrder(req)),
       query: () => venue.queryOrder(symbol, clientId),
       known: () => this.knownOrder(clientId),
       note: (ev, detail) => this.noteOrder(clientId, ev, detail),

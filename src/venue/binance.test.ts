@@ -193,6 +193,24 @@ describe("BinanceVenue on the local exchange", () => {
     await manager.flatten("cleanup", T0 + 120_000, 29_900);
   });
 
+  it("a dropped user-stream socket reconnects and is reported as a gap; a resync after it reads what was missed", { timeout: 30_000 }, async () => {
+    await venue.serverTimeMs();
+    const gapsBefore = gaps.length;
+    ex.faults.wsDropRate = 1; // the socket dies after the next message it sends
+    ex.faults.userEventDropRate = 0;
+    const r = await manager.submit({ leg: "open", side: "BUY", qty: 0.01, reduceOnly: false, barOpenMs: T0 + 180_000, refPrice: 29_900, reason: "drop" });
+    ex.faults.wsDropRate = 0;
+    expect(r.status).toBe("filled");
+    // binance-api-node reconnects after its 4 s minimum delay
+    const reason = await waitFor(() => gaps.slice(gapsBefore)[0], 15_000);
+    expect(reason).toBe("the user stream reconnected");
+    await venue.serverTimeMs();
+    await manager.resync();
+    expect(await journal.positionQty()).toBe((await venue.position("BTCUSDT")).qty);
+    expect((await journal.fillsOf(r.clientId)).length).toBe(1);
+    await manager.flatten("cleanup", T0 + 180_000, 29_900);
+  });
+
   it("keys the exchange rejects are a KeysRejected naming RLT_API_KEY, and never show the key or secret", async () => {
     const bad = new BinanceVenue({ exchange: "local", restUrl: ex.restUrl, apiKey: KEY.apiKey, apiSecret: "wrongSecretWrongSecret" });
     await bad.serverTimeMs();

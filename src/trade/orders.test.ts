@@ -75,6 +75,18 @@ describe("OrderManager", () => {
     expect(manager.positionQty).toBe(0.001);
   });
 
+  it("journals funding, the wallet and the venue's position from ACCOUNT_UPDATE", async () => {
+    const { venue, journal, manager } = await setup();
+    await manager.submit(open(0.02));
+    venue.funding(-0.25);
+    await venue.settle();
+    await manager.handleUserEvent({ kind: "expired", eventTimeMs: 0 }); // waits for the queued events
+    expect(await journal.query("SELECT amount_usdt, source FROM funding")).toEqual([{ amount_usdt: -0.25, source: "stream" }]);
+    const [last] = await journal.query<{ wallet_usdt: number }>("SELECT wallet_usdt FROM balances ORDER BY ts_ms DESC LIMIT 1");
+    expect(last.wallet_usdt).toBe(9_999.75);
+    expect((await journal.query<{ qty: number }>("SELECT qty FROM positions")).map((r) => r.qty)).toEqual([0.02, 0.02]);
+  });
+
   it("a user-stream fill delivered twice is journaled once", async () => {
     const { venue, journal, manager } = await setup();
     venue.duplicateEvents = true;

@@ -171,7 +171,19 @@ export class OrderManager {
       }
     } else if (e.kind === "algo") {
       await this.applyAlgoReport(e.algo, "stream");
+    } else if (e.kind === "account") {
+      await this.applyAccount(e);
     }
+  }
+
+  /** ACCOUNT_UPDATE: funding paid or received, the wallet, and the venue's view of the position, journaled as told. */
+  private async applyAccount(e: Extract<UserEvent, { kind: "account" }>): Promise<void> {
+    const { journal, symbol } = this.o;
+    const usdt = e.balances.find((b) => b.asset === "USDT");
+    if (e.reason === "FUNDING_FEE" && usdt) await journal.recordFunding({ fundingTimeMs: e.eventTimeMs, amountUsdt: usdt.balanceChange }, "stream");
+    const p = e.positions.find((x) => x.symbol === symbol);
+    if (p) await journal.recordPosition({ qty: p.qty, entryPrice: p.entryPrice, isolatedMarginUsdt: p.isolatedWalletUsdt, liquidationPrice: NaN, markPrice: NaN, unrealizedPnlUsdt: p.unrealizedPnlUsdt }, `stream ${e.reason}`);
+    if (usdt) await journal.recordBalance({ walletUsdt: usdt.walletBalance, availableUsdt: NaN, equityUsdt: usdt.walletBalance + (p?.unrealizedPnlUsdt ?? 0) }, `stream ${e.reason}`);
   }
 
   private async applyAlgoReport(a: AlgoReport, source: string): Promise<void> {

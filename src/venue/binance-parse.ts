@@ -89,8 +89,10 @@ export function parseUserEvent(m: J): UserEvent | undefined {
       kind: "account",
       eventTimeMs: E,
       reason: a.m,
-      balances: (a.B ?? []).map((b: J) => ({ asset: b.a, walletBalance: num(b.wb) })),
-      positions: (a.P ?? []).filter((p: J) => (p.ps ?? "BOTH") === "BOTH").map((p: J) => ({ symbol: p.s, qty: num(p.pa), entryPrice: num(p.ep), isolatedWalletUsdt: num(p.iw) })),
+      balances: (a.B ?? []).map((b: J) => ({ asset: b.a, walletBalance: num(b.wb), balanceChange: num(b.bc) })),
+      positions: (a.P ?? [])
+        .filter((p: J) => (p.ps ?? "BOTH") === "BOTH")
+        .map((p: J) => ({ symbol: p.s, qty: num(p.pa), entryPrice: num(p.ep), isolatedWalletUsdt: num(p.iw), unrealizedPnlUsdt: num(p.up) })),
     };
   }
   if (type === "ALGO_UPDATE") {

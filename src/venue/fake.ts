@@ -119,7 +119,7 @@ export class FakeVenue implements Venue {
     this.trades.push(trade);
     Object.assign(order, { status: "FILLED", executedQty: order.qty, avgPrice: this.price, updateTimeMs: this.nowMs });
     this.emit({ kind: "order", eventTimeMs: this.nowMs, order: { ...order }, execution: "TRADE", fill: { ...trade } });
-    this.emit({ kind: "account", eventTimeMs: this.nowMs, reason: "ORDER", balances: [{ asset: "USDT", walletBalance: this.walletUsdt }], positions: [{ symbol: order.symbol, qty: this.positionQty, entryPrice: this.entryPrice, isolatedWalletUsdt: 0 }] });
+    this.emit({ kind: "account", eventTimeMs: this.nowMs, reason: "ORDER", balances: [{ asset: "USDT", walletBalance: this.walletUsdt, balanceChange: 0 }], positions: [{ symbol: order.symbol, qty: this.positionQty, entryPrice: this.entryPrice, isolatedWalletUsdt: 0, unrealizedPnlUsdt: 0 }] });
   }
 
   async queryOrder(_symbol: string, clientId: string): Promise<QueryResult<OrderReport>> {
@@ -224,6 +224,12 @@ export class FakeVenue implements Venue {
   async userStream(handlers: UserStreamHandlers): Promise<UserStream> {
     this.handlers = handlers;
     return { close: async () => void (this.handlers = undefined) };
+  }
+
+  /** A funding settlement: the wallet changes by `amountUsdt`, told by ACCOUNT_UPDATE (reason FUNDING_FEE). */
+  funding(amountUsdt: number): void {
+    this.walletUsdt += amountUsdt;
+    this.emit({ kind: "account", eventTimeMs: this.nowMs, reason: "FUNDING_FEE", balances: [{ asset: "USDT", walletBalance: this.walletUsdt, balanceChange: amountUsdt }], positions: [{ symbol: this.filters.symbol, qty: this.positionQty, entryPrice: this.entryPrice, isolatedWalletUsdt: 0, unrealizedPnlUsdt: 0 }] });
   }
 
   /** The stream reconnected after a drop: the client must resynchronize. */

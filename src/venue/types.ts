@@ -130,7 +130,14 @@ export type QueryResult<T> = { found: true; report: T } | { found: false };
 
 export type UserEvent =
   | { kind: "order"; eventTimeMs: number; order: OrderReport; execution: string; fill?: TradeReport }
-  | { kind: "account"; eventTimeMs: number; reason: string; balances: { asset: string; walletBalance: number }[]; positions: { symbol: string; qty: number; entryPrice: number; isolatedWalletUsdt: number }[] }
+  | {
+      kind: "account";
+      eventTimeMs: number;
+      /** Why the account changed (`a.m`): ORDER, FUNDING_FEE, ... */
+      reason: string;
+      balances: { asset: string; walletBalance: number; balanceChange: number }[];
+      positions: { symbol: string; qty: number; entryPrice: number; isolatedWalletUsdt: number; unrealizedPnlUsdt: number }[];
+    }
   | { kind: "algo"; eventTimeMs: number; algo: AlgoReport }
   | { kind: "expired"; eventTimeMs: number };
 

@@ -12,11 +12,12 @@
 import { RltError, TemporaryError } from "../core/errors.ts";
 import { KeysRejected, UnknownOutcome } from "../venue/errors.ts";
 import { marketOrderProblem, roundMarketQty, roundTriggerPrice } from "../venue/filters.ts";
-import type { AlgoReport, AlgoType, OrderReport, OrderRequest, OrderSide, SymbolFilters, TradeReport, UserEvent, Venue, WorkingType } from "../venue/types.ts";
-import { FINAL_ORDER_STATUSES, opposite, sideSign } from "../venue/types.ts";
-import { type Journal, type JournalFill, type JournalOrder, type Protection, isLive, roundQty } from "./journal.ts";
+import type { AlgoReport, AlgoType, OrderReport, OrderRequest, OrderSide } from "../venue/types.ts";
+import { FINAL_ORDER_STATUSES, opposite } from "../venue/types.ts";
+import { type Journal, type JournalOrder, type Protection, isLive, roundQty } from "./journal.ts";
 import { type Leg, clientOrderId } from "./order-ids.ts";
-import { DEFAULT_ONCE, Once, type OnceOptions, type OnceResult } from "./orders-once.ts";
+import { Once, type OnceResult } from "./orders-once.ts";
+import { type ManagerEvent, type OrderManagerOptions, OrderState } from "./orders-state.ts";
 
 export interface OrderIntent {
   leg: Extract<Leg, "open" | "close" | "flatten">;
@@ -40,182 +41,15 @@ export interface SubmitResult {
   message?: string;
 }
 
-export type ManagerEvent =
-  | { kind: "fill"; fill: JournalFill; positionQty: number }
-  | { kind: "order"; order: JournalOrder }
-  | { kind: "warning"; message: string };
-
-export interface OrderManagerOptions {
-  venue: Venue;
-  journal: Journal;
-  symbol: string;
-  session: string;
-  filters: SymbolFilters;
-  workingType?: WorkingType;
-  once?: Partial<Omit<OnceOptions, "recvWindowMs">>;
-  /** How long to wait for the user stream's fills of an acknowledged market order before asking REST. */
-  fillWaitMs?: number;
-  onEvent?: (e: ManagerEvent) => void;
-}
-
-/** Unmatched fills kept for a late ALGO_UPDATE; older ones are left to reconciliation. */
-const MAX_UNMATCHED = 100;
-
 /** An order that did not settle: its fills neither arrived nor could be read back. */
 export class OrderNotSettled extends RltError {}
 
-export class OrderManager {
-  private readonly orders = new Map<string, JournalOrder>();
-  /** Venue order id → our client id (also a triggered algo's child order → the algo's client id). */
-  private readonly byVenueId = new Map<string, string>();
-  private readonly tradeIds = new Set<string>();
-  private readonly filled = new Map<string, number>();
-  private positionQtyValue = 0;
-  private lock: Promise<unknown> = Promise.resolve();
-  private eventQueue: Promise<unknown> = Promise.resolve();
-  private readonly once: OnceOptions;
-  private readonly waiters = new Set<() => void>();
-  /** Fills of order ids not (yet) known to be ours, newest last. */
-  private unmatched: { t: TradeReport; source: JournalFill["source"] }[] = [];
-
-  private constructor(private readonly o: OrderManagerOptions) {
-    this.once = { ...DEFAULT_ONCE, ...o.once, recvWindowMs: o.venue.recvWindowMs };
-  }
-
+export class OrderManager extends OrderState {
   /** A manager over the journal's orders and fills (a reopened session continues where it stopped). */
   static async create(o: OrderManagerOptions): Promise<OrderManager> {
     const m = new OrderManager(o);
-    for (const order of await o.journal.orders()) m.remember(order);
-    for (const f of await o.journal.fills()) {
-      m.tradeIds.add(f.tradeId);
-      if (f.clientId) m.filled.set(f.clientId, roundQty((m.filled.get(f.clientId) ?? 0) + f.qty));
-    }
-    m.positionQtyValue = await o.journal.positionQty();
+    await m.load();
     return m;
-  }
-
-  get positionQty(): number {
-    return this.positionQtyValue;
-  }
-
-  /** Journaled orders that can still change on the venue. */
-  liveOrders(): JournalOrder[] {
-    return [...this.orders.values()].filter(isLive);
-  }
-
-  liveProtection(): { stop?: JournalOrder; takeProfit?: JournalOrder } {
-    const live = this.liveOrders().filter((x) => x.kind === "algo");
-    return { stop: live.find((x) => x.leg === "stop"), takeProfit: live.find((x) => x.leg === "tp") };
-  }
-
-  order(clientId: string): JournalOrder | undefined {
-    return this.orders.get(clientId);
-  }
-
-  /** Client id of a venue order id, when the order is ours. */
-  clientIdOf(venueOrderId: string): string | undefined {
-    return this.byVenueId.get(venueOrderId);
-  }
-
-  private remember(order: JournalOrder): void {
-    this.orders.set(order.clientId, order);
-    if (order.venueOrderId) this.byVenueId.set(order.venueOrderId, order.clientId);
-    if (order.triggeredOrderId) this.byVenueId.set(order.triggeredOrderId, order.clientId);
-  }
-
-  /** Serialize the manager's actions: a stream event never interleaves two of them. */
-  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.lock.then(fn);
-    this.lock = next.catch(() => undefined);
-    return next;
-  }
-
-  private async patch(clientId: string, p: Parameters<Journal["updateOrder"]>[1], detail: string): Promise<JournalOrder> {
-    await this.o.journal.updateOrder(clientId, p, detail);
-    const cur = this.orders.get(clientId)!;
-    const { sent, ...fields } = p;
-    const next = { ...cur, ...Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)), sends: cur.sends + (sent ? 1 : 0) } as JournalOrder;
-    this.remember(next);
-    this.o.onEvent?.({ kind: "order", order: next });
-    this.wake();
-    return next;
-  }
-
-  private wake(): void {
-    for (const w of [...this.waiters]) w();
-  }
-
-  // ---- the user stream ----
-
-  /**
-   * Apply one user-stream event, after every earlier one (an ALGO_UPDATE naming the triggered order
-   * must be applied before that order's fill). Events of orders not ours are left to reconciliation.
-   */
-  handleUserEvent(e: UserEvent): Promise<void> {
-    const next = this.eventQueue.then(() => this.applyEvent(e));
-    this.eventQueue = next.catch((err) => this.o.journal.recordError("user stream event", err));
-    return next;
-  }
-
-  private async applyEvent(e: UserEvent): Promise<void> {
-    if (e.kind === "order") {
-      const clientId = this.orders.has(e.order.clientId) ? e.order.clientId : this.byVenueId.get(e.order.orderId);
-      if (!clientId) {
-        if (e.fill) await this.applyFill(e.fill, "stream"); // kept aside until an ALGO_UPDATE claims it
-        return;
-      }
-      if (e.fill) await this.applyFill({ ...e.fill, clientId }, "stream");
-      const cur = this.orders.get(clientId)!;
-      if (cur.kind === "order" && (cur.status !== e.order.status || cur.venueOrderId !== e.order.orderId) && !FINAL_ORDER_STATUSES.has(cur.status)) {
-        await this.patch(clientId, { status: e.order.status, venueOrderId: e.order.orderId, executedQty: e.order.executedQty, avgPrice: e.order.avgPrice }, `stream: ${e.execution}`);
-      }
-    } else if (e.kind === "algo") {
-      await this.applyAlgoReport(e.algo, "stream");
-    } else if (e.kind === "account") {
-      await this.applyAccount(e);
-    }
-  }
-
-  /** ACCOUNT_UPDATE: funding paid or received, the wallet, and the venue's view of the position, journaled as told. */
-  private async applyAccount(e: Extract<UserEvent, { kind: "account" }>): Promise<void> {
-    const { journal, symbol } = this.o;
-    const usdt = e.balances.find((b) => b.asset === "USDT");
-    if (e.reason === "FUNDING_FEE" && usdt) await journal.recordFunding({ fundingTimeMs: e.eventTimeMs, amountUsdt: usdt.balanceChange }, "stream");
-    const p = e.positions.find((x) => x.symbol === symbol);
-    if (p) await journal.recordPosition({ qty: p.qty, entryPrice: p.entryPrice, isolatedMarginUsdt: p.isolatedWalletUsdt, liquidationPrice: NaN, markPrice: NaN, unrealizedPnlUsdt: p.unrealizedPnlUsdt }, `stream ${e.reason}`);
-    if (usdt) await journal.recordBalance({ walletUsdt: usdt.walletBalance, availableUsdt: NaN, equityUsdt: usdt.walletBalance + (p?.unrealizedPnlUsdt ?? 0) }, `stream ${e.reason}`);
-  }
-
-  private async applyAlgoReport(a: AlgoReport, source: string): Promise<void> {
-    const cur = this.orders.get(a.clientAlgoId);
-    if (!cur) return;
-    if (cur.status === a.status && (cur.triggeredOrderId ?? undefined) === (a.triggeredOrderId ?? undefined)) return;
-    await this.patch(a.clientAlgoId, { status: a.status, venueOrderId: a.algoId, triggeredOrderId: a.triggeredOrderId }, `${source}: algo ${a.status}`);
-    const early = a.triggeredOrderId ? this.unmatched.filter((u) => u.t.orderId === a.triggeredOrderId) : [];
-    if (early.length) this.unmatched = this.unmatched.filter((u) => !early.includes(u));
-    for (const u of early) await this.applyFill({ ...u.t, clientId: a.clientAlgoId }, u.source);
-  }
-
-  /** Journal a venue execution once; the position follows. Returns whether it was new. */
-  async applyFill(t: TradeReport & { clientId?: string }, source: JournalFill["source"]): Promise<boolean> {
-    if (this.tradeIds.has(t.tradeId)) return false;
-    const clientId = t.clientId && this.orders.has(t.clientId) ? t.clientId : this.byVenueId.get(t.orderId);
-    if (!clientId) {
-      // perhaps a triggered stop's child order whose ALGO_UPDATE (naming it) has not been applied yet
-      if (this.unmatched.length >= MAX_UNMATCHED) this.unmatched.shift();
-      this.unmatched.push({ t, source });
-      return false;
-    }
-    this.tradeIds.add(t.tradeId);
-    const fill: JournalFill = { ...t, clientId, source };
-    if (!(await this.o.journal.recordFill(fill))) return false;
-    this.positionQtyValue = roundQty(this.positionQtyValue + sideSign(t.side) * t.qty);
-    this.filled.set(clientId, roundQty((this.filled.get(clientId) ?? 0) + t.qty));
-    this.o.onEvent?.({ kind: "fill", fill, positionQty: this.positionQtyValue });
-    this.wake();
-    // a stop or take-profit closed the position: its sibling must not outlive it
-    if (this.positionQtyValue === 0 || this.orders.get(clientId)?.kind === "algo") void this.exclusive(() => this.cleanupProtection("position closed")).catch((err) => this.o.journal.recordError("protection cleanup", err));
-    return true;
   }
 
   // ---- orders ----
@@ -224,7 +58,7 @@ export class OrderManager {
     return this.exclusive(() => this.submitNow(intent));
   }
 
-  private async submitNow(i: OrderIntent): Promise<SubmitResult> {
+  protected async submitNow(i: OrderIntent): Promise<SubmitResult> {
     const { venue, journal, symbol, filters } = this.o;
     const clientId = clientOrderId(this.o.session, i.barOpenMs, i.leg, i.revision ?? 0);
     const existing = this.orders.get(clientId);
@@ -250,26 +84,26 @@ export class OrderManager {
   }
 
   /** An order's report as the stream told it (status past pending/unknown), for Once to stop querying. */
-  private knownOrder(clientId: string): OrderReport | undefined {
+  protected knownOrder(clientId: string): OrderReport | undefined {
     const o = this.orders.get(clientId);
     if (!o || o.status === "pending" || o.status === "unknown" || !o.venueOrderId) return undefined;
     return { symbol: o.symbol, clientId, orderId: o.venueOrderId, side: o.side, type: o.type, status: o.status as OrderReport["status"], qty: o.qty, executedQty: o.executedQty, avgPrice: o.avgPrice, reduceOnly: o.reduceOnly, updateTimeMs: o.updatedMs };
   }
 
-  private async noteOrder(clientId: string, ev: string, detail: string): Promise<void> {
+  protected async noteOrder(clientId: string, ev: string, detail: string): Promise<void> {
     if (ev === "sent") return; // the ack is journaled with its status
     if (ev === "unknown") await this.patch(clientId, { status: "unknown" }, detail);
     else await this.o.journal.updateOrder(clientId, {}, `${ev}: ${detail}`);
   }
 
   /** Every send is journaled as it leaves: a crash after this line may have sent, and the restart queries. */
-  private async sendOrder(req: OrderRequest): Promise<OrderReport> {
+  protected async sendOrder(req: OrderRequest): Promise<OrderReport> {
     await this.patch(req.clientId, { sent: true }, `send ${req.side} ${req.qty}${req.reduceOnly ? " reduce-only" : ""}`);
     return this.o.venue.placeOrder(req);
   }
 
   /** Resolve an order left pending or unknown (by a crash, or a lost answer): query, never resend. */
-  private resolveOrder(o: JournalOrder, mayResend: boolean): Promise<OnceResult<OrderReport>> {
+  protected resolveOrder(o: JournalOrder, mayResend: boolean): Promise<OnceResult<OrderReport>> {
     const { venue, symbol } = this.o;
     const req = { symbol, side: o.side, type: "MARKET" as const, qty: o.qty, reduceOnly: o.reduceOnly, clientId: o.clientId };
     return new Once<OrderReport>(this.once, {
@@ -281,7 +115,7 @@ export class OrderManager {
   }
 
   /** Journal the outcome; for an acknowledged order, wait until its fills are journaled. */
-  private async settle(order: JournalOrder, result: OnceResult<OrderReport> | undefined): Promise<SubmitResult> {
+  protected async settle(order: JournalOrder, result: OnceResult<OrderReport> | undefined): Promise<SubmitResult> {
     const clientId = order.clientId;
     if (result?.kind === "rejected") {
       const o = await this.patch(clientId, { status: "rejected" }, `${result.error.message}`);
@@ -308,7 +142,7 @@ export class OrderManager {
    * Wait for the stream's fills of a market order; past fillWaitMs read the order and its trades by
    * REST, the same venue records the stream would have carried.
    */
-  private async awaitFills(clientId: string): Promise<void> {
+  protected async awaitFills(clientId: string): Promise<void> {
     const { venue, symbol } = this.o;
     const done = () => {
       const o = this.orders.get(clientId)!;
@@ -333,18 +167,6 @@ export class OrderManager {
     }
   }
 
-  private waitForChange(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.waiters.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, Math.max(0, ms));
-      this.waiters.add(done);
-    });
-  }
-
   // ---- protective algo orders ----
 
   /** Place the stop-loss (and take-profit) for the position held, unless live ones already guard it. */
@@ -352,7 +174,7 @@ export class OrderManager {
     return this.exclusive(() => this.placeProtectionNow(barOpenMs, p));
   }
 
-  private async placeProtectionNow(barOpenMs: number, p: Protection): Promise<void> {
+  protected async placeProtectionNow(barOpenMs: number, p: Protection): Promise<void> {
     if (this.positionQtyValue === 0) return;
     const side: OrderSide = this.positionQtyValue > 0 ? "SELL" : "BUY";
     const live = this.liveProtection();
@@ -361,13 +183,13 @@ export class OrderManager {
   }
 
   /** The first revision of a leg on a bar not used yet (a final order's id is never reused). */
-  private nextRevision(barOpenMs: number, leg: Leg): number {
+  protected nextRevision(barOpenMs: number, leg: Leg): number {
     let rev = 0;
     while (this.orders.has(clientOrderId(this.o.session, barOpenMs, leg, rev))) rev++;
     return rev;
   }
 
-  private async placeAlgo(barOpenMs: number, leg: "stop" | "tp", revision: number, side: OrderSide, type: AlgoType, price: number): Promise<JournalOrder> {
+  protected async placeAlgo(barOpenMs: number, leg: "stop" | "tp", revision: number, side: OrderSide, type: AlgoType, price: number): Promise<JournalOrder> {
     const { venue, journal, symbol, filters } = this.o;
     const clientAlgoId = clientOrderId(this.o.session, barOpenMs, leg, revision);
     const existing = this.orders.get(clientAlgoId);
@@ -399,7 +221,7 @@ export class OrderManager {
   }
 
   /** Cancel one algo order exactly once: an unknown cancel is resolved by querying it. */
-  private async cancelAlgo(o: JournalOrder, reason: string): Promise<void> {
+  protected async cancelAlgo(o: JournalOrder, reason: string): Promise<void> {
     const { venue, symbol } = this.o;
     for (let attempt = 0; attempt < this.once.maxQueries; attempt++) {
       try {
@@ -460,7 +282,7 @@ export class OrderManager {
   }
 
   /** Cancel protective orders that no longer guard the position: all when flat, the wrong side's otherwise. */
-  private async cleanupProtection(reason: string): Promise<void> {
+  protected async cleanupProtection(reason: string): Promise<void> {
     const guardSide = this.positionQtyValue > 0 ? "SELL" : this.positionQtyValue < 0 ? "BUY" : undefined;
     for (const a of this.liveOrders().filter((x) => x.kind === "algo")) if (a.side !== guardSide) await this.cancelAlgo(a, reason);
   }
@@ -586,7 +408,7 @@ export class OrderManager {
     });
   }
 
-  private async awaitFillsQuick(clientId: string): Promise<void> {
+  protected async awaitFillsQuick(clientId: string): Promise<void> {
     const { venue, symbol } = this.o;
     const q = await venue.queryOrder(symbol, clientId);
     if (!q.found) return;
@@ -597,3 +419,4 @@ export class OrderManager {
 }
 
 export { opposite };
+export type { ManagerEvent, OrderManagerOptions };

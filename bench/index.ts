@@ -21,6 +21,7 @@ const benches: Record<string, () => Promise<{ run: Bench }>> = {
   features: () => import("./features.ts"),
   ppo: () => import("./ppo.ts"),
   eval: () => import("./eval.ts"),
+  trade: () => import("./trade.ts"),
 };
 
 const only = process.argv.slice(2);

@@ -1,0 +1,58 @@
+// Trading speed: the session's per-bar kernel (live features → observation → policy → target → paper
+// fill) on the bundled sample's bars, as bars per second of a paper replay and as the latency from a
+// closed bar's arrival to the decision handed to execution, p50 and p99.
+import { importFile } from "../src/data/import/index.ts";
+import { Store } from "../src/data/store.ts";
+import { tempDir } from "../test/helpers/files.ts";
+import { barAt } from "../src/features/bar-input.ts";
+import { FEATURES } from "../src/features/definitions.ts";
+import { computeFeatures } from "../src/features/batch.ts";
+import { fitNormalization } from "../src/features/normalize.ts";
+import { loadBars } from "../src/features/sources.ts";
+import type { FeatureManifest } from "../src/features/artifact.ts";
+import { DEFAULT_ACTION_SCHEME } from "../src/kernel/actions.ts";
+import { observationSize } from "../src/kernel/observation.ts";
+import { loadTf } from "../src/rl/backend.ts";
+import { PpoConfigSchema, TfPpoLearner } from "../src/rl/ppo.ts";
+import { learnerPolicy } from "../src/rl/run-policy.ts";
+import { SimConfigSchema } from "../src/sim/config.ts";
+import { PaperClient } from "../src/trade/execution.ts";
+import { SessionFeatures } from "../src/trade/features.ts";
+import { TradeSession } from "../src/trade/session.ts";
+import type { BenchResult } from "./index.ts";
+
+const WARMUP_BARS = 5_000;
+
+export async function run(): Promise<BenchResult[]> {
+  const dir = tempDir("rlt-bench-trade-");
+  const store = await Store.open(dir);
+  await importFile(store, { file: "data/sample/BTCUSDT-1m-20230718-20230817.csv.gz" });
+  const cols = (await loadBars(store, "BTCUSDT")).cols;
+  store.close();
+  const n = cols.openTime.length;
+  const params = fitNormalization(computeFeatures(cols).values, 0, Math.floor(n * 0.7), FEATURES.map((f) => f.norm), 1440);
+  const manifest = { features: FEATURES.map((f, j) => ({ name: f.name, group: f.group, unit: f.unit, norm: params[j] })) } as unknown as FeatureManifest;
+  const { tf, backend } = await loadTf();
+  const policy = learnerPolicy(TfPpoLearner.create(tf, PpoConfigSchema.parse({}), observationSize(true), 1));
+  const features = new SessionFeatures(manifest);
+  const session = new TradeSession({ id: "bench", symbol: "BTCUSDT", policy, actions: DEFAULT_ACTION_SCHEME, positionInObs: true, features, execution: new PaperClient(SimConfigSchema.parse({})) });
+  for (let i = 0; i < WARMUP_BARS; i++) features.push(barAt(cols, i));
+  session.startTrading();
+  const latencies: number[] = [];
+  const t0 = performance.now();
+  for (let i = WARMUP_BARS; i < n; i++) {
+    const bar = barAt(cols, i);
+    const s = performance.now();
+    await session.onBar(bar);
+    latencies.push(performance.now() - s);
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  latencies.sort((a, b) => a - b);
+  const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))];
+  const trades = session.state().trades;
+  return [
+    { name: `paper replay, per-bar kernel (${backend})`, value: latencies.length / seconds, unit: "bars/s", detail: `${latencies.length.toLocaleString("en-US")} bars of the sample, ${trades} trades, an untrained 33-input policy` },
+    { name: "bar closed → decision to execution, p50", value: q(0.5), unit: "ms", target: 5, higherIsBetter: false, detail: "features, normalization, observation, policy, paper fill; in process" },
+    { name: "bar closed → decision to execution, p99", value: q(0.99), unit: "ms", target: 5, higherIsBetter: false },
+  ];
+}

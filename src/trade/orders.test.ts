@@ -185,6 +185,28 @@ describe("OrderManager", () => {
     expect((await venue.openAlgoOrders()).map((a) => [a.clientAlgoId, a.triggerPrice])).toEqual([[clientOrderId(SESSION, BAR, "stop", 1), 48_000]]);
   });
 
+  it("a crash after the acknowledgement, before the fill event: the restart reads the fill from the venue, once", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "rlt-orders-"));
+    dirs.push(dir);
+    const file = path.join(dir, "journal.duckdb");
+    const venue = new FakeVenue();
+    const a = await setup(file, venue);
+    venue.dropEvents = 100; // the process dies before any event of the order is read
+    await a.manager.submit(open(0.01)).catch(() => undefined);
+    const id = clientOrderId(SESSION, BAR, "open");
+    // simulate the crash point: the journal has the ack but not the fill
+    await a.journal.query("DELETE FROM fills");
+    await a.journal.close();
+    venue.dropEvents = 0;
+    const b = await setup(file, venue);
+    expect(b.manager.positionQty).toBe(0);
+    await b.manager.resync();
+    expect(await b.journal.positionQty()).toBe(0.01);
+    expect((await b.journal.fillsOf(id)).map((f) => f.tradeId)).toEqual([venue.trades[0].tradeId]);
+    expect(venue.applied.get(id)).toBe(1);
+    await b.journal.close();
+  });
+
   it("a reopened journal continues: a crash after an unknown send is resolved from the venue, once", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "rlt-orders-"));
     dirs.push(dir);

@@ -14,7 +14,7 @@ import { KeysRejected, UnknownOutcome } from "../venue/errors.ts";
 import { marketOrderProblem, roundMarketQty, roundTriggerPrice } from "../venue/filters.ts";
 import type { AlgoReport, AlgoType, OrderReport, OrderRequest, OrderSide } from "../venue/types.ts";
 import { FINAL_ORDER_STATUSES, opposite } from "../venue/types.ts";
-import { type Journal, type JournalOrder, type Protection, isLive, roundQty } from "./journal.ts";
+import { type JournalOrder, type Protection, isLive, roundQty } from "./journal.ts";
 import { type Leg, clientOrderId } from "./order-ids.ts";
 import { Once, type OnceResult } from "./orders-once.ts";
 import { type ManagerEvent, type OrderManagerOptions, OrderState } from "./orders-state.ts";
@@ -366,10 +366,8 @@ export class OrderManager extends OrderState {
           else if (q && this.once.nowMs() - o.updatedMs > venue.recvWindowMs) await this.patch(o.clientId, { status: "rejected" }, "resync: never applied");
         }
       }
-      // fills of protective orders that triggered while we were away
-      for (const a of [...this.orders.values()].filter((x) => x.kind === "algo" && x.triggeredOrderId)) {
-        for (const t of await venue.userTrades(symbol, { orderId: a.triggeredOrderId })) await this.applyFill({ ...t, clientId: a.clientId }, "reconcile");
-      }
+      // fills the journal lacks: orders final without all their fills, stops that triggered while we were away
+      await this.readMissingFillsNow();
       await this.cleanupProtection("resync");
       if (this.positionQtyValue !== 0 && !this.liveProtection().stop) {
         const entry = [...this.orders.values()].filter((x) => x.leg === "open" && x.status === "FILLED").sort((a, b) => b.barOpenMs - a.barOpenMs)[0];
@@ -398,14 +396,16 @@ export class OrderManager extends OrderState {
 
   /** Fills the venue has for an order whose journaled fills fall short of its executed quantity. */
   readMissingFills(): Promise<void> {
-    return this.exclusive(async () => {
-      for (const o of this.orders.values()) {
-        const venueOrderId = o.kind === "algo" ? o.triggeredOrderId : o.venueOrderId;
-        if (!venueOrderId || (o.kind === "order" && o.executedQty <= (this.filled.get(o.clientId) ?? 0))) continue;
-        if (o.kind === "algo" && this.filled.has(o.clientId)) continue;
-        for (const t of await this.o.venue.userTrades(this.o.symbol, { orderId: venueOrderId })) await this.applyFill({ ...t, clientId: o.clientId }, "reconcile");
-      }
-    });
+    return this.exclusive(() => this.readMissingFillsNow());
+  }
+
+  protected async readMissingFillsNow(): Promise<void> {
+    for (const o of [...this.orders.values()]) {
+      const venueOrderId = o.kind === "algo" ? o.triggeredOrderId : o.venueOrderId;
+      if (!venueOrderId || (o.kind === "order" && o.executedQty <= (this.filled.get(o.clientId) ?? 0))) continue;
+      if (o.kind === "algo" && this.filled.has(o.clientId)) continue;
+      for (const t of await this.o.venue.userTrades(this.o.symbol, { orderId: venueOrderId })) await this.applyFill({ ...t, clientId: o.clientId }, "reconcile");
+    }
   }
 
   protected async awaitFillsQuick(clientId: string): Promise<void> {

@@ -4,6 +4,7 @@
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { inspect } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sampleDataDir } from "../../test/helpers/sample-store.ts";
 import { startExchange } from "../exchange/server.ts";
@@ -12,6 +13,7 @@ import { Journal } from "../trade/journal.ts";
 import { clientOrderId } from "../trade/order-ids.ts";
 import { OrderManager } from "../trade/orders.ts";
 import { BinanceVenue } from "./binance.ts";
+import { UsageError } from "../core/errors.ts";
 import { KeysRejected } from "./errors.ts";
 import { loadKeys } from "./keys.ts";
 import type { UserEvent } from "./types.ts";
@@ -209,6 +211,17 @@ describe("BinanceVenue on the local exchange", () => {
     expect(await journal.positionQty()).toBe((await venue.position("BTCUSDT")).qty);
     expect((await journal.fillsOf(r.clientId)).length).toBe(1);
     await manager.flatten("cleanup", T0 + 180_000, 29_900);
+  });
+
+  it("refuses mainnet without the opt-in, whatever the exchange name says, and never keeps the secret on the object", () => {
+    expect(() => new BinanceVenue({ exchange: "mainnet", ...KEY })).toThrow("refusing to trade on Binance mainnet (fapi.binance.com) without the opt-in");
+    expect(() => new BinanceVenue({ exchange: "demo", restUrl: "https://fapi.binance.com", ...KEY })).toThrow(UsageError);
+    // wsUrl kept local: binance-api-node holds WebSocket URLs in module state, shared with this file's user stream
+    expect(new BinanceVenue({ exchange: "mainnet", ...KEY, wsUrl: ex.wsUrl, mainnetOptIn: true }).restUrl).toBe("https://fapi.binance.com");
+    expect(new BinanceVenue({ exchange: "demo", ...KEY, wsUrl: ex.wsUrl }).restUrl).toBe("https://demo-fapi.binance.com");
+    const printed = `${JSON.stringify(venue)} ${inspect(venue, { depth: 5 })}`;
+    expect(printed).not.toContain(KEY.apiSecret);
+    expect(printed).not.toContain(KEY.apiKey);
   });
 
   it("keys the exchange rejects are a KeysRejected naming RLT_API_KEY, and never show the key or secret", async () => {

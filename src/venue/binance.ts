@@ -31,6 +31,18 @@ export interface BinanceVenueOptions extends ApiKeys {
   requestTimeoutMs?: number;
   /** Fraction of the ORDERS limits (per 10 s and per minute) rlt allows itself before pausing. */
   orderBudget?: number;
+  /**
+   * The user opted in to real orders on mainnet (--mainnet and trade.allowMainnet). Without it a venue
+   * on mainnet, or on any URL of Binance's mainnet hosts, is refused when constructed.
+   */
+  mainnetOptIn?: boolean;
+}
+
+/** Binance's mainnet futures hosts: an order sent there is real money, whatever `exchange` says. */
+const MAINNET_HOSTS = new Set([new URL(DEFAULT_ENDPOINTS.mainnet.rest).host]);
+
+function isMainnet(restUrl: string, exchange: VenueExchange): boolean {
+  return exchange === "mainnet" || MAINNET_HOSTS.has(new URL(restUrl).host.toLowerCase());
 }
 
 /** Binance's documented default recvWindow. */
@@ -56,12 +68,23 @@ export class BinanceVenue implements Venue {
   readonly restUrl: string;
   readonly wsUrl: string;
 
-  constructor(private readonly o: BinanceVenueOptions) {
+  private readonly requestTimeoutMs: number;
+  private readonly orderBudget: number;
+
+  // the options are not kept: a venue printed or serialized must not carry the secret
+  constructor(o: BinanceVenueOptions) {
     const defaults = DEFAULT_ENDPOINTS[o.exchange];
     this.restUrl = o.restUrl ?? defaults.rest;
     this.wsUrl = o.wsUrl ?? defaults.ws;
     this.name = o.exchange;
     this.recvWindowMs = o.recvWindowMs ?? DEFAULT_RECV_WINDOW_MS;
+    this.requestTimeoutMs = o.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.orderBudget = o.orderBudget ?? 0.8;
+    if (isMainnet(this.restUrl, o.exchange) && !o.mainnetOptIn) {
+      throw new UsageError(`refusing to trade on Binance mainnet (${new URL(this.restUrl).host}) without the opt-in`, {
+        hint: "real orders on mainnet need both --mainnet and trade.allowMainnet: true in the config; use --testnet (Binance Demo Trading) or --paper to try first",
+      });
+    }
     // emit* make the user stream report socket opens (reconnects = gaps) and errors to us
     const auth = { apiKey: o.apiKey, apiSecret: o.apiSecret, getTime: () => Date.now() + this.offsetMs, emitSocketOpens: true, emitSocketErrors: true, emitStreamErrors: true } as ClientAuth;
     this.api = binanceClient<Api>({ rest: this.restUrl, ws: this.wsUrl, auth });
@@ -75,7 +98,7 @@ export class BinanceVenue implements Venue {
 
   private async call<T>(what: string, mutating: boolean, fn: () => Promise<T>): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
-    const timeoutMs = this.o.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const timeoutMs = this.requestTimeoutMs;
     try {
       return await Promise.race([
         fn(),
@@ -157,7 +180,7 @@ export class BinanceVenue implements Venue {
   /** Wait while the last order answer's X-MBX-ORDER-COUNT-* stands near the limits (binance-api-node keeps them per host). */
   private async paceOrders(): Promise<void> {
     const info = this.api.getInfo()[this.infoKey] ?? {};
-    const budget = this.o.orderBudget ?? 0.8;
+    const budget = this.orderBudget;
     const now = this.nowMs();
     if (Number(info.orderCount10s ?? 0) >= this.orderLimits.per10s * budget) await sleep(10_000 - (now % 10_000) + 50);
     else if (Number(info.orderCount1m ?? 0) >= this.orderLimits.per1m * budget) await sleep(60_000 - (now % 60_000) + 50);

@@ -3,7 +3,10 @@
 // Frictionless fills (no fee, spread or slippage): 10,000 USDT, 0.5 as margin at 2× → 100 BTC at 100.
 import { describe, expect, it } from "vitest";
 import { FEATURE_COUNT } from "../features/definitions.ts";
+import { BUY } from "../kernel/actions.ts";
 import { replayTargets } from "../kernel/replay.ts";
+import { TradingEnv } from "../rl/env.ts";
+import { RewardConfigSchema } from "../rl/reward.ts";
 import { SimConfigSchema } from "../sim/config.ts";
 import { FuturesSimulator, type MarketColumns } from "../sim/simulator.ts";
 import { RiskConfigSchema, RiskEngine } from "./index.ts";
@@ -115,5 +118,21 @@ describe("replay under the risk engine", () => {
     const equity = [10_000, ...targets.map((t) => alone.step(t).equityUsdt)];
     expect(Array.from(run.equity)).toEqual(equity);
     expect(run.risk).toEqual({ denials: [], events: [] });
+  });
+});
+
+describe("the training environment under the risk engine", () => {
+  it("a step says when its target was denied and what the engine raised, so the agent learns under the limits", () => {
+    const bars: Bar[] = [flat, flat, [100, 100, 97, 97], [97, 97, 97, 97], [97, 97, 97, 97]];
+    const data = { features: new Float64Array(bars.length * FEATURE_COUNT), market: market(bars) };
+    const env = new TradingEnv(data, { actions: "long-short-keep", episodeBars: 10, positionInObs: true, episodeStarts: [0] }, simCfg(), RewardConfigSchema.parse({}), () => 0, RiskConfigSchema.parse({ dailyLossLimit: 0.02 }));
+    env.reset(0);
+    expect(env.step(BUY)).toMatchObject({ riskEvents: [], fills: 1 });
+    expect(env.step(BUY).denial).toBeUndefined();
+    const halted = env.step(BUY); // at bar 2's close, equity 9,700: halted, flattened at bar 3's open, the buy denied
+    expect(halted.riskEvents).toEqual([expect.objectContaining({ kind: "halt", reason: "daily-loss" })]);
+    expect(halted.closed[0]).toMatchObject({ exitReason: "risk-halt" });
+    expect(halted.denial).toMatchObject({ reason: "halted", target: 1 });
+    expect(env.snapshot().sim.risk).toMatchObject({ state: "halted" });
   });
 });

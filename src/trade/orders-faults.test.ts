@@ -13,11 +13,13 @@ import { OrderManager } from "./orders.ts";
 
 const KEY = { apiKey: "rltSoakKey000001", apiSecret: "rltSoakSecret000001" };
 const T0 = Date.UTC(2023, 6, 20, 0, 0);
-const BARS = 40;
+// the long form: RLT_SOAK_BARS=2000 RLT_SOAK_SEED=7 npx vitest run src/trade/orders-faults.test.ts
+const BARS = Number(process.env.RLT_SOAK_BARS ?? 40);
+const SEED = Number(process.env.RLT_SOAK_SEED ?? 42);
 let ex: RunningExchange;
 
 beforeAll(async () => {
-  ex = await startExchange({ dataDir: await sampleDataDir(), replay: { fromMs: T0, barsPerSecond: 1, manual: true }, trading: { keys: [KEY] }, faults: {} });
+  ex = await startExchange({ dataDir: await sampleDataDir(), replay: { fromMs: T0, barsPerSecond: 1, manual: true }, trading: { keys: [KEY] }, faultSeed: SEED });
 });
 afterAll(async () => ex?.close());
 
@@ -34,14 +36,16 @@ async function read<T>(venue: BinanceVenue, fn: () => Promise<T>): Promise<T> {
 }
 
 describe("order manager under faults", () => {
-  it(`${BARS} bars of entries, reversals and exits: no duplicate, no orphan, the journal's position equal to the exchange's after every bar`, { timeout: 240_000 }, async () => {
+  it(`${BARS} bars of entries, reversals and exits: no duplicate, no orphan, the journal's position equal to the exchange's after every bar`, { timeout: 240_000 + BARS * 2000 }, async () => {
     const venue = new BinanceVenue({ exchange: "local", restUrl: ex.restUrl, wsUrl: ex.wsUrl, ...KEY, recvWindowMs: 300, requestTimeoutMs: 5000 });
     await venue.serverTimeMs();
     const journal = await Journal.open(":memory:", { session: "soak", run: "r", model: "m", exchange: "local", mode: "exchange", symbol: "BTCUSDT", config: {} });
     const filters = await read(venue, () => venue.exchangeInfo("BTCUSDT"));
     const manager = await OrderManager.create({ venue, journal, symbol: "BTCUSDT", session: "soak", filters, fillWaitMs: 300, once: { queryBackoffMs: [20, 50, 100], maxQueries: 60, sendRetries: 6 } });
-    const stream = await venue.userStream({ onEvent: (e) => void manager.handleUserEvent(e), onGap: () => undefined });
-    Object.assign(ex.faults, { orderUnknownErrorRate: 0.15, orderTimeoutRate: 0.15, orderRejectRate: 0.1, timestampErrorRate: 0.05, error5xxRate: 0.03, userEventDropRate: 0.2 });
+    const gaps: string[] = [];
+    const stream = await venue.userStream({ onEvent: (e) => void manager.handleUserEvent(e), onGap: (r) => gaps.push(r) });
+    const FAULTS = { orderUnknownErrorRate: 0.15, orderTimeoutRate: 0.15, orderRejectRate: 0.1, timestampErrorRate: 0.05, error5xxRate: 0.03, userEventDropRate: 0.2, wsDropRate: 0.01, listenKeyExpireRate: 0.05 };
+    Object.assign(ex.faults, FAULTS);
     const targets = [0.01, 0.01, -0.02, 0, 0.03, -0.01, 0, 0, 0.02, -0.02];
     let mismatches = 0;
     try {
@@ -60,7 +64,7 @@ describe("order manager under faults", () => {
         ex.step();
       }
     } finally {
-      Object.assign(ex.faults, { orderUnknownErrorRate: 0, orderTimeoutRate: 0, orderRejectRate: 0, timestampErrorRate: 0, error5xxRate: 0, userEventDropRate: 0 });
+      Object.assign(ex.faults, Object.fromEntries(Object.keys(FAULTS).map((k) => [k, 0])));
     }
     await venue.serverTimeMs();
     await manager.flatten("end", T0 + BARS * 60_000, 29_900);
@@ -70,7 +74,7 @@ describe("order manager under faults", () => {
     const placed = ex.stats().ordersPlaced;
     const liveAlgos = await venue.openAlgoOrders("BTCUSDT");
     const sent = await journal.query<{ n: number }>("SELECT count(*) AS n FROM orders WHERE status NOT IN ('rejected') AND venue_order_id IS NOT NULL");
-    console.log(`soak: ${BARS} bars, faults ${JSON.stringify(injected)}, orders on the exchange ${placed}, in the journal with a venue id ${sent[0].n}, position mismatches ${mismatches}, open algo orders at the end ${liveAlgos.length}`);
+    console.log(`soak: ${BARS} bars, faults ${JSON.stringify(injected)}, orders on the exchange ${placed}, in the journal with a venue id ${sent[0].n}, position mismatches ${mismatches}, open algo orders at the end ${liveAlgos.length}, stream gaps ${gaps.length}`);
     expect(orders[0].n).toBe(orders[0].ids);
     expect(placed).toBe(sent[0].n);
     expect(mismatches).toBe(0);

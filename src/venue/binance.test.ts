@@ -213,6 +213,27 @@ describe("BinanceVenue on the local exchange", () => {
     await manager.flatten("cleanup", T0 + 180_000, 29_900);
   });
 
+  it("a stop that triggers on the replayed market closes the position; the fill is journaled once and no protective order is left", async () => {
+    await venue.serverTimeMs();
+    const bar = T0 + 240_000;
+    const mark = (await venue.position("BTCUSDT")).markPrice || 29_890;
+    await manager.applyTarget(0.01, { barOpenMs: bar, refPrice: mark, reason: "tight stop", protection: { stopPrice: mark - 3, takeProfitPrice: mark + 500 }, venueQty: 0 });
+    expect((await venue.openAlgoOrders("BTCUSDT")).length).toBe(2);
+    const stopId = clientOrderId(SESSION, bar, "stop");
+    for (let i = 0; i < 30 && manager.positionQty !== 0; i++) {
+      ex.step();
+      await new Promise((r) => setTimeout(r, 30));
+    }
+    await venue.serverTimeMs();
+    await manager.resync();
+    expect(manager.positionQty).toBe(0);
+    expect((await venue.position("BTCUSDT")).qty).toBe(0);
+    expect((await journal.fillsOf(stopId)).length).toBe(1);
+    expect(await venue.openAlgoOrders("BTCUSDT")).toEqual([]);
+    expect(manager.liveOrders()).toEqual([]);
+    expect(manager.order(stopId)?.status).toBe("FINISHED");
+  });
+
   it("refuses mainnet without the opt-in, whatever the exchange name says, and never keeps the secret on the object", () => {
     expect(() => new BinanceVenue({ exchange: "mainnet", ...KEY })).toThrow("refusing to trade on Binance mainnet (fapi.binance.com) without the opt-in");
     expect(() => new BinanceVenue({ exchange: "demo", restUrl: "https://fapi.binance.com", ...KEY })).toThrow(UsageError);

@@ -11,6 +11,7 @@ import { syntheticMarket } from "../src/rl/synthetic.ts";
 import { SimConfigSchema } from "../src/sim/config.ts";
 import { FEATURE_COUNT } from "../src/features/definitions.ts";
 import type { BenchResult } from "./index.ts";
+import { DEFAULT_RISK_CONFIG } from "../src/risk/index.ts";
 
 const BARS = 1_000_000;
 
@@ -22,20 +23,20 @@ export async function run(): Promise<BenchResult[]> {
   const rng = new Rng(1);
   const actions = new Uint8Array(BARS);
   for (let i = 0, a = 0; i < BARS; i++) actions[i] = rng.next() < 0.05 ? (a = Math.floor(rng.next() * 3)) : a;
-  replayActions(data, { from: 0, to: 100_000 }, sim, DEFAULT_ACTION_SCHEME, actions); // JIT warm-up
+  replayActions(data, { from: 0, to: 100_000 }, sim, DEFAULT_ACTION_SCHEME, actions, DEFAULT_RISK_CONFIG); // JIT warm-up
   let t0 = performance.now();
-  const replay = replayActions(data, range, sim, DEFAULT_ACTION_SCHEME, actions);
+  const replay = replayActions(data, range, sim, DEFAULT_ACTION_SCHEME, actions, DEFAULT_RISK_CONFIG);
   const replaySeconds = (performance.now() - t0) / 1000;
 
   const { tf, backend } = await loadTf();
   const learner = learnerPolicy(TfPpoLearner.create(tf, PpoConfigSchema.parse({}), FEATURE_COUNT, 1));
-  replayPolicy(learner, DEFAULT_ACTION_SCHEME, data, { from: 0, to: 20_000 }, sim, false); // warm-up
+  replayPolicy(learner, DEFAULT_ACTION_SCHEME, data, { from: 0, to: 20_000 }, sim, false, DEFAULT_RISK_CONFIG); // warm-up
   t0 = performance.now();
-  replayPolicy(learner, DEFAULT_ACTION_SCHEME, data, range, sim, false);
+  replayPolicy(learner, DEFAULT_ACTION_SCHEME, data, range, sim, false, DEFAULT_RISK_CONFIG);
   const evalSeconds = (performance.now() - t0) / 1000;
   const withPosition = learnerPolicy(TfPpoLearner.create(tf, PpoConfigSchema.parse({}), FEATURE_COUNT + POSITION_INPUTS, 1));
   t0 = performance.now();
-  replayPolicy(withPosition, DEFAULT_ACTION_SCHEME, data, { from: 0, to: 20_000 }, sim, true);
+  replayPolicy(withPosition, DEFAULT_ACTION_SCHEME, data, { from: 0, to: 20_000 }, sim, true, DEFAULT_RISK_CONFIG);
   const sequentialSeconds = (performance.now() - t0) / 1000;
   return [
     { name: "simulator replay of precomputed actions", value: BARS / replaySeconds, unit: "bars/s", target: 1_000_000, detail: `${replay.trades.length.toLocaleString("en-US")} trades` },

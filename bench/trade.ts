@@ -35,7 +35,7 @@ export async function run(): Promise<BenchResult[]> {
   const { tf, backend } = await loadTf();
   const policy = learnerPolicy(TfPpoLearner.create(tf, PpoConfigSchema.parse({}), observationSize(true), 1));
   const features = new SessionFeatures(manifest);
-  const session = new TradeSession({ id: "bench", symbol: "BTCUSDT", policy, actions: DEFAULT_ACTION_SCHEME, positionInObs: true, features, execution: new PaperClient(SimConfigSchema.parse({})) });
+  const session = new TradeSession({ id: "bench", symbol: "BTCUSDT", policy, actions: DEFAULT_ACTION_SCHEME, positionInObs: true, features, execution: new PaperClient(SimConfigSchema.parse({}), { symbol: "BTCUSDT" }) });
   for (let i = 0; i < WARMUP_BARS; i++) features.push(barAt(cols, i));
   session.startTrading();
   const latencies: number[] = [];

@@ -32,8 +32,9 @@ beforeAll(async () => {
   expect(rlt(["features", "BTCUSDT", "--data-dir", dataDir, "--out", features]).status).toBe(0);
   const cfg = path.join(work, "ppo.yaml");
   // two short updates: an agent that is far from converged changes its mind often, so fills, fees and
-  // funding are all exercised
-  writeFileSync(cfg, toYaml({ name: "tr", features, dataDir, seed: 5, ppo: { numEnvs: 2, numSteps: 256, updateEpochs: 2 }, training: { maxUpdates: 2, evalEvery: 1, earlyStopPatience: 0 } }));
+  // funding are all exercised; with a stop-loss, risk-per-trade sizing and a trailing take-profit, the
+  // exits inside a bar are too
+  writeFileSync(cfg, toYaml({ name: "tr", features, dataDir, seed: 5, ppo: { numEnvs: 2, numSteps: 256, updateEpochs: 2 }, sim: { stopLossPct: 0.004 }, risk: { riskPerTrade: 0.01, trailingStopPct: 0.003 }, training: { maxUpdates: 2, evalEvery: 1, earlyStopPatience: 0 } }));
   const trained = rlt(["train", "--config", cfg, "--runs-dir", path.join(work, "runs"), "-q"]);
   expect(trained.status, trained.stderr).toBe(0);
   runDir = path.join(work, "runs", "tr");
@@ -64,7 +65,7 @@ describe("rlt trade --paper on the local exchange", () => {
     ex = undefined;
 
     const { policy } = await loadRunPolicy(run, "best");
-    const backtest = replayPolicy(policy, run.cfg.env.actions, data, rows, run.cfg.sim, run.cfg.env.positionInObs);
+    const backtest = replayPolicy(policy, run.cfg.env.actions, data, rows, run.cfg.sim, run.cfg.env.positionInObs, run.cfg.risk);
     expect(result.state.bars).toBe(bars);
     expect(decisions.length).toBe(bars);
     // the last point's decision is unused by the backtest, which closes at the range's end instead
@@ -83,6 +84,10 @@ describe("rlt trade --paper on the local exchange", () => {
       for (const k of ["pnlUsdt", "feesUsdt", "fundingUsdt"] as const) expect(Math.abs(t[k] - b[k])).toBeLessThan(1e-9 * Math.max(1, Math.abs(b[k])));
     }
     expect(trades.some((t) => t.fundingUsdt !== 0)).toBe(true);
+    const reasons = new Set(trades.map((t) => t.exitReason));
+    console.log(`exit reasons: ${[...reasons].join(", ")}`);
+    expect(reasons.has("signal")).toBe(true);
+    expect(reasons.has("stop-loss") || reasons.has("take-profit")).toBe(true);
   }, 180_000);
 
   it("prints one line per decision and a summary, exits 0 after --bars, and never touches the keys", async () => {

@@ -11,7 +11,7 @@ import { type ActionScheme, targetPosition } from "./actions.ts";
 import { nextHolding, observationSize, writeFeatures, writeObservation } from "./observation.ts";
 import type { Policy } from "./policy.ts";
 import { FEATURE_COUNT } from "../features/definitions.ts";
-import { DEFAULT_RISK_CONFIG, type Denial, type RiskConfig, RiskEngine, type RiskEvent } from "../risk/index.ts";
+import { type Denial, type RiskConfig, RiskEngine, type RiskEvent } from "../risk/index.ts";
 
 /** Normalized features (row-major n × 30) and the market they were computed from. */
 export interface ReplayData {
@@ -58,7 +58,7 @@ export interface RiskRecord {
 /** A target position from the observation at a point and the side held now. */
 export type TargetRule = (obs: Float32Array, point: number, current: Side) => Side;
 
-export function replayTargets(data: ReplayData, range: RowRange, simCfg: SimConfig, positionInObs: boolean, rule: TargetRule, riskCfg: RiskConfig = DEFAULT_RISK_CONFIG): PolicyRun {
+export function replayTargets(data: ReplayData, range: RowRange, simCfg: SimConfig, positionInObs: boolean, rule: TargetRule, riskCfg: RiskConfig): PolicyRun {
   const points = range.to - range.from;
   if (points < 2) throw new Error(`internal: a range of ${points} bars cannot be traded`);
   const sim = new FuturesSimulator(simCfg, data.market, data.funding, { symbol: data.symbol, risk: new RiskEngine(riskCfg, simCfg) });
@@ -107,7 +107,7 @@ export function simPositionView(sim: FuturesSimulator, holdingBars: number) {
 }
 
 /** Replay precomputed actions (one per point) under an action scheme. */
-export function replayActions(data: ReplayData, range: RowRange, simCfg: SimConfig, scheme: ActionScheme, actions: ArrayLike<number>, riskCfg: RiskConfig = DEFAULT_RISK_CONFIG): PolicyRun {
+export function replayActions(data: ReplayData, range: RowRange, simCfg: SimConfig, scheme: ActionScheme, actions: ArrayLike<number>, riskCfg: RiskConfig): PolicyRun {
   const run = replayTargets(data, range, simCfg, false, (_obs, t, current) => targetPosition(scheme, actions[t], current), riskCfg);
   run.actions = Uint8Array.from(actions);
   return run;
@@ -121,7 +121,7 @@ const INFERENCE_BATCH = 1024;
  * runs batched and the simulator replays its actions; with them, each decision waits for the
  * simulator's state, one forward pass per bar.
  */
-export function replayPolicy(policy: Policy, scheme: ActionScheme, data: ReplayData, range: RowRange, simCfg: SimConfig, positionInObs: boolean, riskCfg: RiskConfig = DEFAULT_RISK_CONFIG): PolicyRun {
+export function replayPolicy(policy: Policy, scheme: ActionScheme, data: ReplayData, range: RowRange, simCfg: SimConfig, positionInObs: boolean, riskCfg: RiskConfig): PolicyRun {
   const points = range.to - range.from;
   if (positionInObs) {
     const actions = new Uint8Array(points);

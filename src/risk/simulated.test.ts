@@ -9,7 +9,7 @@ import { TradingEnv } from "../rl/env.ts";
 import { RewardConfigSchema } from "../rl/reward.ts";
 import { SimConfigSchema } from "../sim/config.ts";
 import { FuturesSimulator, type MarketColumns } from "../sim/simulator.ts";
-import { RiskConfigSchema, RiskEngine } from "./index.ts";
+import { DEFAULT_RISK_CONFIG, RiskConfigSchema, RiskEngine } from "./index.ts";
 
 const MIN = 60_000;
 type Bar = [number, number, number, number];
@@ -112,7 +112,7 @@ describe("replay under the risk engine", () => {
     const bars: Bar[] = [flat, [100, 101, 99, 101], [101, 102, 100, 100], [100, 100, 98, 99], flat];
     const data = { features: new Float64Array(bars.length * FEATURE_COUNT), market: market(bars) };
     const targets = [1, -1, 1, 0] as const;
-    const run = replayTargets(data, { from: 0, to: bars.length }, simCfg({ takerFeeRate: 0.0005 }), false, (_o, t) => targets[t]);
+    const run = replayTargets(data, { from: 0, to: bars.length }, simCfg({ takerFeeRate: 0.0005 }), false, (_o, t) => targets[t], DEFAULT_RISK_CONFIG);
     const alone = new FuturesSimulator(simCfg({ takerFeeRate: 0.0005 }), market(bars));
     alone.reset(0);
     const equity = [10_000, ...targets.map((t) => alone.step(t).equityUsdt)];

@@ -41,8 +41,8 @@ describe("PPO learns a market with a leading feature", () => {
     const { tf } = await loadTf();
     const learner = await TfPpoLearner.load(tf, cfg.ppo, path.join(runDir, "model"));
     const test = splitByTime(bars, 0.7, 0.15, 60).test;
-    const run = (rule: Parameters<typeof replayTargets>[4]) => replayTargets(data, test, cfg.sim, true, rule).totalReturn;
-    const agent = replayPolicy(learnerPolicy(learner), cfg.env.actions, data, test, cfg.sim, true).totalReturn;
+    const run = (rule: Parameters<typeof replayTargets>[4]) => replayTargets(data, test, cfg.sim, true, rule, cfg.risk).totalReturn;
+    const agent = replayPolicy(learnerPolicy(learner), cfg.env.actions, data, test, cfg.sim, true, cfg.risk).totalReturn;
     const longOnly = run(() => 1);
     const shortOnly = run(() => -1);
     const random = [1, 2, 3, 4, 5].map((s) => {

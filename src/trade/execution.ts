@@ -5,6 +5,7 @@ import type { Position, Trade } from "../sim/account.ts";
 import type { Side } from "../sim/costs.ts";
 import { type ClosedBar, type FundingRate, PaperExecution } from "./paper.ts";
 import type { SimConfig } from "../sim/config.ts";
+import type { SimOptions } from "../sim/simulator.ts";
 
 export interface ExecutionReport {
   /** Fills in this bar (entries and exits, stops and take-profits included). */
@@ -40,8 +41,9 @@ export class PaperClient implements Execution {
   readonly mode = "paper";
   private readonly paper: PaperExecution;
 
-  constructor(cfg: SimConfig) {
-    this.paper = new PaperExecution(cfg);
+  /** The bar simulator with the run's costs, its symbol's brackets and the run's risk engine, as a replay builds it. */
+  constructor(cfg: SimConfig, opts: SimOptions) {
+    this.paper = new PaperExecution(cfg, opts);
   }
 
   addFunding(rows: FundingRate[]): void {

@@ -7,7 +7,7 @@ import type { PositionView } from "../kernel/observation.ts";
 import { nextHolding } from "../kernel/observation.ts";
 import type { SimConfig } from "../sim/config.ts";
 import type { Side } from "../sim/costs.ts";
-import { FuturesSimulator, type MarketColumns, type StepResult, type Trade } from "../sim/simulator.ts";
+import { FuturesSimulator, type MarketColumns, type SimOptions, type StepResult, type Trade } from "../sim/simulator.ts";
 
 export interface ClosedBar {
   openTime: number;
@@ -33,14 +33,18 @@ export class PaperExecution {
   private bars = 0;
   private fundingTime: number[] = [];
   private fundingRate: number[] = [];
+  private fundingMark: number[] = [];
   private sim: FuturesSimulator;
   private pending: Side | undefined;
   private holding = 0;
   private started = false;
 
-  constructor(private readonly cfg: SimConfig) {
+  constructor(
+    private readonly cfg: SimConfig,
+    private readonly opts: SimOptions,
+  ) {
     this.cols = allocate(INITIAL_CAPACITY);
-    this.sim = new FuturesSimulator(cfg, this.cols);
+    this.sim = new FuturesSimulator(cfg, this.cols, undefined, opts);
   }
 
   /** Funding settlements known so far (added in time order, before the bar that holds them closes). */
@@ -51,6 +55,7 @@ export class PaperExecution {
       if (last !== undefined && r.timeMs <= last) continue;
       this.fundingTime.push(r.timeMs);
       this.fundingRate.push(r.rate);
+      this.fundingMark.push(r.markPrice);
       added = true;
     }
     if (added && this.started) this.rebuild();
@@ -123,7 +128,8 @@ export class PaperExecution {
   /** A simulator over the current columns and funding, continuing from the current state. */
   private rebuild(): void {
     const state = this.started ? this.sim.snapshot() : undefined;
-    this.sim = new FuturesSimulator(this.cfg, this.cols, { timeMs: Float64Array.from(this.fundingTime), rate: Float64Array.from(this.fundingRate) });
+    // the same risk engine throughout: its state (day start, peak, halt) is the session's, not the rebuild's
+    this.sim = new FuturesSimulator(this.cfg, this.cols, { timeMs: Float64Array.from(this.fundingTime), rate: Float64Array.from(this.fundingRate), markPrice: Float64Array.from(this.fundingMark) }, this.opts);
     if (state) this.sim.restore(state);
   }
 }

@@ -16,6 +16,7 @@ import { readRun } from "../rl/run-dir.ts";
 import { type ModelChoice, RUN_FILES } from "../rl/run-files.ts";
 import { loadRunPolicy } from "../rl/run-policy.ts";
 import { type Kline, closedKline, klineBar } from "./bars.ts";
+import { RiskEngine } from "../risk/index.ts";
 import { PaperClient } from "./execution.ts";
 import { SessionFeatures, featuresNeedingStreams } from "./features.ts";
 import { fundingInBar, restBars, warmUpColumns } from "./history.ts";
@@ -70,7 +71,7 @@ export async function runTrade(opts: TradeOptions): Promise<TradeResult> {
     writeFileSync(path.join(sessionDir, "session.json"), `${JSON.stringify({ id, run: run.dir, model: opts.model, backend, symbol, exchange: opts.exchange, mode: opts.paper ? "paper" : "exchange", startedAt: new Date().toISOString() }, null, 2)}\n`);
     const client = new MarketClient({ restUrl: opts.endpoint.rest, weightBudget: 0.5, maxRetries: 8, signal: opts.signal });
     const features = new SessionFeatures(run.manifest);
-    const session = new TradeSession({ id, symbol, policy, actions: run.cfg.env.actions, positionInObs: run.cfg.env.positionInObs, features, execution: new PaperClient(run.cfg.sim) });
+    const session = new TradeSession({ id, symbol, policy, actions: run.cfg.env.actions, positionInObs: run.cfg.env.positionInObs, features, execution: new PaperClient(run.cfg.sim, { symbol, risk: new RiskEngine(run.cfg.risk, run.cfg.sim) }) });
     session.on(opts.onEvent);
     opts.onInfo(`session ${id}: ${run.name} (${opts.model} model, ${backend}) on ${symbol}, ${opts.paper ? "paper" : "exchange"} fills, market data from ${opts.exchange} (${opts.endpoint.rest})`);
     await tradeBars(session, client, symbol, opts, async (firstOpenTime) => {

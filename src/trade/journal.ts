@@ -78,6 +78,9 @@ export interface DecisionRow {
   note?: string;
 }
 
+/** @duckdb/node-api, loaded by the first open (never at import: `rlt --help` loads no DuckDB); a dynamic import per write costs ~0.2 ms. */
+let duck: typeof import("@duckdb/node-api") | undefined;
+
 /** Whether a journaled order can still change on the venue (fill, trigger, be cancelled). */
 export function isLive(o: Pick<JournalOrder, "kind" | "status">): boolean {
   if (o.status === "rejected") return false;
@@ -91,6 +94,7 @@ export function journalPath(runDir: string, session: string): string {
 
 export class Journal {
   private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
   /** Prepared once, bound per write: preparing costs ~1 ms a statement, a bound run ~0.1 ms (the send path's budget is 5 ms). */
   private readonly statements = new Map<string, DuckDBPreparedStatement>();
 
@@ -105,7 +109,8 @@ export class Journal {
   ) {}
 
   static async open(file: string, info: SessionInfo, opts: { nowMs?: () => number } = {}): Promise<Journal> {
-    const { DuckDBInstance } = await import("@duckdb/node-api");
+    duck ??= await import("@duckdb/node-api");
+    const { DuckDBInstance } = duck;
     if (file !== ":memory:") mkdirSync(path.dirname(file), { recursive: true });
     const instance = await DuckDBInstance.create(file);
     const conn = await instance.connect();
@@ -135,6 +140,7 @@ export class Journal {
 
   /** Run one write after every earlier one; a failed transaction is rolled back so the next starts clean. */
   private write<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new DataError(`the journal ${this.file} is closed`));
     const next = this.queue.then(async () => {
       try {
         return await fn();
@@ -186,13 +192,13 @@ export class Journal {
 
   /** A bar the session decided on; false when already journaled (a restart replays the last bar). */
   async recordBar(b: BarRow): Promise<boolean> {
-    const { listValue } = await import("@duckdb/node-api");
+    const { listValue } = duck!;
     // a plain INSERT: DuckDB's OR REPLACE / OR IGNORE cost ~2 ms more on the bar-close path
     return this.insertOnce("INSERT INTO bars VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", [b.openTimeMs, b.open, b.high, b.low, b.close, b.volume, listValue(Array.from(b.features)), this.now()]);
   }
 
   async recordDecision(d: DecisionRow): Promise<void> {
-    const { listValue } = await import("@duckdb/node-api");
+    const { listValue } = duck!;
     await this.run("INSERT INTO decisions VALUES ($1, $2, $3, $4, $5, $6, $7)", [d.barOpenMs, this.now(), d.action, listValue(Array.from(d.probs)), d.targetSide, d.targetQty, d.note ?? null]);
   }
 
@@ -365,6 +371,8 @@ export class Journal {
   }
 
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     await this.queue;
     this.conn.closeSync();
     this.instance.closeSync();

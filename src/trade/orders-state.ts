@@ -56,6 +56,12 @@ export abstract class OrderState {
     this.positionQtyValue = await this.o.journal.positionQty();
   }
 
+  /** A failure nobody awaits (a stream event, a background cleanup): journaled and told, never thrown. */
+  protected async reportError(place: string, err: unknown): Promise<void> {
+    this.o.onEvent?.({ kind: "warning", message: `${place}: ${(err as Error)?.message ?? String(err)}` });
+    await this.o.journal.recordError(place, err).catch(() => undefined); // a closed journal cannot take it
+  }
+
   /** Cancel protective orders that no longer guard the position (orders.ts). */
   protected abstract cleanupProtection(reason: string): Promise<void>;
 
@@ -118,7 +124,7 @@ export abstract class OrderState {
    */
   handleUserEvent(e: UserEvent): Promise<void> {
     const next = this.eventQueue.then(() => this.applyEvent(e));
-    this.eventQueue = next.catch((err) => this.o.journal.recordError("user stream event", err));
+    this.eventQueue = next.catch((err) => this.reportError("user stream event", err));
     return next;
   }
 
@@ -179,7 +185,7 @@ export abstract class OrderState {
     this.o.onEvent?.({ kind: "fill", fill, positionQty: this.positionQtyValue });
     this.wake();
     // a stop or take-profit closed the position: its sibling must not outlive it
-    if (this.positionQtyValue === 0 || this.orders.get(clientId)?.kind === "algo") void this.exclusive(() => this.cleanupProtection("position closed")).catch((err) => this.o.journal.recordError("protection cleanup", err));
+    if (this.positionQtyValue === 0 || this.orders.get(clientId)?.kind === "algo") void this.exclusive(() => this.cleanupProtection("position closed")).catch((err) => this.reportError("protection cleanup", err));
     return true;
   }
 

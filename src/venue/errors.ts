@@ -1,7 +1,7 @@
 // How a venue call can end besides success, as rlt's error classes. The distinction that matters for
 // money: an UnknownOutcome may have been applied (query before anything is re-sent); an OrderRejected
 // was not, for good; a TemporaryError was not, and the same request may be retried.
-import { ExchangeError, TemporaryError, UsageError } from "../core/errors.ts";
+import { ExchangeError, InternalError, TemporaryError, UsageError } from "../core/errors.ts";
 import { maskUrlsIn } from "../core/url.ts";
 import { redactSecrets } from "./keys.ts";
 
@@ -18,6 +18,8 @@ export class KeysRejected extends UsageError {}
 const UNKNOWN_CODES = new Set([-1000, -1006, -1007]);
 /** Binance codes that mean "not applied now, try again": -1001 disconnected, -1003 too many requests, -1008 throttled, -1021 timestamp outside recvWindow. */
 const TEMPORARY_CODES = new Set([-1001, -1003, -1008, -1021]);
+/** binance-api-node's checkParams messages. */
+const CLIENT_CHECK = /^(Method \w+ requires \w+ parameter|You need to pass)/;
 /** The 503 texts Binance documents as "failed, not applied" (retry with back-off). */
 const DOCUMENTED_FAILED = /^(503 )?service unavailable|internal error; unable to process/i;
 /** -2014 bad API-key format, -2015 invalid key / IP / permissions, -1022 bad signature. */
@@ -48,6 +50,8 @@ export function vendorErrorParts(err: unknown): { message: string; code?: number
 export function mapVendorError(err: unknown, ctx: VendorErrorContext): Error {
   if (err instanceof UnknownOutcome || err instanceof OrderRejected || err instanceof KeysRejected || err instanceof TemporaryError) return err;
   const { message, code, status } = vendorErrorParts(err);
+  // binance-api-node's own parameter checks throw before anything is sent: rlt built a bad request
+  if (CLIENT_CHECK.test(message)) return new InternalError(`${ctx.what}: ${message}`, { cause: err });
   const what = `${ctx.what}: ${message}${code !== undefined ? ` (code ${code})` : ""}`;
   if (code !== undefined && AUTH_CODES.has(code)) {
     return new KeysRejected(`the exchange rejected the API keys: ${message} (code ${code})`, {

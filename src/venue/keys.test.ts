@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { OrderRejected, UnknownOutcome, KeysRejected, mapVendorError } from "./errors.ts";
 import { keyHint, loadKeys, redactSecrets } from "./keys.ts";
-import { TemporaryError } from "../core/errors.ts";
+import { InternalError, TemporaryError } from "../core/errors.ts";
 
 const dir = mkdtempSync(path.join(tmpdir(), "rlt-keys-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -55,6 +55,8 @@ describe("vendor errors", () => {
     expect(mapVendorError(new Error("408 Request Timeout"), ctx(true))).toBeInstanceOf(UnknownOutcome);
     expect(mapVendorError(Object.assign(new Error("request to http://x/fapi/v1/order?signature=s failed, reason: socket hang up"), { code: "ECONNRESET" }), ctx(true))).toBeInstanceOf(UnknownOutcome);
     expect(mapVendorError(new Error("network timeout after 10000 ms"), ctx(true))).toBeInstanceOf(UnknownOutcome);
+    // the client refused to build the request: nothing was sent, and it is rlt's bug
+    expect(mapVendorError(new Error("Method order requires quantity parameter."), ctx(true))).toBeInstanceOf(InternalError);
     // the same failures on a read are only temporary
     expect(mapVendorError(new Error("network timeout after 10000 ms"), ctx(false))).not.toBeInstanceOf(UnknownOutcome);
     const refused = mapVendorError(Object.assign(new Error("request to http://x failed, reason: connect ECONNREFUSED"), { code: "ECONNREFUSED" }), ctx(true));

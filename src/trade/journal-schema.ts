@@ -1,5 +1,6 @@
 // The session journal's tables. One DuckDB file per session; every row is written as the thing happens,
-// each write (or each group that must stand together) its own committed transaction.
+// each write (or each group that must stand together) its own committed transaction. An order's row is
+// the truth about it; order_events is its history (the first event follows the row, off the send path).
 
 export const JOURNAL_VERSION = 1;
 
@@ -14,15 +15,12 @@ CREATE TABLE IF NOT EXISTS bars (
   features DOUBLE[], ts_ms BIGINT);
 CREATE TABLE IF NOT EXISTS decisions (
   bar_open_ms BIGINT, ts_ms BIGINT, action INTEGER, probs DOUBLE[], target_side INTEGER, target_qty DOUBLE, note VARCHAR);
-CREATE TABLE IF NOT EXISTS intents (
-  client_id VARCHAR PRIMARY KEY, ts_ms BIGINT, bar_open_ms BIGINT, leg VARCHAR, kind VARCHAR, side VARCHAR,
-  type VARCHAR, qty DOUBLE, trigger_price DOUBLE, reduce_only BOOLEAN, reason VARCHAR, stop_price DOUBLE, tp_price DOUBLE);
 CREATE TABLE IF NOT EXISTS risk_events (ts_ms BIGINT, bar_open_ms BIGINT, kind VARCHAR, state VARCHAR, reason VARCHAR, detail VARCHAR);
 CREATE TABLE IF NOT EXISTS orders (
   client_id VARCHAR PRIMARY KEY, kind VARCHAR, symbol VARCHAR, leg VARCHAR, bar_open_ms BIGINT, revision INTEGER,
   side VARCHAR, type VARCHAR, qty DOUBLE, trigger_price DOUBLE, reduce_only BOOLEAN, status VARCHAR,
   venue_order_id VARCHAR, triggered_order_id VARCHAR, executed_qty DOUBLE, avg_price DOUBLE, sends INTEGER,
-  created_ms BIGINT, updated_ms BIGINT, adopted BOOLEAN);
+  created_ms BIGINT, updated_ms BIGINT, adopted BOOLEAN, reason VARCHAR, stop_price DOUBLE, tp_price DOUBLE);
 CREATE SEQUENCE IF NOT EXISTS order_event_seq;
 CREATE TABLE IF NOT EXISTS order_events (
   seq BIGINT DEFAULT nextval('order_event_seq'), ts_ms BIGINT, client_id VARCHAR, status VARCHAR, detail VARCHAR);
@@ -37,5 +35,9 @@ CREATE TABLE IF NOT EXISTS positions (
 CREATE TABLE IF NOT EXISTS balances (ts_ms BIGINT, wallet_usdt DOUBLE, available_usdt DOUBLE, equity_usdt DOUBLE, source VARCHAR);
 CREATE TABLE IF NOT EXISTS funding (ts_ms BIGINT, funding_time_ms BIGINT, amount_usdt DOUBLE, rate DOUBLE, mark_price DOUBLE, source VARCHAR);
 CREATE TABLE IF NOT EXISTS errors (ts_ms BIGINT, place VARCHAR, class VARCHAR, code INTEGER, message VARCHAR);
+-- what the session asked for, as it asked: the order row's creation (one row written before the send)
+CREATE VIEW IF NOT EXISTS intents AS
+  SELECT client_id, created_ms AS ts_ms, bar_open_ms, leg, kind, side, type, qty, trigger_price, reduce_only, reason, stop_price, tp_price
+  FROM orders WHERE NOT adopted;
 CREATE TABLE IF NOT EXISTS reconciliations (ts_ms BIGINT, trigger VARCHAR, outcome VARCHAR, detail VARCHAR);
 `;

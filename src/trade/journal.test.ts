@@ -34,7 +34,8 @@ async function expectConsistent(j: Journal): Promise<void> {
   const bad = await j.query(`
     SELECT o.client_id, o.status, e.status AS last FROM orders o
     LEFT JOIN (SELECT client_id, arg_max(status, seq) AS status FROM order_events WHERE status NOT IN ('sent', 'update') GROUP BY client_id) e USING (client_id)
-    WHERE e.status IS DISTINCT FROM o.status`);
+    -- a kill right after an order's row may leave it without its first event, never with a wrong one
+    WHERE e.status IS DISTINCT FROM o.status AND NOT (e.status IS NULL AND o.status = 'pending')`);
   expect(bad).toEqual([]);
   expect(await j.query("SELECT trade_id FROM fills WHERE client_id NOT IN (SELECT client_id FROM orders)")).toEqual([]);
   expect(await j.query("SELECT client_id FROM intents WHERE client_id NOT IN (SELECT client_id FROM orders)")).toEqual([]);

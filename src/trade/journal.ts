@@ -206,25 +206,27 @@ export class Journal {
     await this.run("INSERT INTO risk_events VALUES ($1, $2, $3, $4, $5, $6)", [this.now(), e.barOpenMs ?? null, e.kind, e.state, e.reason, e.detail === undefined ? null : JSON.stringify(e.detail)]);
   }
 
-  /** The intent and its order row (status pending) in one transaction, before anything is sent. */
+  /**
+   * The intent: its order row (status pending), committed before anything is sent. One INSERT is the
+   * whole write on the send path; its first order_events row is queued right behind it.
+   * `sending`: the first send follows at once and is counted here.
+   */
   async recordIntent(o: Omit<JournalOrder, "status" | "executedQty" | "avgPrice" | "sends" | "createdMs" | "updatedMs" | "adopted">, reason: string, protection?: Protection, opts: { sending?: boolean } = {}): Promise<void> {
     const t = this.now();
-    // `sending`: the first send follows at once, journaled here as sent (one commit on the send path, not two)
     const sends = opts.sending ? 1 : 0;
-    await this.tx(async () => {
-      await this.exec("INSERT INTO intents VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)", [o.clientId, t, o.barOpenMs, o.leg, o.kind, o.side, o.type, o.qty, o.triggerPrice, o.reduceOnly, reason, protection?.stopPrice ?? null, protection?.takeProfitPrice ?? null]);
-      await this.exec("INSERT INTO orders VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'pending', $12, $13, 0, 0, $15, $14, $14, false)", [
-        o.clientId, o.kind, o.symbol, o.leg, o.barOpenMs, o.revision, o.side, o.type, o.qty, o.triggerPrice, o.reduceOnly, o.venueOrderId ?? null, o.triggeredOrderId ?? null, t, sends,
-      ]);
-      await this.exec("INSERT INTO order_events (ts_ms, client_id, status, detail) VALUES ($1, $2, 'pending', $3)", [t, o.clientId, sends ? `${reason}; sending` : reason]);
-    });
+    await this.run("INSERT INTO orders VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'pending', $12, $13, 0, 0, $15, $14, $14, false, $16, $17, $18)", [
+      o.clientId, o.kind, o.symbol, o.leg, o.barOpenMs, o.revision, o.side, o.type, o.qty, o.triggerPrice, o.reduceOnly, o.venueOrderId ?? null, o.triggeredOrderId ?? null, t, sends,
+      reason, protection?.stopPrice ?? null, protection?.takeProfitPrice ?? null,
+    ]);
+    // a failure here is the next write's to report; the order row already stands
+    void this.run("INSERT INTO order_events (ts_ms, client_id, status, detail) VALUES ($1, $2, 'pending', $3)", [t, o.clientId, sends ? `${reason}; sending` : reason]).catch(() => undefined);
   }
 
   /** An order found on the venue that this journal did not place (adopted at reconciliation). */
   async recordAdoptedOrder(o: Omit<JournalOrder, "executedQty" | "avgPrice" | "sends" | "createdMs" | "updatedMs" | "adopted">): Promise<void> {
     const t = this.now();
     await this.tx(async () => {
-      await this.exec("INSERT OR IGNORE INTO orders VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 0, 0, 0, $15, $15, true)", [
+      await this.exec("INSERT OR IGNORE INTO orders VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 0, 0, 0, $15, $15, true, 'adopted', NULL, NULL)", [
         o.clientId, o.kind, o.symbol, o.leg, o.barOpenMs, o.revision, o.side, o.type, o.qty, o.triggerPrice, o.reduceOnly, o.status, o.venueOrderId ?? null, o.triggeredOrderId ?? null, t,
       ]);
       await this.exec("INSERT INTO order_events (ts_ms, client_id, status, detail) VALUES ($1, $2, $3, 'adopted from the venue')", [t, o.clientId, o.status]);
@@ -350,7 +352,7 @@ export class Journal {
 
   /** The protection an order's intent asked for. */
   async intentProtection(clientId: string): Promise<Protection | undefined> {
-    const [r] = await this.rows<{ stop_price: number | null; tp_price: number | null }>("SELECT stop_price, tp_price FROM intents WHERE client_id = $1", [clientId]);
+    const [r] = await this.rows<{ stop_price: number | null; tp_price: number | null }>("SELECT stop_price, tp_price FROM orders WHERE client_id = $1", [clientId]);
     return r?.stop_price != null ? { stopPrice: r.stop_price, takeProfitPrice: r.tp_price ?? undefined } : undefined;
   }
 

@@ -171,9 +171,10 @@ export class BinanceVenue implements Venue {
   async leverageBrackets(symbol: string): Promise<LeverageBracket[]> {
     const rows = await this.call("GET /fapi/v1/leverageBracket", false, () => this.api.futuresLeverageBracket(this.signed({ symbol })));
     const row = (Array.isArray(rows) ? rows : [rows]).find((r: any) => r.symbol === symbol);
+    // the account's own table, in src/sim's MarginBracket shape (Binance's field names, numbers)
     return (row?.brackets ?? []).map((b: any) => ({
-      bracket: Number(b.bracket), initialLeverage: Number(b.initialLeverage), notionalFloorUsdt: Number(b.notionalFloor), notionalCapUsdt: Number(b.notionalCap),
-      maintMarginRatio: Number(b.maintMarginRatio), cumUsdt: Number(b.cum ?? 0),
+      bracket: Number(b.bracket), initialLeverage: Number(b.initialLeverage), notionalFloor: Number(b.notionalFloor), notionalCap: Number(b.notionalCap),
+      maintMarginRatio: Number(b.maintMarginRatio), cum: Number(b.cum ?? 0),
     }));
   }
 

@@ -3,6 +3,7 @@
 // Binance fails (an unknown outcome with or without the request applied, a temporary error, a rejection).
 // Stream events are delivered on the next macrotask, optionally twice, or dropped.
 import { TemporaryError } from "../core/errors.ts";
+import { bracketTable } from "../sim/brackets.ts";
 import { OrderRejected, UnknownOutcome } from "./errors.ts";
 import { roundMarketQty } from "./filters.ts";
 import type {
@@ -86,7 +87,7 @@ export class FakeVenue implements Venue {
   }
   async setup(): Promise<void> {}
   async leverageBrackets(): Promise<LeverageBracket[]> {
-    return [{ bracket: 1, initialLeverage: 125, notionalFloorUsdt: 0, notionalCapUsdt: 50_000, maintMarginRatio: 0.004, cumUsdt: 0 }];
+    return [...bracketTable(this.filters.symbol, 0.004).brackets];
   }
 
   async placeOrder(req: OrderRequest): Promise<OrderReport> {

@@ -2,6 +2,8 @@
 // quantities, client ids as the identity of every order. The Binance adapter (binance.ts) and the test
 // venue (fake.ts) implement it; the order manager, reconciliation and the trading session use only this.
 
+import type { MarginBracket } from "../sim/brackets.ts";
+
 export type OrderSide = "BUY" | "SELL";
 
 /** The exchangeInfo filters that an order must pass (PRICE_FILTER, LOT_SIZE, MARKET_LOT_SIZE, MIN_NOTIONAL, PERCENT_PRICE). */
@@ -116,15 +118,8 @@ export interface TradeReport {
   timeMs: number;
 }
 
-export interface LeverageBracket {
-  bracket: number;
-  initialLeverage: number;
-  notionalFloorUsdt: number;
-  notionalCapUsdt: number;
-  maintMarginRatio: number;
-  /** Maintenance amount (`cum`), the liquidation formula's constant for this bracket. */
-  cumUsdt: number;
-}
+/** A maintenance-margin bracket, in the shape src/sim's account computes liquidation prices with. */
+export type LeverageBracket = MarginBracket;
 
 export type QueryResult<T> = { found: true; report: T } | { found: false };
 

@@ -236,6 +236,25 @@ describe("BinanceVenue on the local exchange", () => {
     expect(manager.order(stopId)?.status).toBe("FINISHED");
   });
 
+  it("slows down when X-MBX-ORDER-COUNT-10S nears the limit (orderBudget of 300 per 10 s)", async () => {
+    // 9 s into a fresh 10 s window of the (manual) server clock: the pause until the next one is ~1 s
+    ex.advanceTo(Math.ceil((ex.nowMs() + 1) / 10_000) * 10_000 + 9_000);
+    const paced = new BinanceVenue({ exchange: "local", restUrl: ex.restUrl, wsUrl: ex.wsUrl, ...KEY, orderBudget: 10 / 300 });
+    await paced.serverTimeMs();
+    await paced.exchangeInfo("BTCUSDT");
+    expect((await paced.position("BTCUSDT")).qty).toBe(0);
+    // reduce-only with nothing to reduce: refused (-2022), but counted like every order
+    const refused = () => paced.placeOrder({ symbol: "BTCUSDT", side: "SELL", type: "MARKET", qty: 0.01, reduceOnly: true, clientId: "pace" }).catch((e) => e);
+    const t0 = Date.now();
+    for (let i = 0; i < 10; i++) { const e = await refused(); expect([e.code, i, e.message]).toEqual([-2022, i, expect.any(String)]); }
+    const quick = Date.now() - t0;
+    const t1 = Date.now();
+    await refused();
+    const paused = Date.now() - t1;
+    expect(paused).toBeGreaterThan(300);
+    expect(paused).toBeGreaterThan(quick / 10 + 250);
+  });
+
   it("refuses mainnet without the opt-in, whatever the exchange name says, and never keeps the secret on the object", () => {
     expect(() => new BinanceVenue({ exchange: "mainnet", ...KEY })).toThrow("refusing to trade on Binance mainnet (fapi.binance.com) without the opt-in");
     expect(() => new BinanceVenue({ exchange: "demo", restUrl: "https://fapi.binance.com", ...KEY })).toThrow(UsageError);

@@ -5,7 +5,7 @@
 // ignores httpFutures, so demo and local are plain base URLs here.
 import { UsageError } from "../core/errors.ts";
 import { DEFAULT_ENDPOINTS } from "../core/config.ts";
-import { sleep } from "../core/time.ts";
+import { MINUTE_MS, sleep } from "../core/time.ts";
 import { type ClientAuth, binanceClient } from "../exchange/binance.ts";
 import { weightInfoKey } from "../fetch/client.ts";
 import { parseAlgo, parseOrder, parsePosition, parseUserTrade } from "./binance-parse.ts";
@@ -48,6 +48,9 @@ function isMainnet(restUrl: string, exchange: VenueExchange): boolean {
 /** Binance's documented default recvWindow. */
 export const DEFAULT_RECV_WINDOW_MS = 5000;
 const DEFAULT_TIMEOUT_MS = 10_000;
+const TEN_SECONDS_MS = 10_000;
+/** Past a window's edge by this much before sending again: our server clock is an estimate. */
+const WINDOW_MARGIN_MS = 50;
 /** Binance's ORDERS limits, until exchangeInfo says otherwise. */
 const DEFAULT_ORDER_LIMITS = { per10s: 300, per1m: 1200 };
 /** -4046 no need to change margin type, -4059 no need to change position side: the setting is already right. */
@@ -63,6 +66,8 @@ export class BinanceVenue implements Venue {
   private readonly api: Api;
   private readonly infoKey: string;
   private offsetMs = 0;
+  /** Server time (our estimate) of the last order endpoint's answer. */
+  private lastOrderAnswerMs: number | undefined;
   private readonly filters = new Map<string, SymbolFilters>();
   private orderLimits = DEFAULT_ORDER_LIMITS;
   readonly restUrl: string;
@@ -178,13 +183,28 @@ export class BinanceVenue implements Venue {
     }));
   }
 
-  /** Wait while the last order answer's X-MBX-ORDER-COUNT-* stands near the limits (binance-api-node keeps them per host). */
+  /**
+   * Wait while the last order answer's X-MBX-ORDER-COUNT-* stands near the limits. binance-api-node keeps
+   * the headers per host (not per client) and does not say when they were read: a count is taken as
+   * current only while the window of this venue's last order answer is still open.
+   */
   private async paceOrders(): Promise<void> {
     const info = this.api.getInfo()[this.infoKey] ?? {};
     const budget = this.orderBudget;
     const now = this.nowMs();
-    if (Number(info.orderCount10s ?? 0) >= this.orderLimits.per10s * budget) await sleep(10_000 - (now % 10_000) + 50);
-    else if (Number(info.orderCount1m ?? 0) >= this.orderLimits.per1m * budget) await sleep(60_000 - (now % 60_000) + 50);
+    const same = (windowMs: number) => this.lastOrderAnswerMs !== undefined && Math.floor(now / windowMs) === Math.floor(this.lastOrderAnswerMs / windowMs);
+    if (same(TEN_SECONDS_MS) && Number(info.orderCount10s ?? 0) >= this.orderLimits.per10s * budget) await sleep(TEN_SECONDS_MS - (now % TEN_SECONDS_MS) + WINDOW_MARGIN_MS);
+    else if (same(MINUTE_MS) && Number(info.orderCount1m ?? 0) >= this.orderLimits.per1m * budget) await sleep(MINUTE_MS - (now % MINUTE_MS) + WINDOW_MARGIN_MS);
+  }
+
+  /** An order endpoint call: paced, and its answer's time noted for the next pacing decision. */
+  private async orderCall<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    await this.paceOrders();
+    try {
+      return await this.call(what, true, fn);
+    } finally {
+      this.lastOrderAnswerMs = this.nowMs();
+    }
   }
 
   async placeOrder(req: OrderRequest): Promise<OrderReport> {
@@ -192,12 +212,11 @@ export class BinanceVenue implements Venue {
     const qty = roundMarketQty(req.qty, f);
     // the notional check needs a price: the caller's (the bar it decided on) saves a round trip
     assertMarketOrder(qty, req.refPrice ?? NaN, req.reduceOnly, f);
-    await this.paceOrders();
     const payload = this.signed({
       symbol: req.symbol, side: req.side, type: "MARKET", quantity: formatOnStep(qty, f.marketStepSize), reduceOnly: String(req.reduceOnly),
       newClientOrderId: req.clientId, newOrderRespType: "RESULT",
     });
-    return parseOrder(await this.call(`POST /fapi/v1/order ${req.symbol} ${req.clientId}`, true, () => this.api.futuresOrder(payload)));
+    return parseOrder(await this.orderCall(`POST /fapi/v1/order ${req.symbol} ${req.clientId}`, () => this.api.futuresOrder(payload)));
   }
 
   async queryOrder(symbol: string, clientId: string): Promise<QueryResult<OrderReport>> {
@@ -215,12 +234,11 @@ export class BinanceVenue implements Venue {
   async placeAlgo(req: AlgoRequest): Promise<AlgoReport> {
     const f = await this.filtersOf(req.symbol);
     const trigger = roundTriggerPrice(req.triggerPrice, req.side, req.type, f);
-    await this.paceOrders();
     const payload = this.signed({
       algoType: "CONDITIONAL", symbol: req.symbol, side: req.side, type: req.type, triggerPrice: formatOnStep(trigger, f.tickSize), workingType: req.workingType,
       closePosition: "true", clientAlgoId: req.clientAlgoId,
     });
-    return parseAlgo(await this.call(`POST /fapi/v1/algoOrder ${req.symbol} ${req.clientAlgoId}`, true, () => this.api.futuresCreateAlgoOrder(payload)));
+    return parseAlgo(await this.orderCall(`POST /fapi/v1/algoOrder ${req.symbol} ${req.clientAlgoId}`, () => this.api.futuresCreateAlgoOrder(payload)));
   }
 
   async queryAlgo(_symbol: string, clientAlgoId: string): Promise<QueryResult<AlgoReport>> {

@@ -6,6 +6,7 @@ import { Journal } from "./journal.ts";
 import { clientOrderId } from "./order-ids.ts";
 import { OrderManager } from "./orders.ts";
 import { ReconcileMismatch, reconcile } from "./reconcile.ts";
+import { connectUserStream } from "./reconcile-stream.ts";
 
 const SESSION = "s-rec";
 const BAR = 1_700_000_000_000 - (1_700_000_000_000 % 60_000);
@@ -84,5 +85,22 @@ describe("reconcile", () => {
     expect(s.manager.liveProtection().stop?.clientId).toBe("manual-sl");
     // a second reconciliation finds everything in sync
     expect((await rec(venue, s)).outcome).toBe("in-sync");
+  });
+
+  it("reconciles after every stream gap: fills missed while the stream was down are read back", async () => {
+    const venue = new FakeVenue();
+    const journal = await Journal.open(":memory:", info);
+    const manager = await OrderManager.create({ venue, journal, symbol: "BTCUSDT", session: SESSION, filters: venue.filters, once: FAST, fillWaitMs: 100 });
+    const reports: string[] = [];
+    const stream = await connectUserStream({ venue, journal, manager, symbol: "BTCUSDT", session: SESSION, onReconciled: (r) => reports.push(`${r.trigger}: ${r.outcome}`) });
+    await manager.applyTarget(0.02, { barOpenMs: BAR, refPrice: 50_000, reason: "buy", protection: { stopPrice: 49_000 }, venueQty: 0 });
+    venue.price = 48_900;
+    venue.trigger(clientOrderId(SESSION, BAR, "stop"), { silent: true }); // while the socket was down
+    venue.gap("the user stream reconnected");
+    await new Promise((r) => setImmediate(r));
+    await stream.idle();
+    expect(reports).toEqual(["gap: the user stream reconnected: applied"]);
+    expect(await journal.positionQty()).toBe(0);
+    await stream.close();
   });
 });

@@ -274,6 +274,28 @@ export class OrderManager extends OrderState {
     });
   }
 
+  /**
+   * Move the stop-loss to `price` (the entry's levels recomputed from its actual fill price). Binance
+   * allows one closePosition stop per direction (-4130), so the old one is cancelled first: the position
+   * is without a stop for the length of one request; a crash there is repaired by resync, which places
+   * the intent's journaled protection again.
+   */
+  moveStopLoss(price: number, barOpenMs: number): Promise<void> {
+    return this.exclusive(async () => {
+      if (this.positionQtyValue === 0) return;
+      const { stop } = this.liveProtection();
+      const side: OrderSide = this.positionQtyValue > 0 ? "SELL" : "BUY";
+      if (stop) {
+        if (roundTriggerPrice(price, side, "STOP_MARKET", this.o.filters) === stop.triggerPrice) return;
+        await this.cancelAlgo(stop, "stop-loss moved to the entry's fill price");
+        const after = this.orders.get(stop.clientId)!;
+        if (after.status !== "CANCELED" && after.status !== "rejected") return;
+      }
+      if (this.positionQtyValue === 0) return;
+      await this.placeAlgo(barOpenMs, "stop", this.nextRevision(barOpenMs, "stop"), side, "STOP_MARKET", price);
+    });
+  }
+
   /** Cancel every live protective order. */
   cancelProtection(reason: string): Promise<void> {
     return this.exclusive(async () => {

@@ -12,12 +12,18 @@ import { Store } from "../data/store.ts";
 import { FEATURES } from "../features/definitions.ts";
 import { MarketClient } from "../fetch/client.ts";
 import { RoutedStream, routedStreamUrl } from "../record/streams.ts";
+import { RUN_NAME_PATTERN, RUN_NAME_RULE } from "../rl/config.ts";
 import { readRun } from "../rl/run-dir.ts";
 import { type ModelChoice, RUN_FILES } from "../rl/run-files.ts";
 import { loadRunPolicy } from "../rl/run-policy.ts";
 import { type Kline, closedKline, klineBar } from "./bars.ts";
 import { RiskEngine } from "../risk/index.ts";
+import { BinanceVenue } from "../venue/binance.ts";
+import { loadKeys } from "../venue/keys.ts";
+import type { TrainingRun } from "../rl/run-dir.ts";
+import { ExchangeClient } from "./exchange-client.ts";
 import { PaperClient } from "./execution.ts";
+import { Journal, journalPath } from "./journal.ts";
 import { SessionFeatures, featuresNeedingStreams } from "./features.ts";
 import { fundingInBar, restBars, warmUpColumns } from "./history.ts";
 import { type SessionEvent, type SessionState, TradeSession } from "./session.ts";
@@ -39,6 +45,10 @@ export interface TradeOptions {
   /** The store to warm up from (REST klines fill what it lacks). */
   dataDir?: string;
   onExit: "keep" | "flatten";
+  /** A key file (else RLT_API_KEY / RLT_API_SECRET); exchange mode only. */
+  keyFile?: string;
+  /** Take the exchange's position and foreign orders as this session's at the start. */
+  adopt?: boolean;
   /** Stop after this many closed bars (rehearsals, tests, the demo). */
   maxBars?: number;
   signal?: AbortSignal;
@@ -63,16 +73,31 @@ export async function runTrade(opts: TradeOptions): Promise<TradeResult> {
   refuseMissingSources(run.manifest);
   const { policy, backend } = await loadRunPolicy(run, opts.model);
   const id = opts.session ?? `${new Date().toISOString().slice(0, 16).replace(/[-:]/g, "").replace("T", "-")}-${opts.paper ? "paper" : "live"}-${opts.exchange}`;
-  if (!/^[\w.-]+$/.test(id)) throw new UsageError(`--session ${id}: use letters, digits, '.', '_' and '-' only`);
+  if (!RUN_NAME_PATTERN.test(id)) throw new UsageError(`--session ${id}: ${RUN_NAME_RULE}`);
   const sessionDir = path.join(run.dir, RUN_FILES.sessions, id);
   mkdirSync(sessionDir, { recursive: true });
+  const client = new MarketClient({ restUrl: opts.endpoint.rest, weightBudget: 0.5, maxRetries: 8, signal: opts.signal });
+  const features = new SessionFeatures(run.manifest);
   // one trader per session: a second one would send the same client order ids
   return withLock(path.join(sessionDir, "session.lock"), { purpose: `the trading session ${sessionDir}`, onWait: opts.onInfo, signal: opts.signal }, async () => {
     writeFileSync(path.join(sessionDir, "session.json"), `${JSON.stringify({ id, run: run.dir, model: opts.model, backend, symbol, exchange: opts.exchange, mode: opts.paper ? "paper" : "exchange", startedAt: new Date().toISOString() }, null, 2)}\n`);
-    const client = new MarketClient({ restUrl: opts.endpoint.rest, weightBudget: 0.5, maxRetries: 8, signal: opts.signal });
-    const features = new SessionFeatures(run.manifest);
-    const session = new TradeSession({ id, symbol, policy, actions: run.cfg.env.actions, positionInObs: run.cfg.env.positionInObs, features, execution: new PaperClient(run.cfg.sim, { symbol, risk: new RiskEngine(run.cfg.risk, run.cfg.sim) }) });
+    const mode = opts.paper ? "paper" : "exchange";
+    const journal = await Journal.open(journalPath(run.dir, id), { session: id, run: run.dir, model: opts.model, exchange: opts.exchange, mode, symbol, config: { sim: run.cfg.sim, risk: run.cfg.risk, env: run.cfg.env } });
+    let execution: PaperClient | ExchangeClient | undefined;
+    try {
+      if (journal.resumed) opts.onInfo(`continuing session ${id} (${journal.file})`);
+      execution = opts.paper ? new PaperClient(run.cfg.sim, { symbol, risk: new RiskEngine(run.cfg.risk, run.cfg.sim) }) : await openExchange(opts, journal, id, symbol, run.cfg);
+      return await trade(run, execution, journal);
+    } finally {
+      if (execution instanceof ExchangeClient) await execution.close();
+      await journal.close();
+    }
+  });
+
+  async function trade(run: TrainingRun, execution: PaperClient | ExchangeClient, journal: Journal): Promise<TradeResult> {
+    const session = new TradeSession({ id, symbol, policy, actions: run.cfg.env.actions, positionInObs: run.cfg.env.positionInObs, features, execution });
     session.on(opts.onEvent);
+    session.on(journalEvents(journal, features));
     opts.onInfo(`session ${id}: ${run.name} (${opts.model} model, ${backend}) on ${symbol}, ${opts.paper ? "paper" : "exchange"} fills, market data from ${opts.exchange} (${opts.endpoint.rest})`);
     await tradeBars(session, client, symbol, opts, async (firstOpenTime) => {
       const fromMs = Math.max(run.manifest.range.fromMs, firstOpenTime - MAX_WARMUP_MS);
@@ -90,8 +115,36 @@ export async function runTrade(opts: TradeOptions): Promise<TradeResult> {
       session.startTrading();
     });
     await session.stop(opts.onExit);
+    await journal.markStopped(opts.signal?.aborted ? "interrupted" : "finished");
     return { sessionDir, state: session.state() };
+  }
+}
+
+/** Keys, the venue, and the exchange client (symbol set up, user stream open, journal reconciled). */
+async function openExchange(opts: TradeOptions, journal: Journal, id: string, symbol: string, cfg: TrainingRun["cfg"]): Promise<ExchangeClient> {
+  const keys = loadKeys({ keyFile: opts.keyFile });
+  if (!keys) throw new UsageError(`orders on ${opts.exchange} need API keys: set RLT_API_KEY and RLT_API_SECRET, or pass --key-file`, { hint: opts.exchange === "demo" ? "Binance Demo Trading keys come from demo.binance.com (API Management); or trade with --paper, which needs none" : "or trade with --paper, which needs none" });
+  const venue = new BinanceVenue({ exchange: opts.exchange, restUrl: opts.endpoint.rest, wsUrl: opts.endpoint.ws, ...keys, mainnetOptIn: opts.mainnetFlag && opts.allowMainnet });
+  return ExchangeClient.open({
+    venue,
+    journal,
+    symbol,
+    session: id,
+    sim: cfg.sim,
+    risk: cfg.risk,
+    adopt: Boolean(opts.adopt),
+    onWarning: (m) => opts.onEvent({ type: "warning", message: m }),
+    onReconciled: (r) => opts.onInfo(`reconciled (${r.trigger}): ${r.outcome}${r.applied.length ? `; applied ${r.applied.join("; ")}` : ""}${r.differences.length ? `; adopted ${r.differences.join("; ")}` : ""}; position ${r.positionQty}, ${r.openOrders} open orders, ${r.openAlgoOrders} algo orders`),
   });
+}
+
+/** The session's bars (with the feature values it decided on) and decisions, as they happen. */
+function journalEvents(journal: Journal, features: SessionFeatures): (e: SessionEvent) => void {
+  const codes = { buy: 0, sell: 1, hold: 2 } as const;
+  return (e) => {
+    if (e.type === "bar") void journal.recordBar({ openTimeMs: e.bar.openTime, open: e.bar.open, high: e.bar.high, low: e.bar.low, close: e.bar.close, volume: Number.NaN, features: Float64Array.from(features.normalized) });
+    else if (e.type === "decision") void journal.recordDecision({ barOpenMs: e.decision.barOpenTimeMs, action: codes[e.decision.action], probs: e.decision.probabilities ?? [], targetSide: e.decision.target, targetQty: Number.NaN, note: e.decision.limitedBy });
+  };
 }
 
 /**
@@ -156,7 +209,6 @@ function refuseUnsafe(opts: TradeOptions): void {
       hint: "rehearse with --paper (no keys, nothing sent) or --testnet (Binance Demo Trading); real money needs both --mainnet and trade.allowMainnet: true",
     });
   }
-  throw new UsageError("orders on an exchange are not wired into rlt trade yet: use --paper", { hint: "rlt trade --run runs/<name> --paper fills every decision with the backtest's own simulator" });
 }
 
 /** Trade and book features the model was trained with need streams this session does not open yet. */

@@ -102,6 +102,18 @@ export class BinanceVenue implements Venue {
   }
 
   private async call<T>(what: string, mutating: boolean, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await this.callOnce(what, mutating, fn);
+    } catch (err) {
+      // -1021 is a refusal before anything was applied (Binance checks the timestamp first), so after the
+      // clock is measured again the request is sent once more: safe for orders too. It happens when the
+      // exchange's clock jumps (a replay clock stepped or sped up) or the local clock drifts.
+      if ((err as { cause?: { code?: number } })?.cause?.code !== -1021) throw err;
+      return this.callOnce(what, mutating, fn);
+    }
+  }
+
+  private async callOnce<T>(what: string, mutating: boolean, fn: () => Promise<T>): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const timeoutMs = this.requestTimeoutMs;
     try {

@@ -1,0 +1,281 @@
+// Execution on an exchange: the session's target positions become orders through the exactly-once
+// OrderManager (orders.ts) on a Venue (the local exchange, Binance Demo or mainnet). The risk engine
+// sizes every entry and attaches its stop-loss and take-profit, which live on the exchange as algo
+// orders; the account the session reads is the venue's own (balance, position), marked at the last close.
+import { ConfigError } from "../core/errors.ts";
+import { barCloseMs } from "../core/time.ts";
+import type { PositionView } from "../kernel/observation.ts";
+import { nextHolding } from "../kernel/observation.ts";
+import { type RiskConfig, RiskEngine, assertTradingRisk, openRiskUsdt, protectionLevels } from "../risk/index.ts";
+import type { ExitReason, Position, Trade } from "../sim/account.ts";
+import type { SimConfig } from "../sim/config.ts";
+import { type Side, halfSpreadBpsOr, positionPnlUsdt, takerFillPrice } from "../sim/costs.ts";
+import type { BalanceReport, PositionReport, UserStream, Venue } from "../venue/types.ts";
+import type { AccountState, Execution, ExecutionReport } from "./execution.ts";
+import type { Journal, JournalFill } from "./journal.ts";
+import { parseClientOrderId } from "./order-ids.ts";
+import { OrderManager } from "./orders.ts";
+import type { ManagerEvent } from "./orders-state.ts";
+import type { ClosedBar, FundingRate } from "./paper.ts";
+import { reconcile, type ReconcileReport } from "./reconcile.ts";
+
+export interface ExchangeClientOptions {
+  venue: Venue;
+  journal: Journal;
+  symbol: string;
+  session: string;
+  sim: SimConfig;
+  risk: RiskConfig;
+  /** Take the exchange's position and foreign orders as this session's at the start (--adopt). */
+  adopt: boolean;
+  onWarning: (message: string) => void;
+  onReconciled?: (r: ReconcileReport) => void;
+}
+
+/** The trade the fills are building: opened by the first fill from flat, closed when the position is flat again. */
+interface OpenTrade {
+  side: 1 | -1;
+  entryTimeMs: number;
+  entryBar: number;
+  qty: number;
+  entryNotional: number;
+  exitQty: number;
+  exitNotional: number;
+  feesUsdt: number;
+  fundingUsdt: number;
+  realizedUsdt: number;
+}
+
+export class ExchangeClient implements Execution {
+  readonly mode = "exchange";
+  private readonly risk: RiskEngine;
+  private manager!: OrderManager;
+  private stream?: UserStream;
+  private position: PositionReport | undefined;
+  private balance: BalanceReport = { walletUsdt: 0, availableUsdt: 0 };
+  private lastBar?: ClosedBar;
+  private bars = 0;
+  private holding = 0;
+  private gap?: string;
+  private fills: JournalFill[] = [];
+  private fundingUsdt = 0;
+  private open?: OpenTrade;
+  private stopPrice?: number;
+  private readonly protectionRule: { stopLossPct?: number; takeProfitPct?: number };
+  /** Bars after which the journal's position differed from the exchange's even after a REST resync. */
+  positionMismatches = 0;
+
+  private constructor(private readonly o: ExchangeClientOptions) {
+    // every live position carries a stop on the exchange (§8.3): a config without one is refused here
+    assertTradingRisk(o.risk, o.sim);
+    if (o.risk.trailingStopPct) throw new ConfigError("risk.trailingStopPct is not traded on an exchange yet (the trailing level would have to move an exchange-side stop each bar)", { hint: "use sim.takeProfitPct for an exchange-side take-profit, or trade the run with --paper" });
+    this.risk = new RiskEngine(o.risk, o.sim, { requireStopLoss: true });
+    this.protectionRule = { stopLossPct: o.sim.stopLossPct, takeProfitPct: o.sim.takeProfitPct };
+  }
+
+  /** Set up the symbol (one-way, isolated, leverage), open the user stream, reconcile with the journal. */
+  static async open(o: ExchangeClientOptions): Promise<ExchangeClient> {
+    const c = new ExchangeClient(o);
+    // signed requests are stamped on the exchange's clock, learned before the first of them
+    await o.venue.serverTimeMs();
+    const filters = await o.venue.exchangeInfo(o.symbol);
+    await o.venue.setup(o.symbol, o.sim.leverage);
+    c.manager = await OrderManager.create({ venue: o.venue, journal: o.journal, symbol: o.symbol, session: o.session, filters, onEvent: (e) => c.onManagerEvent(e) });
+    c.stream = await o.venue.userStream({
+      onEvent: (e) => {
+        if (e.kind === "account" && e.reason === "FUNDING_FEE") for (const b of e.balances) if (b.asset === "USDT") c.fundingUsdt += b.balanceChange;
+        void c.manager.handleUserEvent(e);
+      },
+      onGap: (reason) => (c.gap = reason),
+      onError: (err) => o.onWarning(`user stream: ${err.message}`),
+    });
+    o.onReconciled?.(await reconcile({ venue: o.venue, journal: o.journal, manager: c.manager, symbol: o.symbol, session: o.session, adopt: o.adopt, trigger: "start" }));
+    await c.refresh();
+    c.risk.reset(c.equity(Number.NaN));
+    return c;
+  }
+
+  addFunding(_rows: FundingRate[]): void {
+    // the exchange settles funding itself; its ACCOUNT_UPDATE (FUNDING_FEE) is what the session counts
+  }
+
+  async barClosed(bar: ClosedBar): Promise<ExecutionReport | undefined> {
+    this.lastBar = bar;
+    if (this.gap) {
+      const reason = this.gap;
+      this.gap = undefined;
+      await this.manager.resync();
+      this.o.onReconciled?.(await reconcile({ venue: this.o.venue, journal: this.o.journal, manager: this.manager, symbol: this.o.symbol, session: this.o.session, adopt: false, trigger: `gap: ${reason}` }));
+    }
+    const before = this.side();
+    await this.refresh();
+    if (this.position && this.position.qty !== this.manager.positionQty) {
+      // the fills may still be on their way on the user stream (a stop that triggered in this bar): read
+      // them from REST; a difference that survives that is a real one
+      await this.manager.resync();
+      await this.refresh();
+      if (this.position.qty !== this.manager.positionQty) {
+        this.positionMismatches++;
+        this.o.onWarning(`position differs after bar ${new Date(bar.openTime).toISOString()}: the exchange holds ${this.position.qty}, the journal ${this.manager.positionQty}`);
+      }
+    }
+    const report = this.takeReport(bar);
+    this.holding = nextHolding(this.holding, before, this.side(), report.closed.length);
+    const equity = this.equity(bar.close);
+    for (const e of this.risk.onBar(equity, barCloseMs(bar.openTime))) {
+      await this.o.journal.recordRiskEvent({ barOpenMs: bar.openTime, kind: e.kind, state: this.risk.state, reason: e.reason, detail: e.message });
+      this.o.onWarning(`risk: ${e.message}`);
+    }
+    if (this.risk.flattenRequired && this.side() !== 0) await this.manager.flatten(`risk: ${this.risk.haltReason}`, bar.openTime, bar.close);
+    await this.o.journal.recordBalance({ walletUsdt: this.balance.walletUsdt, availableUsdt: this.balance.availableUsdt, equityUsdt: equity }, "bar");
+    this.bars++;
+    return report;
+  }
+
+  async moveTo(target: Side): Promise<void> {
+    const bar = this.lastBar;
+    if (!bar) return;
+    const current = this.side();
+    if (target === current) return;
+    const equityUsdt = this.equity(bar.close);
+    const p = this.position;
+    const openRisk = p && p.qty !== 0 && target !== 0 && Math.sign(target) === Math.sign(p.qty) ? openRiskUsdt(Math.sign(p.qty) as 1 | -1, Math.abs(p.qty), p.entryPrice, p.isolatedMarginUsdt, this.stopPrice) : 0;
+    // sized as the backtest sizes, at the price a taker fill is expected at: the close (the next open is
+    // not known yet) moved by half the spread and the slippage
+    const expectedFill = takerFillPrice(bar.close, target === 1, halfSpreadBpsOr(bar.spreadBps, this.o.sim.defaultHalfSpreadBps), this.o.sim.slippageBps);
+    const answer = this.risk.check({ target, current, refPriceUsdt: expectedFill, timeMs: barCloseMs(bar.openTime) }, { balanceUsdt: this.balance.walletUsdt, equityUsdt, openRiskUsdt: openRisk });
+    if (answer.kind === "denial") {
+      await this.o.journal.recordRiskEvent({ barOpenMs: bar.openTime, kind: "denial", state: this.risk.state, reason: answer.reason, detail: answer.message });
+      this.o.onWarning(`risk denied ${target === 1 ? "long" : target === -1 ? "short" : "flat"}: ${answer.message}`);
+      // the closing leg always passes: a denied reversal still closes
+      if (current !== 0) await this.manager.applyTarget(0, { barOpenMs: bar.openTime, refPrice: bar.close, reason: `signal (entry denied: ${answer.reason})` });
+      return;
+    }
+    this.stopPrice = answer.stopPrice;
+    const protection = answer.stopPrice !== undefined ? { stopPrice: answer.stopPrice, takeProfitPrice: answer.takeProfitPrice } : undefined;
+    await this.manager.applyTarget(target * answer.qty, { barOpenMs: bar.openTime, refPrice: bar.close, reason: "signal", protection });
+    await this.protectFromFill(bar.openTime, target);
+  }
+
+  /**
+   * The backtest sets an entry's stop and take-profit from its fill price; the protection placed with
+   * the entry was set from the expected price (so the position is never without a stop), and moves to
+   * the levels of the actual fill once it is known.
+   */
+  private async protectFromFill(barOpenMs: number, target: Side): Promise<void> {
+    if (target === 0 || this.side() !== target) return;
+    const p = await this.o.venue.position(this.o.symbol);
+    if (p.qty === 0) return;
+    const levels = protectionLevels(target, p.entryPrice, this.protectionRule);
+    this.stopPrice = levels.stopPrice;
+    if (levels.stopPrice !== undefined) await this.manager.moveStopLoss(levels.stopPrice, barOpenMs);
+    if (levels.takeProfitPrice !== undefined) await this.manager.moveTakeProfit(levels.takeProfitPrice, barOpenMs);
+  }
+
+  async flattenNow(): Promise<ExecutionReport | undefined> {
+    const bar = this.lastBar;
+    if (!bar || this.side() === 0) return undefined;
+    await this.manager.flatten("exit", bar.openTime, bar.close);
+    await this.refresh();
+    return this.takeReport(bar);
+  }
+
+  positionView(): PositionView {
+    const mark = this.lastBar?.close ?? Number.NaN;
+    return { side: this.side(), unrealizedPnlUsdt: this.unrealized(mark), equityUsdt: this.equity(mark), holdingBars: this.holding };
+  }
+
+  account(): AccountState {
+    const p = this.position;
+    const mark = this.lastBar?.close ?? Number.NaN;
+    const position: Position | undefined = p && p.qty !== 0 ? {
+      side: Math.sign(p.qty) as 1 | -1,
+      qty: Math.abs(p.qty),
+      entryPrice: p.entryPrice,
+      marginUsdt: p.isolatedMarginUsdt,
+      liquidationPrice: p.liquidationPrice,
+      stopPrice: this.stopPrice,
+      entryTimeMs: this.open?.entryTimeMs ?? Number.NaN,
+      entryBar: this.open?.entryBar ?? 0,
+      feesUsdt: this.open?.feesUsdt ?? 0,
+      fundingUsdt: this.open?.fundingUsdt ?? 0,
+    } : undefined;
+    return { balanceUsdt: this.balance.walletUsdt, equityUsdt: this.equity(mark), position };
+  }
+
+  async close(): Promise<void> {
+    await this.stream?.close();
+  }
+
+  private side(): Side {
+    return Math.sign(this.manager.positionQty) as Side;
+  }
+
+  private unrealized(mark: number): number {
+    const p = this.position;
+    if (!p || p.qty === 0 || !Number.isFinite(mark)) return p?.unrealizedPnlUsdt ?? 0;
+    return positionPnlUsdt(Math.sign(p.qty) as 1 | -1, Math.abs(p.qty), p.entryPrice, mark);
+  }
+
+  private equity(mark: number): number {
+    return this.balance.walletUsdt + this.unrealized(mark);
+  }
+
+  private async refresh(): Promise<void> {
+    [this.position, this.balance] = await Promise.all([this.o.venue.position(this.o.symbol), this.o.venue.balanceUsdt()]);
+    await this.o.journal.recordPosition({ qty: this.position.qty, entryPrice: this.position.entryPrice, isolatedMarginUsdt: this.position.isolatedMarginUsdt, liquidationPrice: this.position.liquidationPrice, markPrice: this.position.markPrice, unrealizedPnlUsdt: this.position.unrealizedPnlUsdt }, "bar");
+  }
+
+  private onManagerEvent(e: ManagerEvent): void {
+    if (e.kind === "fill") this.fills.push(e.fill);
+    else if (e.kind === "warning") this.o.onWarning(e.message);
+  }
+
+  /** Fills and funding since the last report, and the trades they closed (from the venue's own records). */
+  private takeReport(bar: ClosedBar): ExecutionReport {
+    const fills = this.fills.splice(0);
+    const funding = this.fundingUsdt;
+    this.fundingUsdt = 0;
+    const report: ExecutionReport = { fills: fills.length, feesUsdt: 0, fundingUsdt: funding, closed: [] };
+    if (this.open) this.open.fundingUsdt += funding;
+    for (const f of fills) {
+      const sign = f.side === "BUY" ? 1 : -1;
+      report.feesUsdt += f.commission;
+      if (!this.open) this.open = { side: sign, entryTimeMs: f.timeMs, entryBar: this.bars, qty: 0, entryNotional: 0, exitQty: 0, exitNotional: 0, feesUsdt: 0, fundingUsdt: 0, realizedUsdt: 0 };
+      const t = this.open;
+      t.feesUsdt += f.commission;
+      t.realizedUsdt += f.realizedPnlUsdt;
+      if (sign === t.side) {
+        t.qty += f.qty;
+        t.entryNotional += f.qty * f.price;
+      } else {
+        t.exitQty += f.qty;
+        t.exitNotional += f.qty * f.price;
+        if (t.exitQty >= t.qty - 1e-12) {
+          report.closed.push(this.closeTrade(t, f));
+          this.open = undefined;
+        }
+      }
+    }
+    return report;
+  }
+
+  private closeTrade(t: OpenTrade, last: JournalFill): Trade {
+    const leg = last.clientId ? parseClientOrderId(last.clientId)?.leg : undefined;
+    const exitReason: ExitReason = leg === "stop" ? "stop-loss" : leg === "tp" ? "take-profit" : leg === undefined ? "liquidation" : "signal";
+    return {
+      side: t.side,
+      entryTimeMs: t.entryTimeMs,
+      exitTimeMs: last.timeMs,
+      entryPrice: t.entryNotional / t.qty,
+      exitPrice: t.exitNotional / t.exitQty,
+      qty: t.qty,
+      feesUsdt: t.feesUsdt,
+      fundingUsdt: t.fundingUsdt,
+      // the exchange's own realized PnL of the closing fills, net of the trade's fees and funding
+      pnlUsdt: t.realizedUsdt - t.feesUsdt + t.fundingUsdt,
+      holdingBars: this.bars - t.entryBar,
+      exitReason,
+    };
+  }
+}

@@ -13,6 +13,8 @@ interface TradeFlags {
   session?: string;
   onExit: string;
   bars?: string;
+  keyFile?: string;
+  adopt?: boolean;
   json?: boolean;
 }
 
@@ -29,6 +31,8 @@ export function registerTrade(program: Command): void {
     .option("--session <name>", "session name under runs/<name>/sessions/ (default: a new one); the same name continues a session")
     .option("--on-exit <what>", "at Ctrl-C: keep the position with its exchange-side stop, or flatten it", "keep")
     .option("--bars <n>", "stop after this many closed bars (a rehearsal)")
+    .option("--key-file <file>", "API key and secret (two lines, or JSON {apiKey, apiSecret}); default: trade.keyFile, else RLT_API_KEY / RLT_API_SECRET")
+    .option("--adopt", "at the start, take a position or orders the journal does not know as this session's (otherwise the start stops and says what differs)")
     .option("--json", "one JSON object per event instead of plain lines")
     .action(async (opts: TradeFlags, cmd: Command) => {
       const { UsageError } = await import("../src/core/errors.ts");
@@ -66,6 +70,8 @@ export function registerTrade(program: Command): void {
           session: opts.session,
           dataDir: cfg.dataDirAbs,
           onExit: opts.onExit,
+          keyFile: opts.keyFile ?? cfg.trade.keyFile,
+          adopt: Boolean(opts.adopt),
           maxBars: opts.bars === undefined ? undefined : parsePositiveInt("--bars", opts.bars),
           signal: controller.signal,
           onEvent: (e) => print(opts.json ? eventJson(e) : eventLine(e)),

@@ -58,7 +58,7 @@ export const FetchConfigSchema = z.strictObject({
 export const TradeConfigSchema = z.strictObject({
   /** Real orders on Binance mainnet need this and the --mainnet flag: one alone is refused. */
   allowMainnet: z.boolean().default(false),
-  /** A file with the API key and secret (two lines, or JSON {apiKey, apiSecret}); RLT_API_KEY / RLT_API_SECRET win. */
+  /** A file with the API key and secret (two lines, or JSON {apiKey, apiSecret}); without one, RLT_API_KEY / RLT_API_SECRET. */
   keyFile: z.string().min(1).optional(),
 });
 

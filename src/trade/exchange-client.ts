@@ -2,6 +2,7 @@
 // OrderManager (orders.ts) on a Venue (the local exchange, Binance Demo or mainnet). The risk engine
 // sizes every entry and attaches its stop-loss and take-profit, which live on the exchange as algo
 // orders; the account the session reads is the venue's own (balance, position), marked at the last close.
+import { killPoint } from "../core/kill-point.ts";
 import { ConfigError } from "../core/errors.ts";
 import { barCloseMs } from "../core/time.ts";
 import type { PositionView } from "../kernel/observation.ts";
@@ -104,6 +105,7 @@ export class ExchangeClient implements Execution {
     if (this.gap) {
       const reason = this.gap;
       this.gap = undefined;
+      killPoint("reconnect");
       await this.manager.resync();
       this.o.onReconciled?.(await reconcile({ venue: this.o.venue, journal: this.o.journal, manager: this.manager, symbol: this.o.symbol, session: this.o.session, adopt: false, trigger: `gap: ${reason}` }));
     }

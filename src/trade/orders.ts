@@ -9,6 +9,7 @@
 // closePosition order per type and direction (-4130), so "place, then cancel" cannot work, and the
 // stop-loss stays on the venue throughout, so the position is never unprotected, only briefly without
 // a take-profit. Exactly one take-profit is live before and after every move.
+import { killPoint } from "../core/kill-point.ts";
 import { RltError, TemporaryError } from "../core/errors.ts";
 import { KeysRejected, UnknownOutcome } from "../venue/errors.ts";
 import { marketOrderProblem, roundMarketQty, roundTriggerPrice } from "../venue/filters.ts";
@@ -72,10 +73,15 @@ export class OrderManager extends OrderState {
       const order = await this.patch(clientId, { status: "rejected" }, `not sent: ${problem.message} (would be code ${problem.code})`);
       return { clientId, status: "refused", order, message: problem.message };
     }
+    killPoint("intent-before-send");
     const req = { symbol, side: i.side, type: "MARKET" as const, qty, reduceOnly: i.reduceOnly, clientId, refPrice: i.refPrice };
     let first = true; // the first send was journaled with the intent
     const result = await new Once<OrderReport>(this.once, {
-      send: () => (first ? ((first = false), venue.placeOrder(req)) : this.sendOrder(req)),
+      send: async () => {
+        const report = await (first ? ((first = false), venue.placeOrder(req)) : this.sendOrder(req));
+        killPoint("send-before-ack");
+        return report;
+      },
       query: () => venue.queryOrder(symbol, clientId),
       known: () => this.knownOrder(clientId),
       note: (ev, detail) => this.noteOrder(clientId, ev, detail),
@@ -129,6 +135,7 @@ export class OrderManager extends OrderState {
       const r = result.report;
       const cur = this.orders.get(clientId)!;
       if (cur.status !== r.status || !cur.venueOrderId) await this.patch(clientId, { status: FINAL_ORDER_STATUSES.has(cur.status) ? cur.status : r.status, venueOrderId: r.orderId, executedQty: Math.max(cur.executedQty, r.executedQty), avgPrice: r.avgPrice || cur.avgPrice }, "acknowledged");
+      killPoint("ack-before-fill");
     }
     const now = this.orders.get(clientId)!;
     if (now.status === "rejected") return { clientId, status: "rejected", order: now };
@@ -265,6 +272,7 @@ export class OrderManager extends OrderState {
       if (takeProfit) {
         if (roundTriggerPrice(price, side, "TAKE_PROFIT_MARKET", this.o.filters) === takeProfit.triggerPrice) return;
         await this.cancelAlgo(takeProfit, "take-profit moved");
+        killPoint("tp-move");
         const after = this.orders.get(takeProfit.clientId)!;
         // it triggered while we cancelled: the position is closing, there is nothing to protect
         if (after.status !== "CANCELED" && after.status !== "rejected") return;
@@ -333,6 +341,7 @@ export class OrderManager extends OrderState {
       if (target !== 0 && openQty > 0) {
         const r = await this.submitNow({ leg: "open", side: target > 0 ? "BUY" : "SELL", qty: openQty, reduceOnly: false, barOpenMs: ctx.barOpenMs, refPrice: ctx.refPrice, reason: ctx.reason, protection: ctx.protection });
         out.push(r);
+        if (r.status === "filled") killPoint("fill-before-stop");
         if (ctx.protection && this.positionQtyValue !== 0) await this.placeProtectionNow(ctx.barOpenMs, ctx.protection);
       }
       return out;
@@ -347,6 +356,7 @@ export class OrderManager extends OrderState {
       if (cur !== 0) {
         const revision = this.nextRevision(barOpenMs, "flatten");
         result = await this.submitNow({ leg: "flatten", side: cur > 0 ? "SELL" : "BUY", qty: Math.abs(cur), reduceOnly: true, barOpenMs, refPrice, reason, revision });
+        killPoint("flatten");
       }
       if (this.positionQtyValue === 0 || cur === 0) for (const a of this.liveOrders().filter((x) => x.kind === "algo")) await this.cancelAlgo(a, `flatten: ${reason}`);
       return result;

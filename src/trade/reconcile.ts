@@ -3,6 +3,7 @@
 // triggered, a take-profit that filled while we were away) is applied and journaled; anything else
 // (a position the journal cannot account for, an order that is not ours) stops the session with what
 // differs, unless `adopt` takes the venue's state. No fill is ever made up: fills come from venue records.
+import { killPoint } from "../core/kill-point.ts";
 import { RltError } from "../core/errors.ts";
 import type { AlgoReport, OrderReport, Venue } from "../venue/types.ts";
 import { type Journal, type JournalOrder, isLive, roundQty } from "./journal.ts";
@@ -51,6 +52,7 @@ export async function reconcile(o: ReconcileOptions): Promise<ReconcileReport> {
   const statusBefore = new Map((await journal.orders()).map((x) => [x.clientId, x.status]));
   await manager.resync();
   await manager.readMissingFills();
+  killPoint("reconcile");
 
   const applied: string[] = [];
   for (const f of await journal.fills()) {

@@ -2,6 +2,7 @@
 // (mainnet, demo, the local exchange) and how orders fill (paper: the bar simulator; or the exchange)
 // are two independent choices. This file wires the pieces: the run's policy and features, history for
 // the warm-up, the kline stream, the session core and its output.
+import { killPoint } from "../core/kill-point.ts";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Endpoint } from "../core/config.ts";
@@ -85,6 +86,9 @@ export async function runTrade(opts: TradeOptions): Promise<TradeResult> {
     const journal = await Journal.open(journalPath(run.dir, id), { session: id, run: run.dir, model: opts.model, exchange: opts.exchange, mode, symbol, config: { sim: run.cfg.sim, risk: run.cfg.risk, env: run.cfg.env } });
     let execution: PaperClient | ExchangeClient | undefined;
     try {
+      if (!(await client.tradingSymbols()).has(symbol)) {
+        throw new DataError(`${opts.exchange} (${opts.endpoint.rest}) does not list ${symbol} as trading: nothing to trade`, { hint: `the run was trained on ${symbol}; trade it where that symbol is listed, or point --rest-url at an exchange that has it` });
+      }
       if (journal.resumed) opts.onInfo(`continuing session ${id} (${journal.file})`);
       execution = opts.paper ? new PaperClient(run.cfg.sim, { symbol, risk: new RiskEngine(run.cfg.risk, run.cfg.sim) }) : await openExchange(opts, journal, id, symbol, run.cfg);
       return await trade(run, execution, journal);
@@ -115,6 +119,7 @@ export async function runTrade(opts: TradeOptions): Promise<TradeResult> {
       session.startTrading();
     });
     await session.stop(opts.onExit);
+    killPoint("shutdown");
     await journal.markStopped(opts.signal?.aborted ? "interrupted" : "finished");
     return { sessionDir, state: session.state() };
   }

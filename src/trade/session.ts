@@ -2,6 +2,7 @@
 // execution, the same kernel functions a replay runs (kernel/observation.ts, kernel/actions.ts,
 // kernel/policy.ts). All trading state lives here, readable by a front end (headless lines today, the
 // terminal UI next), which calls the actions below and owns no logic.
+import { killPoint } from "../core/kill-point.ts";
 import { barCloseMs } from "../core/time.ts";
 import type { BarInput } from "../features/bar-input.ts";
 import { ACTIONS, type ActionScheme, targetPosition } from "../kernel/actions.ts";
@@ -133,6 +134,7 @@ export class TradeSession {
     const target = limitedBy ? reduceOnly(wanted, current) : wanted;
     const decision: Decision = { barOpenTimeMs: bar.openTime, action: ACTIONS[action], probabilities: p ? [p[0], p[1], p[2]] : undefined, current, target, ...(limitedBy && target !== wanted ? { limitedBy } : {}) };
     this.lastDecision = decision;
+    killPoint("decision-before-journal");
     this.emit({ type: "decision", decision });
     await execution.moveTo(target);
     this.emit({ type: "equity", timeMs: barCloseMs(bar.openTime), account: execution.account() });

@@ -401,10 +401,13 @@ export class OrderManager extends OrderState {
       // fills the journal lacks: orders final without all their fills, stops that triggered while we were away
       await this.readMissingFillsNow();
       await this.cleanupProtection("resync");
-      if (this.positionQtyValue !== 0 && !this.liveProtection().stop) {
+      // a crash between the fill and the stop, or inside a take-profit move (cancelled, the new one not
+      // placed yet): put back what the entry asked for and is not live
+      const guard = this.liveProtection();
+      if (this.positionQtyValue !== 0 && (!guard.stop || !guard.takeProfit)) {
         const entry = [...this.orders.values()].filter((x) => x.leg === "open" && x.status === "FILLED").sort((a, b) => b.barOpenMs - a.barOpenMs)[0];
         const p = entry && (await this.o.journal.intentProtection(entry.clientId));
-        if (p) await this.placeProtectionNow(entry.barOpenMs, p);
+        if (p && (!guard.stop || p.takeProfitPrice !== undefined)) await this.placeProtectionNow(entry.barOpenMs, p);
       }
     });
   }

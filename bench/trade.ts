@@ -50,9 +50,68 @@ export async function run(): Promise<BenchResult[]> {
   latencies.sort((a, b) => a - b);
   const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))];
   const trades = session.state().trades;
+  const exchange = await exchangeLatency();
   return [
+    ...exchange,
     { name: `paper replay, per-bar kernel (${backend})`, value: latencies.length / seconds, unit: "bars/s", detail: `${latencies.length.toLocaleString("en-US")} bars of the sample, ${trades} trades, an untrained 33-input policy` },
     { name: "bar closed → decision to execution, p50", value: q(0.5), unit: "ms", target: 5, higherIsBetter: false, detail: "features, normalization, observation, policy, paper fill; in process" },
     { name: "bar closed → decision to execution, p99", value: q(0.99), unit: "ms", target: 5, higherIsBetter: false },
+  ];
+}
+
+/**
+ * Real orders on the local exchange (in process, manual clock): from a closed bar handed to the session
+ * to its order request arriving at the exchange's socket, the journal's intent write included.
+ */
+export async function exchangeLatency(): Promise<BenchResult[]> {
+  const { startExchange } = await import("../src/exchange/server.ts");
+  const { BinanceVenue } = await import("../src/venue/binance.ts");
+  const { Journal } = await import("../src/trade/journal.ts");
+  const { ExchangeClient } = await import("../src/trade/exchange-client.ts");
+  const { RiskConfigSchema } = await import("../src/risk/index.ts");
+  const dir = tempDir("rlt-bench-trade-ex-");
+  const store = await Store.open(dir);
+  await importFile(store, { file: "data/sample/BTCUSDT-1m-20230718-20230817.csv.gz" });
+  const cols = (await loadBars(store, "BTCUSDT")).cols;
+  store.close();
+  const n = cols.openTime.length;
+  const params = fitNormalization(computeFeatures(cols).values, 0, Math.floor(n * 0.7), FEATURES.map((f) => f.norm), 1440);
+  const manifest = { features: FEATURES.map((f, j) => ({ name: f.name, group: f.group, unit: f.unit, norm: params[j] })) } as unknown as FeatureManifest;
+  const key = { apiKey: "rltBenchKey0001", apiSecret: "rltBenchSecret0123456789" };
+  const first = WARMUP_BARS;
+  const ex = await startExchange({ dataDir: dir, replay: { fromMs: cols.openTime[first], barsPerSecond: 1, manual: true }, trading: { keys: [key] } });
+  const journal = await Journal.open(`${dir}/journal.duckdb`, { session: "bench", run: "bench", model: "untrained", exchange: "local", mode: "exchange", symbol: "BTCUSDT", config: {} });
+  const sim = SimConfigSchema.parse({ stopLossPct: 0.01 });
+  const venue = new BinanceVenue({ exchange: "local", restUrl: ex.restUrl, wsUrl: ex.wsUrl, ...key });
+  const execution = await ExchangeClient.open({ venue, journal, symbol: "BTCUSDT", session: "bench", sim, risk: RiskConfigSchema.parse({}), adopt: false, onWarning: () => {} });
+  const { tf } = await loadTf();
+  const policy = learnerPolicy(TfPpoLearner.create(tf, PpoConfigSchema.parse({}), observationSize(true), 2));
+  const features = new SessionFeatures(manifest);
+  for (let i = 0; i < first; i++) features.push(barAt(cols, i));
+  const session = new TradeSession({ id: "bench", symbol: "BTCUSDT", policy, actions: DEFAULT_ACTION_SCHEME, positionInObs: true, features, execution });
+  session.startTrading();
+  let barStart = 0;
+  let sentAt = 0;
+  ex.onRequest((path) => {
+    if (path === "/fapi/v1/order" && sentAt === 0) sentAt = performance.now();
+  });
+  const latencies: number[] = [];
+  const bars = 600;
+  for (let i = first; i < first + bars; i++) {
+    ex.step(1);
+    sentAt = 0;
+    barStart = performance.now();
+    await session.onBar(barAt(cols, i));
+    if (sentAt) latencies.push(sentAt - barStart);
+  }
+  await execution.close();
+  await journal.close();
+  await venue.close();
+  await ex.close();
+  latencies.sort((a, b) => a - b);
+  const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))];
+  return [
+    { name: "bar closed → order request at the exchange, p50", value: q(0.5), unit: "ms", target: 5, higherIsBetter: false, detail: `${latencies.length} bars of ${bars} sent an order; the account read, risk check and journal write included; in process, local exchange` },
+    { name: "bar closed → order request at the exchange, p99", value: q(0.99), unit: "ms", target: 5, higherIsBetter: false },
   ];
 }

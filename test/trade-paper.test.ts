@@ -115,6 +115,17 @@ describe("rlt trade refuses", () => {
     }
   });
 
+  it("a symbol the exchange does not list, exit 1 before anything is traded", async () => {
+    const empty = await startExchange({ dataDir: tempDir("rlt-trade-empty-") });
+    try {
+      const res = await spawnRlt(["trade", "--run", runDir, "--paper", "--exchange", "local", "--rest-url", empty.restUrl, "--ws-url", empty.wsUrl, "--bars", "1", "--session", "nosymbol"], { RLT_CONFIG: "" }).done;
+      expect(res.code, res.stderr).toBe(1);
+      expect(res.stderr).toMatch(/does not list BTCUSDT as trading: nothing to trade/);
+    } finally {
+      await empty.close();
+    }
+  });
+
   it("a run folder without a model, exit 1 naming the missing file", () => {
     const res = rlt(["trade", "--run", path.join(work, "nowhere"), "--paper"], { RLT_CONFIG: "" });
     expect(res.status).toBe(1);

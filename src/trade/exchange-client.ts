@@ -62,6 +62,8 @@ export class ExchangeClient implements Execution {
   private fundingUsdt = 0;
   private open?: OpenTrade;
   private stopPrice?: number;
+  /** The bar's balance and position rows, written once its orders are sent. */
+  private afterDecision?: () => Promise<void>;
   private readonly protectionRule: { stopLossPct?: number; takeProfitPct?: number };
   /** Bars after which the journal's position differed from the exchange's even after a REST resync. */
   positionMismatches = 0;
@@ -129,12 +131,29 @@ export class ExchangeClient implements Execution {
       this.o.onWarning(`risk: ${e.message}`);
     }
     if (this.risk.flattenRequired && this.side() !== 0) await this.manager.flatten(`risk: ${this.risk.haltReason}`, bar.openTime, bar.close);
-    await this.o.journal.recordBalance({ walletUsdt: this.balance.walletUsdt, availableUsdt: this.balance.availableUsdt, equityUsdt: equity }, "bar");
+    // journaled after the decision's orders are out: the journal writes in order, one commit at a time,
+    // and the intent must not queue behind these (bar close → order request is the latency that matters)
+    const p = this.position;
+    const balance = this.balance;
+    this.afterDecision = async () => {
+      await this.o.journal.recordBalance({ walletUsdt: balance.walletUsdt, availableUsdt: balance.availableUsdt, equityUsdt: equity }, "bar");
+      if (p) await this.o.journal.recordPosition({ qty: p.qty, entryPrice: p.entryPrice, isolatedMarginUsdt: p.isolatedMarginUsdt, liquidationPrice: p.liquidationPrice, markPrice: p.markPrice, unrealizedPnlUsdt: p.unrealizedPnlUsdt }, "bar");
+    };
     this.bars++;
     return report;
   }
 
   async moveTo(target: Side): Promise<void> {
+    try {
+      await this.move(target);
+    } finally {
+      const records = this.afterDecision;
+      this.afterDecision = undefined;
+      await records?.();
+    }
+  }
+
+  private async move(target: Side): Promise<void> {
     const bar = this.lastBar;
     if (!bar) return;
     const current = this.side();
@@ -150,12 +169,13 @@ export class ExchangeClient implements Execution {
       await this.o.journal.recordRiskEvent({ barOpenMs: bar.openTime, kind: "denial", state: this.risk.state, reason: answer.reason, detail: answer.message });
       this.o.onWarning(`risk denied ${target === 1 ? "long" : target === -1 ? "short" : "flat"}: ${answer.message}`);
       // the closing leg always passes: a denied reversal still closes
-      if (current !== 0) await this.manager.applyTarget(0, { barOpenMs: bar.openTime, refPrice: bar.close, reason: `signal (entry denied: ${answer.reason})` });
+      if (current !== 0) await this.manager.applyTarget(0, { barOpenMs: bar.openTime, refPrice: bar.close, reason: `signal (entry denied: ${answer.reason})`, venueQty: this.position?.qty });
       return;
     }
     this.stopPrice = answer.stopPrice;
     const protection = answer.stopPrice !== undefined ? { stopPrice: answer.stopPrice, takeProfitPrice: answer.takeProfitPrice } : undefined;
-    await this.manager.applyTarget(target * answer.qty, { barOpenMs: bar.openTime, refPrice: bar.close, reason: "signal", protection });
+    // the venue's position was read at this bar's close (barClosed): no second read before the send
+    await this.manager.applyTarget(target * answer.qty, { barOpenMs: bar.openTime, refPrice: bar.close, reason: "signal", protection, venueQty: this.position?.qty });
     await this.protectFromFill(bar.openTime, target);
   }
 
@@ -225,7 +245,6 @@ export class ExchangeClient implements Execution {
 
   private async refresh(): Promise<void> {
     [this.position, this.balance] = await Promise.all([this.o.venue.position(this.o.symbol), this.o.venue.balanceUsdt()]);
-    await this.o.journal.recordPosition({ qty: this.position.qty, entryPrice: this.position.entryPrice, isolatedMarginUsdt: this.position.isolatedMarginUsdt, liquidationPrice: this.position.liquidationPrice, markPrice: this.position.markPrice, unrealizedPnlUsdt: this.position.unrealizedPnlUsdt }, "bar");
   }
 
   private onManagerEvent(e: ManagerEvent): void {

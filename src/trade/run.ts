@@ -143,12 +143,27 @@ async function openExchange(opts: TradeOptions, journal: Journal, id: string, sy
   });
 }
 
-/** The session's bars (with the feature values it decided on) and decisions, as they happen. */
+/**
+ * The session's bars (with the feature values it decided on) and decisions, journaled once the bar's
+ * orders are out (the "equity" event ends a bar): the journal commits one write at a time, and an
+ * order's intent must not wait behind them. A crash in between loses the bar's row, never the intent,
+ * which carries its bar and reason.
+ */
 function journalEvents(journal: Journal, features: SessionFeatures): (e: SessionEvent) => void {
   const codes = { buy: 0, sell: 1, hold: 2 } as const;
+  let pending: (() => Promise<unknown>)[] = [];
   return (e) => {
-    if (e.type === "bar") void journal.recordBar({ openTimeMs: e.bar.openTime, open: e.bar.open, high: e.bar.high, low: e.bar.low, close: e.bar.close, volume: Number.NaN, features: Float64Array.from(features.normalized) });
-    else if (e.type === "decision") void journal.recordDecision({ barOpenMs: e.decision.barOpenTimeMs, action: codes[e.decision.action], probs: e.decision.probabilities ?? [], targetSide: e.decision.target, targetQty: Number.NaN, note: e.decision.limitedBy });
+    if (e.type === "bar") {
+      const row = { openTimeMs: e.bar.openTime, open: e.bar.open, high: e.bar.high, low: e.bar.low, close: e.bar.close, volume: Number.NaN, features: Float64Array.from(features.normalized) };
+      pending.push(() => journal.recordBar(row));
+    } else if (e.type === "decision") {
+      const d = e.decision;
+      pending.push(() => journal.recordDecision({ barOpenMs: d.barOpenTimeMs, action: codes[d.action], probs: d.probabilities ?? [], targetSide: d.target, targetQty: Number.NaN, note: d.limitedBy }));
+    } else if (e.type === "equity" || e.type === "status") {
+      const writes = pending;
+      pending = [];
+      for (const w of writes) w().catch((err) => journal.recordError("journal write", err));
+    }
   };
 }
 

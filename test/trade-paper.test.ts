@@ -14,6 +14,7 @@ import { loadTrainingData } from "../src/rl/data.ts";
 import { readRun } from "../src/rl/run-dir.ts";
 import { loadRunPolicy } from "../src/rl/run-policy.ts";
 import { rowsOf } from "../src/eval/run.ts";
+import { Journal, journalPath } from "../src/trade/journal.ts";
 import { runTrade } from "../src/trade/run.ts";
 import type { Decision, SessionEvent } from "../src/trade/session.ts";
 import type { Trade } from "../src/sim/account.ts";
@@ -33,8 +34,8 @@ beforeAll(async () => {
   const cfg = path.join(work, "ppo.yaml");
   // two short updates: an agent that is far from converged changes its mind often, so fills, fees and
   // funding are all exercised; with a stop-loss, risk-per-trade sizing and a trailing take-profit, the
-  // exits inside a bar are too
-  writeFileSync(cfg, toYaml({ name: "tr", features, dataDir, seed: 5, ppo: { numEnvs: 2, numSteps: 256, updateEpochs: 2 }, sim: { stopLossPct: 0.004 }, risk: { riskPerTrade: 0.01, trailingStopPct: 0.003 }, training: { maxUpdates: 2, evalEvery: 1, earlyStopPatience: 0 } }));
+  // exits inside a bar are too; the 1.5 % daily loss limit halts the losing agent for the rest of its days
+  writeFileSync(cfg, toYaml({ name: "tr", features, dataDir, seed: 5, ppo: { numEnvs: 2, numSteps: 256, updateEpochs: 2 }, sim: { stopLossPct: 0.004 }, risk: { riskPerTrade: 0.01, trailingStopPct: 0.003, dailyLossLimit: 0.015 }, training: { maxUpdates: 2, evalEvery: 1, earlyStopPatience: 0 } }));
   const trained = rlt(["train", "--config", cfg, "--runs-dir", path.join(work, "runs"), "-q"]);
   expect(trained.status, trained.stderr).toBe(0);
   runDir = path.join(work, "runs", "tr");
@@ -52,7 +53,9 @@ describe("rlt trade --paper on the local exchange", () => {
     const decisions: Decision[] = [];
     const equity: number[] = [];
     const trades: Trade[] = [];
+    const risk: Extract<SessionEvent, { type: "risk" }>[] = [];
     const onEvent = (e: SessionEvent) => {
+      if (e.type === "risk") risk.push(e);
       if (e.type === "decision") decisions.push(e.decision);
       else if (e.type === "equity") equity.push(e.account.equityUsdt);
       else if (e.type === "trade") trades.push(e.trade);
@@ -74,7 +77,7 @@ describe("rlt trade --paper on the local exchange", () => {
     let worst = 0;
     for (let t = 0; t < bars - 1; t++) worst = Math.max(worst, Math.abs(equity[t] - backtest.equity[t]) / backtest.equity[t]);
     const closedInBoth = backtest.trades.filter((t) => t.exitReason !== "end-of-data");
-    console.log(`paper vs backtest over ${bars} bars: ${closedInBoth.length} closed trades, ${decisions.filter((d) => d.target !== d.current).length} position changes, largest equity difference ${worst.toExponential(2)} (relative)`);
+    console.log(`paper vs backtest over ${bars} bars: ${closedInBoth.length} closed trades, ${decisions.filter((d) => d.target !== d.current).length} decisions asking for another position (denied while halted), largest equity difference ${worst.toExponential(2)} (relative)`);
     expect(closedInBoth.length).toBeGreaterThan(3);
     expect(worst).toBeLessThan(1e-9);
     expect(trades.length).toBe(closedInBoth.length);
@@ -84,6 +87,19 @@ describe("rlt trade --paper on the local exchange", () => {
       for (const k of ["pnlUsdt", "feesUsdt", "fundingUsdt"] as const) expect(Math.abs(t[k] - b[k])).toBeLessThan(1e-9 * Math.max(1, Math.abs(b[k])));
     }
     expect(trades.some((t) => t.fundingUsdt !== 0)).toBe(true);
+    // the halts: the same as the backtest's, and journaled
+    const halts = risk.filter((r) => r.kind === "halt");
+    const backtestHalts = backtest.risk!.events.filter((e) => e.kind === "halt");
+    expect(halts.length).toBeGreaterThan(0);
+    expect(halts.map((h) => h.reason)).toEqual(backtestHalts.map((h) => h.reason));
+    const journal = await Journal.open(journalPath(runDir, "parity"), { session: "parity", run: runDir, model: "best", exchange: "local", mode: "paper", symbol: "BTCUSDT", config: {} });
+    try {
+      const rows = await journal.query("SELECT kind, reason FROM risk_events WHERE kind = 'halt' ORDER BY bar_open_ms");
+      expect(rows.map((r) => r.reason)).toEqual(halts.map((h) => h.reason));
+      expect(await journal.count("decisions")).toBe(bars);
+    } finally {
+      await journal.close();
+    }
     const reasons = new Set(trades.map((t) => t.exitReason));
     console.log(`exit reasons: ${[...reasons].join(", ")}`);
     expect(reasons.has("signal")).toBe(true);

@@ -1,6 +1,7 @@
 // What the trading session asks of whoever fills its orders: the paper client (the bar simulator) or
 // an exchange (orders through the venue). The session owns decisions; the execution owns the account.
 import type { PositionView } from "../kernel/observation.ts";
+import type { Denial, RiskEvent } from "../risk/index.ts";
 import type { Position, Trade } from "../sim/account.ts";
 import type { Side } from "../sim/costs.ts";
 import { type ClosedBar, type FundingRate, PaperExecution } from "./paper.ts";
@@ -14,6 +15,9 @@ export interface ExecutionReport {
   fundingUsdt: number;
   /** Trades that closed in this bar. */
   closed: Trade[];
+  /** What the risk engine said in this bar: an entry it refused, halts and resumes. */
+  denial?: Denial;
+  riskEvents?: RiskEvent[];
 }
 
 export interface AccountState {
@@ -52,7 +56,7 @@ export class PaperClient implements Execution {
 
   async barClosed(bar: ClosedBar): Promise<ExecutionReport | undefined> {
     const r = this.paper.barClosed(bar);
-    return r && { fills: r.fills, feesUsdt: r.feesUsdt, fundingUsdt: r.fundingUsdt, closed: r.closed };
+    return r && { fills: r.fills, feesUsdt: r.feesUsdt, fundingUsdt: r.fundingUsdt, closed: r.closed, denial: r.denial, riskEvents: r.riskEvents };
   }
 
   async moveTo(target: Side): Promise<void> {

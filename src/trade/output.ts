@@ -15,6 +15,8 @@ export function eventLine(e: SessionEvent): string | undefined {
       return `status ${e.status}${e.message ? `: ${e.message}` : ""}`;
     case "warning":
       return `warning: ${e.message}`;
+    case "risk":
+      return `${isoMinute(e.barOpenTimeMs)} risk ${e.kind} (${e.reason}): ${e.message}`;
     case "bar":
       return undefined; // the decision line carries the bar
     case "decision": {

@@ -159,6 +159,9 @@ function journalEvents(journal: Journal, features: SessionFeatures): (e: Session
     } else if (e.type === "decision") {
       const d = e.decision;
       pending.push(() => journal.recordDecision({ barOpenMs: d.barOpenTimeMs, action: codes[d.action], probs: d.probabilities ?? [], targetSide: d.target, targetQty: Number.NaN, note: d.limitedBy }));
+    } else if (e.type === "risk") {
+      // paper sessions: the bar simulator's risk engine; an exchange session journals its own as they happen
+      if (journal.session.mode === "paper") pending.push(() => journal.recordRiskEvent({ barOpenMs: e.barOpenTimeMs, kind: e.kind, state: e.kind === "halt" ? "halted" : e.kind === "reducing" ? "reducing" : e.kind === "resume" ? "active" : "", reason: e.reason, detail: e.message }));
     } else if (e.type === "equity" || e.type === "status") {
       const writes = pending;
       pending = [];

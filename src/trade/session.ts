@@ -34,7 +34,8 @@ export type SessionEvent =
   | { type: "trade"; trade: Trade }
   | { type: "decision"; decision: Decision }
   | { type: "equity"; timeMs: number; account: AccountState }
-  | { type: "warning"; message: string };
+  | { type: "warning"; message: string }
+  | { type: "risk"; barOpenTimeMs: number; kind: "denial" | "halt" | "resume" | "reducing"; reason: string; message: string };
 
 export interface SessionOptions {
   id: string;
@@ -153,6 +154,8 @@ export class TradeSession {
   }
 
   private account(barOpenTimeMs: number, report: ExecutionReport): void {
+    if (report.denial) this.emit({ type: "risk", barOpenTimeMs, kind: "denial", reason: report.denial.reason, message: report.denial.message });
+    for (const e of report.riskEvents ?? []) this.emit({ type: "risk", barOpenTimeMs, kind: e.kind, reason: e.reason, message: e.message });
     this.totals.feesUsdt += report.feesUsdt;
     this.totals.fundingUsdt += report.fundingUsdt;
     if (report.fills || report.fundingUsdt) this.emit({ type: "fills", barOpenTimeMs, report });

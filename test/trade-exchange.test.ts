@@ -3,10 +3,10 @@
 // acted on the last one: the session decides bar for bar as the backtest of the same run, every fill is
 // within 1 bp of the backtest's, the final equity within 0.1 %, and the journal's position equals the
 // exchange's after every bar. The test prints the largest differences and where they come from.
-import { writeFileSync } from "node:fs";
+import { cpSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { stringify as toYaml } from "yaml";
+import { parse as parseYaml, stringify as toYaml } from "yaml";
 import { startExchange } from "../src/exchange/server.ts";
 import type { RunningExchange } from "../src/exchange/types.ts";
 import { expectationFrom } from "../src/features/artifact.ts";
@@ -18,7 +18,7 @@ import { rowsOf } from "../src/eval/run.ts";
 import { runTrade } from "../src/trade/run.ts";
 import type { Decision, SessionEvent } from "../src/trade/session.ts";
 import type { Trade } from "../src/sim/account.ts";
-import { rlt } from "./helpers/cli.ts";
+import { rlt, spawnRlt } from "./helpers/cli.ts";
 import { sampleDataDir, tempDir } from "./helpers/sample-store.ts";
 
 const KEY = { apiKey: "rltTradeTestKey0001", apiSecret: "rltTradeTestSecretABCDEFGH0123" };
@@ -113,4 +113,54 @@ describe("rlt trade on the local exchange, real orders", () => {
     expect(equityDiff).toBeLessThan(0.001);
     expect(positionMismatches).toBe(0);
   }, 600_000);
+});
+
+describe("rlt trade on an exchange refuses, sending no order", () => {
+  const args = (exchange: RunningExchange, session: string, extra: string[] = []) => ["trade", "--run", runDir, "--exchange", "local", "--rest-url", exchange.restUrl, "--ws-url", exchange.wsUrl, "--data-dir", dataDir, "--session", session, "--bars", "1", ...extra];
+  const orders = (exchange: RunningExchange) => exchange.stats().byPath["/fapi/v1/order"] ?? 0;
+
+  it("missing keys (exit 2), keys the exchange rejects (exit 2, never printed), a run without a stop-loss (exit 2)", async () => {
+    const run = readRun(runDir);
+    const exchange = await startExchange({ dataDir, replay: { fromMs: run.info.splitMs.test.fromMs, barsPerSecond: 1, manual: true }, trading: { keys: [KEY] } });
+    ex = exchange;
+    const noKeys = await spawnRlt(args(exchange, "nokeys"), { RLT_CONFIG: "" }).done;
+    expect(noKeys.code, noKeys.stderr).toBe(2);
+    expect(noKeys.stderr).toMatch(/orders on local need API keys: set RLT_API_KEY and RLT_API_SECRET, or pass --key-file/);
+    const wrong = await spawnRlt(args(exchange, "wrongkeys"), { RLT_CONFIG: "", RLT_API_KEY: "rltWrongKey00000001", RLT_API_SECRET: "rltWrongSecret0000000000000001" }).done;
+    expect(wrong.code, wrong.stderr).toBe(2);
+    expect(wrong.stderr).toMatch(/RLT_API_KEY/);
+    expect(`${wrong.stdout}${wrong.stderr}`).not.toMatch(/rltWrongSecret0000000000000001/);
+    // the same run with its stop-loss taken out of config.yaml
+    const noStop = path.join(work, "runs", "trx-nostop");
+    cpSync(runDir, noStop, { recursive: true });
+    const cfgFile = path.join(noStop, "config.yaml");
+    const cfg = parseYaml(readFileSync(cfgFile, "utf8"));
+    delete cfg.sim.stopLossPct;
+    writeFileSync(cfgFile, toYaml(cfg));
+    const unprotected = await spawnRlt(["trade", "--run", noStop, ...args(exchange, "nostop").slice(3), "--key-file", keyFile], { RLT_CONFIG: "" }).done;
+    expect(unprotected.code, unprotected.stderr).toBe(2);
+    expect(unprotected.stderr).toMatch(/stop/i);
+    expect(orders(exchange)).toBe(0);
+    await exchange.close();
+    ex = undefined;
+  }, 120_000);
+
+  it("a position the journal does not know: the start stops naming it and the way out (--adopt), exit 1", async () => {
+    const run = readRun(runDir);
+    const exchange = await startExchange({ dataDir, replay: { fromMs: run.info.splitMs.test.fromMs, barsPerSecond: 1, manual: true }, trading: { keys: [KEY] } });
+    ex = exchange;
+    const { BinanceVenue } = await import("../src/venue/binance.ts");
+    const venue = new BinanceVenue({ exchange: "local", restUrl: exchange.restUrl, wsUrl: exchange.wsUrl, ...KEY });
+    await venue.serverTimeMs();
+    await venue.placeOrder({ symbol: "BTCUSDT", side: "BUY", type: "MARKET", qty: 0.01, reduceOnly: false, clientId: "manual-by-hand-1" });
+    await venue.close();
+    const before = orders(exchange);
+    const res = await spawnRlt(args(exchange, "foreign", ["--key-file", keyFile]), { RLT_CONFIG: "" }).done;
+    expect(res.code, res.stderr).toBe(1);
+    expect(res.stderr).toMatch(/the journal and the exchange disagree on BTCUSDT/);
+    expect(res.stderr).toMatch(/--adopt/);
+    expect(orders(exchange)).toBe(before);
+    await exchange.close();
+    ex = undefined;
+  }, 120_000);
 });

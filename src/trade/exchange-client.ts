@@ -76,13 +76,25 @@ export class ExchangeClient implements Execution {
     this.protectionRule = { stopLossPct: o.sim.stopLossPct, takeProfitPct: o.sim.takeProfitPct };
   }
 
-  /** Set up the symbol (one-way, isolated, leverage), open the user stream, reconcile with the journal. */
+  /** Open the user stream, reconcile with the journal, then set the symbol up (one-way, isolated, leverage). */
   static async open(o: ExchangeClientOptions): Promise<ExchangeClient> {
     const c = new ExchangeClient(o);
+    try {
+      await c.start();
+    } catch (err) {
+      // a refused start (a difference, rejected keys) leaves no socket open to keep the process alive
+      await c.close().catch(() => undefined);
+      throw err;
+    }
+    return c;
+  }
+
+  private async start(): Promise<void> {
+    const o = this.o;
+    const c = this;
     // signed requests are stamped on the exchange's clock, learned before the first of them
     await o.venue.serverTimeMs();
     const filters = await o.venue.exchangeInfo(o.symbol);
-    await o.venue.setup(o.symbol, o.sim.leverage);
     c.manager = await OrderManager.create({ venue: o.venue, journal: o.journal, symbol: o.symbol, session: o.session, filters, onEvent: (e) => c.onManagerEvent(e) });
     c.stream = await o.venue.userStream({
       onEvent: (e) => {
@@ -93,9 +105,11 @@ export class ExchangeClient implements Execution {
       onError: (err) => o.onWarning(`user stream: ${err.message}`),
     });
     o.onReconciled?.(await reconcile({ venue: o.venue, journal: o.journal, manager: c.manager, symbol: o.symbol, session: o.session, adopt: o.adopt, trigger: "start" }));
+    // after reconciliation: a position the journal does not know is reported as that, not as a margin
+    // type that cannot change while it is open
+    await o.venue.setup(o.symbol, o.sim.leverage);
     await c.refresh();
     c.risk.reset(c.equity(Number.NaN));
-    return c;
   }
 
   addFunding(_rows: FundingRate[]): void {
@@ -227,6 +241,8 @@ export class ExchangeClient implements Execution {
 
   async close(): Promise<void> {
     await this.stream?.close();
+    this.stream = undefined;
+    await this.o.venue.close();
   }
 
   private side(): Side {

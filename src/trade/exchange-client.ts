@@ -62,6 +62,11 @@ export class ExchangeClient implements Execution {
   private fundingUsdt = 0;
   private open?: OpenTrade;
   private stopPrice?: number;
+  /**
+   * A restart holding a position: resync put back a missing stop or take-profit at the levels the
+   * entry's intent asked for (from the expected fill); the first bar moves them to the fill's levels.
+   */
+  private reprotect = false;
   /** The bar's balance and position rows, written once its orders are sent. */
   private afterDecision?: () => Promise<void>;
   private readonly protectionRule: { stopLossPct?: number; takeProfitPct?: number };
@@ -110,6 +115,7 @@ export class ExchangeClient implements Execution {
     await o.venue.setup(o.symbol, o.sim.leverage);
     await c.refresh();
     c.risk.reset(c.equity(Number.NaN));
+    c.reprotect = c.manager.positionQty !== 0;
   }
 
   addFunding(_rows: FundingRate[]): void {
@@ -136,6 +142,10 @@ export class ExchangeClient implements Execution {
         this.positionMismatches++;
         this.o.onWarning(`position differs after bar ${new Date(bar.openTime).toISOString()}: the exchange holds ${this.position.qty}, the journal ${this.manager.positionQty}`);
       }
+    }
+    if (this.reprotect) {
+      this.reprotect = false;
+      await this.protectFromFill(bar.openTime, this.side());
     }
     const report = this.takeReport(bar);
     this.holding = nextHolding(this.holding, before, this.side(), report.closed.length);

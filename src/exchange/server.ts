@@ -34,6 +34,11 @@ export const DEFAULT_FAULTS: FaultConfig = {
   wsDropRate: 0,
   listenKeyExpireRate: 0,
   clockSkewMs: 0,
+  clockSkewJumpRate: 0,
+  clockSkewMaxMs: 0,
+  rateLimitRate: 0,
+  banRate: 0,
+  banMs: 0,
 };
 
 /** Binance's server ping interval and connection lifetime. */
@@ -130,6 +135,14 @@ export async function startExchange(opts: LocalExchangeOptions): Promise<Running
     // the market catches up with the clock before anything is answered
     const marketMs = clock.sync();
     const nowMs = marketMs + faults.clockSkewMs;
+    // injected 429 / 418 come before the weight is counted, as a limiter shared with other clients would;
+    // they strike requests the exchange would otherwise take (a refused timestamp stays a -1021), so the
+    // client's idea of the server clock, which its wait is measured on, is within recvWindow; the clock
+    // probe (GET /fapi/v1/time) is spared for the same reason
+    if ((faults.banRate > 0 || faults.rateLimitRate > 0) && path !== "/fapi/v1/time" && acceptable(req, route, url, body, nowMs)) {
+      if (faults.banRate > 0 && random() < faults.banRate) limiter.ban(nowMs + faults.banMs);
+      else if (faults.rateLimitRate > 0 && random() < faults.rateLimitRate) limiter.refuseNext();
+    }
     const admission = limiter.admit(route.weight(url.searchParams), nowMs);
     let headers: Record<string, string> = { "X-MBX-USED-WEIGHT-1M": String(admission.used) };
     if (!admission.ok) {
@@ -137,7 +150,7 @@ export async function startExchange(opts: LocalExchangeOptions): Promise<Running
       const msg =
         admission.status === 429
           ? `Too many requests; current limit of IP(127.0.0.1) is ${faults.weightLimitPerMinute} requests per minute. Please use the websocket for live updates to avoid polling the API.`
-          : `Way too many requests; IP(127.0.0.1) banned until ${nowMs + admission.retryAfterSec * 1000}. Please use the websocket for live updates to avoid bans.`;
+          : `Way too many requests; IP(127.0.0.1) banned until ${admission.bannedUntilMs ?? nowMs + admission.retryAfterSec * 1000}. Please use the websocket for live updates to avoid bans.`;
       return json(res, admission.status, { code: -1003, msg }, { ...headers, "Retry-After": String(admission.retryAfterSec) });
     }
     if (route.signed && faults.timestampErrorRate > 0 && random() < faults.timestampErrorRate) {
@@ -171,6 +184,16 @@ export async function startExchange(opts: LocalExchangeOptions): Promise<Running
     } catch (err) {
       if (err instanceof ApiError) return json(res, err.status, { code: err.code, msg: err.message }, headers);
       json(res, 500, { code: -1000, msg: `An unknown error occurred while processing the request. (${(err as Error).message})` }, headers);
+    }
+  }
+
+  function acceptable(req: IncomingMessage, route: { signed?: boolean }, url: URL, body: string, nowMs: number): boolean {
+    if (!route.signed) return true;
+    try {
+      trading.authenticate(req.headers, url.search.slice(1), body, nowMs);
+      return true;
+    } catch {
+      return false;
     }
   }
 

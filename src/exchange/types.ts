@@ -71,6 +71,15 @@ export interface FaultConfig {
   listenKeyExpireRate: number;
   /** The server clock's offset from the market clock, ms: /fapi/v1/time and recvWindow checks use it. */
   clockSkewMs: number;
+  /** Fraction (0..1) of bar closes at which clockSkewMs jumps to a new value in ±clockSkewMaxMs (a clock step, as NTP makes). */
+  clockSkewJumpRate: number;
+  clockSkewMaxMs: number;
+  /** Fraction (0..1) of REST requests answered HTTP 429 (-1003) whatever weight was used (a shared IP's neighbours). */
+  rateLimitRate: number;
+  /** Fraction (0..1) of REST requests answered HTTP 418 (-1003, banned until now + banMs of the server clock). */
+  banRate: number;
+  /** How long an injected 418 ban lasts on the server clock, ms (0: only the request answered 418). */
+  banMs: number;
 }
 
 export interface ExchangeOptions {

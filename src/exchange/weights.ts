@@ -1,7 +1,7 @@
 // REQUEST_WEIGHT accounting as Binance does it: per IP, per minute of the server clock, reported in
 // X-MBX-USED-WEIGHT-1M; 429 past the limit with Retry-After; 418 (ban) for clients that keep going.
 
-export type Admission = { ok: true; used: number } | { ok: false; status: 429 | 418; used: number; retryAfterSec: number };
+export type Admission = { ok: true; used: number } | { ok: false; status: 429 | 418; used: number; retryAfterSec: number; bannedUntilMs?: number };
 
 /** Binance bans IPs that ignore 429s for 2 minutes up to 3 days; the local exchange uses the minimum. */
 const BAN_MS = 120_000;
@@ -11,6 +11,8 @@ export class WeightLimiter {
   private used = 0;
   private rejections = 0;
   private bannedUntilMs = 0;
+  private banNext = false;
+  private refuseNextRequest = false;
   maxUsedInAMinute = 0;
   rejected429 = 0;
 
@@ -26,6 +28,17 @@ export class WeightLimiter {
     this.bannedUntilMs = 0;
   }
 
+  /** Ban from now on until untilMs (an injected 418; the request being admitted is refused even if untilMs is now). */
+  ban(untilMs: number): void {
+    this.bannedUntilMs = untilMs;
+    this.banNext = true;
+  }
+
+  /** Answer the next request 429 whatever its weight (an injected rate limit). */
+  refuseNext(): void {
+    this.refuseNextRequest = true;
+  }
+
   admit(weight: number, nowMs: number): Admission {
     const minute = Math.floor(nowMs / 60_000);
     if (minute !== this.minute) {
@@ -34,8 +47,14 @@ export class WeightLimiter {
       this.rejections = 0;
     }
     const untilNextMinuteSec = Math.max(1, Math.ceil(((minute + 1) * 60_000 - nowMs) / 1000));
+    if (this.banNext) {
+      this.banNext = false;
+      return { ok: false, status: 418, used: this.used, retryAfterSec: Math.max(1, Math.ceil((this.bannedUntilMs - nowMs) / 1000)), bannedUntilMs: this.bannedUntilMs };
+    }
     if (nowMs < this.bannedUntilMs) return { ok: false, status: 418, used: this.used, retryAfterSec: Math.ceil((this.bannedUntilMs - nowMs) / 1000) };
-    if (this.used + weight > this.limit()) {
+    const refused = this.refuseNextRequest;
+    this.refuseNextRequest = false;
+    if (refused || this.used + weight > this.limit()) {
       this.rejections++;
       this.rejected429++;
       const ban = this.banAfter429s();

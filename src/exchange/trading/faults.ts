@@ -12,7 +12,8 @@ export type FaultKind =
   | "wsDropped"
   | "listenKeyExpired"
   | "rateLimit429"
-  | "ban418";
+  | "ban418"
+  | "clockSkew";
 
 export class FaultCounter {
   readonly counts: Partial<Record<FaultKind, number>> = {};

@@ -55,6 +55,10 @@ export async function startTrading(
   engine.onUserEvent((ev) => streams.publish(ev));
   engine.onBarClose(() => {
     if (faults.listenKeyExpireRate > 0 && random() < faults.listenKeyExpireRate) expireListenKeys();
+    if (faults.clockSkewJumpRate > 0 && random() < faults.clockSkewJumpRate) {
+      faults.clockSkewMs = Math.round((random() * 2 - 1) * faults.clockSkewMaxMs);
+      counter.count("clockSkew");
+    }
   });
   clock.onAdvance((toMs) => {
     engine.advance(toMs);

@@ -3,7 +3,7 @@
 // timeout, stays under the ORDERS limits read from X-MBX-ORDER-COUNT-*, rounds to the symbol's filters,
 // and fails as one of rlt's classes (errors.ts). Never `testnet: true`: it hard-codes demo-fapi and
 // ignores httpFutures, so demo and local are plain base URLs here.
-import { UsageError } from "../core/errors.ts";
+import { TemporaryError, UsageError } from "../core/errors.ts";
 import { DEFAULT_ENDPOINTS } from "../core/config.ts";
 import { MINUTE_MS, sleep } from "../core/time.ts";
 import { type ClientAuth, binanceClient } from "../exchange/binance.ts";
@@ -48,6 +48,11 @@ function isMainnet(restUrl: string, exchange: VenueExchange): boolean {
 /** Binance's documented default recvWindow. */
 export const DEFAULT_RECV_WINDOW_MS = 5000;
 const DEFAULT_TIMEOUT_MS = 10_000;
+/** Retries of a read refused temporarily, the first after READ_BACKOFF_MS (doubling) unless the exchange said how long. */
+const READ_RETRIES = 5;
+const READ_BACKOFF_MS = 250;
+/** A 418 ban lasts 2 minutes at least: waited out, longer ones end the call (the caller decides). */
+const MAX_READ_WAIT_MS = 130_000;
 const TEN_SECONDS_MS = 10_000;
 /** Past a window's edge by this much before sending again: our server clock is an estimate. */
 const WINDOW_MARGIN_MS = 50;
@@ -102,14 +107,19 @@ export class BinanceVenue implements Venue {
   }
 
   private async call<T>(what: string, mutating: boolean, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await this.callOnce(what, mutating, fn);
-    } catch (err) {
-      // -1021 is a refusal before anything was applied (Binance checks the timestamp first), so after the
-      // clock is measured again the request is sent once more: safe for orders too. It happens when the
-      // exchange's clock jumps (a replay clock stepped or sped up) or the local clock drifts.
-      if ((err as { cause?: { code?: number } })?.cause?.code !== -1021) throw err;
-      return this.callOnce(what, mutating, fn);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.callOnce(what, mutating, fn);
+      } catch (err) {
+        // -1021 is a refusal before anything was applied (Binance checks the timestamp first), so after the
+        // clock is measured again the request is sent once more: safe for orders too. It happens when the
+        // exchange's clock jumps (a replay clock stepped or sped up) or the local clock drifts.
+        if (attempt === 0 && (err as { cause?: { code?: number } })?.cause?.code === -1021) continue;
+        // a read changes nothing: a temporary refusal (429, 418, a 5xx page, -1021 again) is retried after
+        // the wait the exchange asked for; the soak test found one such refusal ending a session
+        if (mutating || !(err instanceof TemporaryError) || attempt >= READ_RETRIES) throw err;
+        await sleep(Math.min(err.retryAfterMs ?? READ_BACKOFF_MS * 2 ** attempt, MAX_READ_WAIT_MS));
+      }
     }
   }
 

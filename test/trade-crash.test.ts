@@ -7,10 +7,8 @@
 // (no order, no algo order, no position) and the journal's position equals the exchange's.
 // Short form (npm test): one session killed at the ten points in turn. Long form, each point alone on a
 // fresh exchange at 3 passages or bars: RLT_CRASH_REPEAT=3 npx vitest run test/trade-crash.test.ts
-import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { stringify as toYaml } from "yaml";
 import { KILL_AT_ENV, KILL_POINTS, type KillPoint } from "../src/core/kill-point.ts";
 import { startExchange } from "../src/exchange/server.ts";
 import { sign } from "../src/exchange/trading/signing.ts";
@@ -20,7 +18,7 @@ import { Journal, journalPath } from "../src/trade/journal.ts";
 import { parseClientOrderId } from "../src/trade/order-ids.ts";
 import { spawnRlt } from "./helpers/cli.ts";
 import { rlt } from "./helpers/cli.ts";
-import { sampleDataDir, tempDir } from "./helpers/sample-store.ts";
+import { EXCHANGE_RISK, trainTinyRun, writeKeyFile } from "./helpers/trade-run.ts";
 
 const KEY = { apiKey: "rltCrashTestKey0001", apiSecret: "rltCrashTestSecretABCDEFGH0123" };
 const SYMBOL = "BTCUSDT";
@@ -85,20 +83,10 @@ let testFromMs: number;
 let ex: RunningExchange | undefined;
 
 beforeAll(async () => {
-  dataDir = await sampleDataDir();
-  work = tempDir("rlt-trade-crash-");
-  const features = path.join(work, "features");
-  expect(rlt(["features", SYMBOL, "--data-dir", dataDir, "--out", features]).status).toBe(0);
-  const cfg = path.join(work, "ppo.yaml");
-  // as in trade-exchange.test.ts: an agent far from converged trades often, each entry with a stop-loss
-  // and a take-profit on the exchange (moved to the fill's levels right after the entry)
-  writeFileSync(cfg, toYaml({ name: "crash", features, dataDir, seed: 5, ppo: { numEnvs: 2, numSteps: 256, updateEpochs: 2 }, sim: { stopLossPct: 0.004, takeProfitPct: 0.008 }, risk: { riskPerTrade: 0.01 }, training: { maxUpdates: 2, evalEvery: 1, earlyStopPatience: 0 } }));
-  const trained = rlt(["train", "--config", cfg, "--runs-dir", path.join(work, "runs"), "-q"]);
-  expect(trained.status, trained.stderr).toBe(0);
-  runDir = path.join(work, "runs", "crash");
+  // each entry with a stop-loss and a take-profit on the exchange (moved to the fill's levels right after it)
+  ({ work, dataDir, runDir } = await trainTinyRun("rlt-trade-crash-", "crash", EXCHANGE_RISK));
   testFromMs = readRun(runDir).info.splitMs.test.fromMs;
-  keyFile = path.join(work, "keys");
-  writeFileSync(keyFile, `${KEY.apiKey}\n${KEY.apiSecret}\n`);
+  keyFile = writeKeyFile(work, KEY);
 }, 240_000);
 
 afterAll(async () => {

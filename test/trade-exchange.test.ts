@@ -19,7 +19,7 @@ import { runTrade } from "../src/trade/run.ts";
 import type { Decision, SessionEvent } from "../src/trade/session.ts";
 import type { Trade } from "../src/sim/account.ts";
 import { rlt, spawnRlt } from "./helpers/cli.ts";
-import { sampleDataDir, tempDir } from "./helpers/sample-store.ts";
+import { EXCHANGE_RISK, trainTinyRun, writeKeyFile } from "./helpers/trade-run.ts";
 
 const KEY = { apiKey: "rltTradeTestKey0001", apiSecret: "rltTradeTestSecretABCDEFGH0123" };
 /** The whole test range of the sample (about a minute here); RLT_PARITY_BARS trades fewer while developing. */
@@ -32,19 +32,8 @@ let keyFile: string;
 let ex: RunningExchange | undefined;
 
 beforeAll(async () => {
-  dataDir = await sampleDataDir();
-  work = tempDir("rlt-trade-ex-");
-  const features = path.join(work, "features");
-  expect(rlt(["features", "BTCUSDT", "--data-dir", dataDir, "--out", features]).status).toBe(0);
-  const cfg = path.join(work, "ppo.yaml");
-  // an agent far from converged trades often; live trading needs a stop on every position, and the
-  // take-profit is a fixed exchange-side order
-  writeFileSync(cfg, toYaml({ name: "trx", features, dataDir, seed: 5, ppo: { numEnvs: 2, numSteps: 256, updateEpochs: 2 }, sim: { stopLossPct: 0.004, takeProfitPct: 0.008 }, risk: { riskPerTrade: 0.01 }, training: { maxUpdates: 2, evalEvery: 1, earlyStopPatience: 0 } }));
-  const trained = rlt(["train", "--config", cfg, "--runs-dir", path.join(work, "runs"), "-q"]);
-  expect(trained.status, trained.stderr).toBe(0);
-  runDir = path.join(work, "runs", "trx");
-  keyFile = path.join(work, "keys");
-  writeFileSync(keyFile, `${KEY.apiKey}\n${KEY.apiSecret}\n`);
+  ({ work, dataDir, runDir } = await trainTinyRun("rlt-trade-ex-", "trx", EXCHANGE_RISK));
+  keyFile = writeKeyFile(work, KEY);
 }, 240_000);
 
 afterAll(async () => {

@@ -2,10 +2,8 @@
 // decides bar for bar what the backtest (rlt eval's replay of the same run on the same bars) decided,
 // and its fills, fees, funding and equity equal the backtest's to 1e-9, because paper fills are the bar
 // simulator's. Also the command's refusals: mainnet without the opt-in, and a run without a model.
-import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { stringify as toYaml } from "yaml";
 import { startExchange } from "../src/exchange/server.ts";
 import type { RunningExchange } from "../src/exchange/types.ts";
 import { expectationFrom } from "../src/features/artifact.ts";
@@ -19,7 +17,8 @@ import { runTrade } from "../src/trade/run.ts";
 import type { Decision, SessionEvent } from "../src/trade/session.ts";
 import type { Trade } from "../src/sim/account.ts";
 import { rlt, spawnRlt } from "./helpers/cli.ts";
-import { sampleDataDir, tempDir } from "./helpers/sample-store.ts";
+import { tempDir } from "./helpers/sample-store.ts";
+import { trainTinyRun } from "./helpers/trade-run.ts";
 
 let work: string;
 let runDir: string;
@@ -27,18 +26,9 @@ let dataDir: string;
 let ex: RunningExchange | undefined;
 
 beforeAll(async () => {
-  dataDir = await sampleDataDir();
-  work = tempDir("rlt-trade-");
-  const features = path.join(work, "features");
-  expect(rlt(["features", "BTCUSDT", "--data-dir", dataDir, "--out", features]).status).toBe(0);
-  const cfg = path.join(work, "ppo.yaml");
-  // two short updates: an agent that is far from converged changes its mind often, so fills, fees and
-  // funding are all exercised; with a stop-loss, risk-per-trade sizing and a trailing take-profit, the
-  // exits inside a bar are too; the 1.5 % daily loss limit halts the losing agent for the rest of its days
-  writeFileSync(cfg, toYaml({ name: "tr", features, dataDir, seed: 5, ppo: { numEnvs: 2, numSteps: 256, updateEpochs: 2 }, sim: { stopLossPct: 0.004 }, risk: { riskPerTrade: 0.01, trailingStopPct: 0.003, dailyLossLimit: 0.015 }, training: { maxUpdates: 2, evalEvery: 1, earlyStopPatience: 0 } }));
-  const trained = rlt(["train", "--config", cfg, "--runs-dir", path.join(work, "runs"), "-q"]);
-  expect(trained.status, trained.stderr).toBe(0);
-  runDir = path.join(work, "runs", "tr");
+  // a stop-loss, risk-per-trade sizing and a trailing take-profit; the 1.5 % daily loss limit halts the
+  // losing agent for the rest of its days
+  ({ work, dataDir, runDir } = await trainTinyRun("rlt-trade-", "tr", { sim: { stopLossPct: 0.004 }, risk: { riskPerTrade: 0.01, trailingStopPct: 0.003, dailyLossLimit: 0.015 } }));
 }, 240_000);
 
 afterAll(async () => {

@@ -10,10 +10,8 @@
 // Short form (in npm test): 240 bars. Long form (the issue's ≥ 2 days, ≥ 1,000 faults, ≥ 50 of each):
 //   RLT_TRADE_SOAK_BARS=2880 npx vitest run test/trade-soak.test.ts   (or scripts/trade-soak.sh)
 import { createHmac } from "node:crypto";
-import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { stringify as toYaml } from "yaml";
 import { TemporaryError } from "../src/core/errors.ts";
 import { BAR_MS } from "../src/core/time.ts";
 import { startExchange } from "../src/exchange/server.ts";
@@ -24,7 +22,7 @@ import { runTrade } from "../src/trade/run.ts";
 import type { SessionEvent } from "../src/trade/session.ts";
 import { BinanceVenue } from "../src/venue/binance.ts";
 import { rlt } from "./helpers/cli.ts";
-import { sampleDataDir, tempDir } from "./helpers/sample-store.ts";
+import { EXCHANGE_RISK, trainTinyRun, writeKeyFile } from "./helpers/trade-run.ts";
 
 const KEY = { apiKey: "rltTradeSoakKey0001", apiSecret: "rltTradeSoakSecretABCDEFGH0123" };
 const SYMBOL = "BTCUSDT";
@@ -66,17 +64,8 @@ let keyFile: string;
 let ex: RunningExchange | undefined;
 
 beforeAll(async () => {
-  dataDir = await sampleDataDir();
-  work = tempDir("rlt-trade-soak-");
-  const features = path.join(work, "features");
-  expect(rlt(["features", SYMBOL, "--data-dir", dataDir, "--out", features]).status).toBe(0);
-  const cfg = path.join(work, "ppo.yaml");
-  writeFileSync(cfg, toYaml({ name: "soak", features, dataDir, seed: 5, ppo: { numEnvs: 2, numSteps: 256, updateEpochs: 2 }, sim: { stopLossPct: 0.004, takeProfitPct: 0.008 }, risk: { riskPerTrade: 0.01 }, training: { maxUpdates: 2, evalEvery: 1, earlyStopPatience: 0 } }));
-  const trained = rlt(["train", "--config", cfg, "--runs-dir", path.join(work, "runs"), "-q"]);
-  expect(trained.status, trained.stderr).toBe(0);
-  runDir = path.join(work, "runs", "soak");
-  keyFile = path.join(work, "keys");
-  writeFileSync(keyFile, `${KEY.apiKey}\n${KEY.apiSecret}\n`);
+  ({ work, dataDir, runDir } = await trainTinyRun("rlt-trade-soak-", "soak", EXCHANGE_RISK));
+  keyFile = writeKeyFile(work, KEY);
 }, 240_000);
 
 afterAll(async () => {

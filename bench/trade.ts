@@ -23,8 +23,9 @@ import type { BenchResult } from "./index.ts";
 
 const WARMUP_BARS = 5_000;
 
-export async function run(): Promise<BenchResult[]> {
-  const dir = tempDir("rlt-bench-trade-");
+/** The sample's bars in a store of their own, and a manifest with normalization fitted on their first 70 %. */
+async function sampleInputs(prefix: string) {
+  const dir = tempDir(prefix);
   const store = await Store.open(dir);
   await importFile(store, { file: "data/sample/BTCUSDT-1m-20230718-20230817.csv.gz" });
   const cols = (await loadBars(store, "BTCUSDT")).cols;
@@ -32,6 +33,11 @@ export async function run(): Promise<BenchResult[]> {
   const n = cols.openTime.length;
   const params = fitNormalization(computeFeatures(cols).values, 0, Math.floor(n * 0.7), FEATURES.map((f) => f.norm), 1440);
   const manifest = { features: FEATURES.map((f, j) => ({ name: f.name, group: f.group, unit: f.unit, norm: params[j] })) } as unknown as FeatureManifest;
+  return { dir, cols, n, manifest };
+}
+
+export async function run(): Promise<BenchResult[]> {
+  const { cols, n, manifest } = await sampleInputs("rlt-bench-trade-");
   const { tf, backend } = await loadTf();
   const policy = learnerPolicy(TfPpoLearner.create(tf, PpoConfigSchema.parse({}), observationSize(true), 1));
   const features = new SessionFeatures(manifest);
@@ -69,14 +75,7 @@ export async function exchangeLatency(): Promise<BenchResult[]> {
   const { Journal } = await import("../src/trade/journal.ts");
   const { ExchangeClient } = await import("../src/trade/exchange-client.ts");
   const { RiskConfigSchema } = await import("../src/risk/index.ts");
-  const dir = tempDir("rlt-bench-trade-ex-");
-  const store = await Store.open(dir);
-  await importFile(store, { file: "data/sample/BTCUSDT-1m-20230718-20230817.csv.gz" });
-  const cols = (await loadBars(store, "BTCUSDT")).cols;
-  store.close();
-  const n = cols.openTime.length;
-  const params = fitNormalization(computeFeatures(cols).values, 0, Math.floor(n * 0.7), FEATURES.map((f) => f.norm), 1440);
-  const manifest = { features: FEATURES.map((f, j) => ({ name: f.name, group: f.group, unit: f.unit, norm: params[j] })) } as unknown as FeatureManifest;
+  const { dir, cols, n, manifest } = await sampleInputs("rlt-bench-trade-ex-");
   const key = { apiKey: "rltBenchKey0001", apiSecret: "rltBenchSecret0123456789" };
   const first = WARMUP_BARS;
   const ex = await startExchange({ dataDir: dir, replay: { fromMs: cols.openTime[first], barsPerSecond: 1, manual: true }, trading: { keys: [key] } });

@@ -2,6 +2,8 @@
 // distribution, the bootstrap intervals, warnings first.
 import type { MetricFormat } from "../report/data.ts";
 import type { Metrics } from "../sim/metrics.ts";
+import type { RiskSummary } from "../kernel/risk-summary.ts";
+import { riskLine } from "./format-risk.ts";
 import type { EvalResult } from "./run.ts";
 
 const pct = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(2)} %` : "—");
@@ -31,6 +33,11 @@ function terminalCell(c: (typeof METRIC_COLUMNS)[number], x: number): string {
   return c.format === "pct" ? pct(x) : num(x, c.digits ?? 2);
 }
 
+/** One line per strategy: its name, then what the risk engine did (riskLine). */
+function riskLines(rows: { name: string; risk: RiskSummary }[], nameWidth: number, indent: string): string[] {
+  return rows.map((s) => `${indent}${s.name.padEnd(nameWidth)}  ${riskLine(s.risk)}`);
+}
+
 export function formatEval(r: EvalResult): string {
   const out: string[] = [];
   for (const w of r.warnings) out.push(`WARNING: ${w}`);
@@ -40,9 +47,13 @@ export function formatEval(r: EvalResult): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
   out.push("", line(header), ...rows.map(line), "");
-  const folds = (r as { folds?: { fold: number; testMs: { fromMs: number; toMs: number }; agentReturn: number; buyAndHoldReturn: number }[] }).folds;
+  out.push(...riskLines(r.strategies, widths[0], ""), "");
+  const folds = (r as { folds?: { fold: number; testMs: { fromMs: number; toMs: number }; agentReturn: number; buyAndHoldReturn: number; risk: { name: string; risk: RiskSummary }[] }[] }).folds;
   if (folds) {
-    for (const f of folds) out.push(`fold ${f.fold}: test ${new Date(f.testMs.fromMs).toISOString().slice(0, 16)} → ${new Date(f.testMs.toMs).toISOString().slice(0, 16)}, agent ${pct(f.agentReturn)}, buy & hold ${pct(f.buyAndHoldReturn)}`);
+    for (const f of folds) {
+      out.push(`fold ${f.fold}: test ${new Date(f.testMs.fromMs).toISOString().slice(0, 16)} → ${new Date(f.testMs.toMs).toISOString().slice(0, 16)}, agent ${pct(f.agentReturn)}, buy & hold ${pct(f.buyAndHoldReturn)}`);
+      out.push(...riskLines(f.risk, widths[0], "  "));
+    }
     out.push("");
   }
   const q = r.random;

@@ -17,6 +17,7 @@ import { buyAndHold, flat, momentum, randomPolicy } from "./baselines.ts";
 import { type BootstrapResult, blockBootstrap, quantile } from "./bootstrap.ts";
 import { type Metrics, barReturns, computeMetrics } from "../sim/metrics.ts";
 import { tradesCsv } from "./trades.ts";
+import { type RiskSummary, summarizeRisk } from "../kernel/risk-summary.ts";
 import { expectationFrom } from "../features/artifact.ts";
 import { RUN_FILES } from "../rl/run-files.ts";
 
@@ -46,6 +47,8 @@ export interface StrategyMetrics {
   /** Its equity column in equity.parquet. */
   column: string;
   metrics: Metrics;
+  /** What the risk engine refused and raised, and the trades' exit reasons (docs/risk.md). */
+  risk: RiskSummary;
   note?: string;
 }
 
@@ -159,7 +162,7 @@ export function summarize(runs: StrategyRuns, opts: Pick<EvalOptions, "randomRep
   return {
     ...meta,
     range: { fromMs: agent.openTime[0], toMs: barCloseMs(agent.openTime[agent.openTime.length - 1]), bars: agent.openTime.length },
-    strategies: strategiesOf(runs, opts).map(({ name, column, run, note }) => ({ name, column, metrics: computeMetrics({ equity: run.equity, position: run.position, trades: run.trades }), note })),
+    strategies: strategiesOf(runs, opts).map(({ name, column, run, note }) => ({ name, column, metrics: computeMetrics({ equity: run.equity, position: run.position, trades: run.trades }), risk: summarizeRisk(run), note })),
     random: { repeats: opts.randomRepeats, totalReturn: quantiles(runs.randoms.map((r) => r.totalReturn)), sharpe: quantiles(runs.randoms.map((r) => r.sharpe)) },
     bootstrap: blockBootstrap(barReturns(agent.equity), barReturns(runs.bh.equity), { samples: opts.bootstrapSamples, blockBars: opts.blockBars, seed: opts.seed }),
   };

@@ -16,7 +16,8 @@ import { MODEL_PARTS, modelFolderName } from "../rl/run-files.ts";
 import { loadPolicyFrom } from "../rl/run-policy.ts";
 import { trainOn } from "../rl/trainer.ts";
 import { barReturns, sharpeRatio } from "../sim/metrics.ts";
-import { type EvalOptions, type EvalResult, type StrategyRuns, loadData, summarize, tradeAll, writeArtifacts } from "./run.ts";
+import { type EvalOptions, type EvalResult, type StrategyRuns, loadData, strategiesOf, summarize, tradeAll, writeArtifacts } from "./run.ts";
+import { type RiskSummary, summarizeRisk } from "../kernel/risk-summary.ts";
 import { barCloseMs, isoMinute } from "../core/time.ts";
 import { RUN_FILES } from "../rl/run-files.ts";
 
@@ -26,6 +27,8 @@ export interface FoldSummary {
   testMs: { fromMs: number; toMs: number };
   agentReturn: number;
   buyAndHoldReturn: number;
+  /** Each strategy's risk summary over this fold's test window (the order of `strategies`). */
+  risk: { name: string; risk: RiskSummary }[];
 }
 
 export type WalkForwardResult = EvalResult & { folds: FoldSummary[] };
@@ -77,6 +80,7 @@ export async function walkForward(opts: Omit<EvalOptions, "split" | "fromMs" | "
       testMs: { fromMs: data.openTime[split.test.from], toMs: barCloseMs(data.openTime[split.test.to - 1]) },
       agentReturn: runs.agent.totalReturn,
       buyAndHoldReturn: runs.bh.totalReturn,
+      risk: strategiesOf(runs, opts).map((s) => ({ name: s.name, risk: summarizeRisk(s.run) })),
     });
   }
   const chained: StrategyRuns = {
@@ -118,7 +122,11 @@ function refitNormalization(data: TrainingData, train: Range): TrainingData {
   };
 }
 
-/** One curve from consecutive out-of-sample stretches: each continues from the previous one's equity. */
+/**
+ * One curve from consecutive out-of-sample stretches: each continues from the previous one's equity.
+ * The risk records are concatenated (the stretches follow one another, so in time order); each fold's
+ * engine started afresh, so a halt never runs on into the next fold.
+ */
 export function chain(runs: PolicyRun[]): PolicyRun {
   const total = runs.reduce((s, r) => s + r.equity.length, 0);
   const withActions = runs.every((r) => r.actions);
@@ -134,6 +142,16 @@ export function chain(runs: PolicyRun[]): PolicyRun {
     for (let i = 0; i < r.equity.length; i++) out.equity[at + i] = r.equity[i] * scale;
     out.trades.push(...r.trades);
     at += r.equity.length;
+  }
+  if (runs.every((r) => r.risk)) {
+    const barsHalted = runs.reduce((s, r) => s + (r.risk!.barsHalted ?? 0), 0);
+    const barsReducing = runs.reduce((s, r) => s + (r.risk!.barsReducing ?? 0), 0);
+    out.risk = {
+      denials: runs.flatMap((r) => r.risk!.denials),
+      events: runs.flatMap((r) => r.risk!.events),
+      ...(barsHalted ? { barsHalted } : {}),
+      ...(barsReducing ? { barsReducing } : {}),
+    };
   }
   out.totalReturn = out.equity[total - 1] / out.equity[0] - 1;
   out.sharpe = sharpeRatio(barReturns(out.equity));

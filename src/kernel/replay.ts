@@ -53,6 +53,12 @@ export interface RiskRecord {
   denials: Denial[];
   /** Halts and resumes, in order. */
   events: RiskEvent[];
+  /**
+   * Bars lived with the engine halted / reducing (its state after the decision bar's close); absent
+   * means none, so a record of a range the engine never stopped is just its denials and events.
+   */
+  barsHalted?: number;
+  barsReducing?: number;
 }
 
 /** A target position from the observation at a point and the side held now. */
@@ -87,6 +93,9 @@ export function replayTargets(data: ReplayData, range: RowRange, simCfg: SimConf
     for (const tr of r.closed) run.trades.push(tr);
     if (r.denial) run.risk!.denials.push(r.denial);
     for (const e of r.riskEvents) run.risk!.events.push(e);
+    // the state the step's bar was lived in: onBar at the decision bar's close may have just changed it
+    if (sim.risk?.state === "halted") run.risk!.barsHalted = (run.risk!.barsHalted ?? 0) + 1;
+    else if (sim.risk?.state === "reducing") run.risk!.barsReducing = (run.risk!.barsReducing ?? 0) + 1;
     run.equity[t + 1] = r.equityUsdt;
     run.position[t + 1] = sim.side;
   }

@@ -7,12 +7,14 @@ import { asDiskError, lockFileFor, removeDeadStaging, writeDirAtomically } from 
 import { withLock } from "../core/lock.ts";
 import { lit, openDuck, queryFloat64Columns } from "../data/duck.ts";
 import { METRIC_COLUMNS } from "../eval/format.ts";
+import { denialDetail, haltDetail } from "../eval/format-risk.ts";
+import { PROTECTIVE_EXITS } from "../kernel/risk-summary.ts";
 import { drawdownSeries, rollingSharpe } from "../sim/metrics.ts";
 import { EVAL_FILES, type EvalResult } from "../eval/run.ts";
 import type { WalkForwardResult } from "../eval/walk-forward.ts";
 import { type TrainingRun, readRun } from "../rl/run-dir.ts";
 import { renderChartSvgs } from "./charts.ts";
-import type { ReportData, ReportTrade } from "./data.ts";
+import type { ReportData, ReportRiskRow, ReportTrade } from "./data.ts";
 import { renderReportHtml } from "./html.ts";
 import { barCloseMs, isoMinute } from "../core/time.ts";
 import { RUN_FILES } from "../rl/run-files.ts";
@@ -85,6 +87,7 @@ async function reportData(run: TrainingRun, runDir: string, evalDir: string): Pr
       columns: METRIC_COLUMNS.map(({ key, label, format, signColor }) => ({ key, label, format, signColor })),
       rows: result.strategies.map((s) => ({ name: s.name, note: s.note, values: Object.fromEntries(Object.entries(s.metrics).map(([k, v]) => [k, v === null ? Number.NaN : Number(v)])) })),
     },
+    risk: riskRows(result),
     uncertainty: [
       { label: `agent Sharpe, 95 % block-bootstrap interval (${b.samples} resamples, ${b.blockBars}-bar blocks)`, value: `${b.sharpe.estimate.toFixed(2)} [${b.sharpe.low.toFixed(2)}, ${b.sharpe.high.toFixed(2)}]` },
       { label: "agent return, 95 % interval", value: `${fmtPct(b.totalReturn.estimate)} [${fmtPct(b.totalReturn.low)}, ${fmtPct(b.totalReturn.high)}]` },
@@ -155,6 +158,26 @@ function readTraining(file: string): ReportData["training"] {
     .map((s) => ({ name: s, values: at(s) }))
     .filter((s) => s.values.some(Number.isFinite));
   return series.length ? { x: at("update"), series } : undefined;
+}
+
+/**
+ * The risk table's rows: every strategy (chained over the folds for walk-forward), then the agent of
+ * each walk-forward fold; none for an evaluation written before eval recorded the engine.
+ */
+export function riskRows(result: Pick<EvalResult, "strategies"> & { folds?: WalkForwardResult["folds"] }): ReportData["risk"] {
+  if (!result.strategies.every((s) => s.risk)) return undefined;
+  const perFold = (result.folds ?? []).flatMap((f) => (f.risk ?? []).filter((s) => s.name === "agent").map((s) => ({ name: `agent, fold ${f.fold}`, risk: s.risk })));
+  const rows: ReportRiskRow[] = [...result.strategies, ...perFold].map(({ name, risk: r }) => ({
+    name,
+    denials: r.denials,
+    denialDetail: denialDetail(r),
+    halts: r.halts,
+    haltDetail: haltDetail(r),
+    barsHalted: r.barsHalted,
+    barsReducing: r.barsReducing,
+    exits: Object.fromEntries(PROTECTIVE_EXITS.map((e) => [e, r.exitsByReason[e] ?? 0])),
+  }));
+  return { exitColumns: [...PROTECTIVE_EXITS], rows };
 }
 
 function trainedOn(result: EvalResult & { folds?: WalkForwardResult["folds"] }, train: { fromMs: number; toMs: number }): string {

@@ -11,6 +11,21 @@ export interface ReportSeries {
 /** A closed trade as the simulator (and later the live journal) records it. */
 export type ReportTrade = Omit<Trade, "exitReason"> & { exitReason: string };
 
+/** One strategy's row of the risk table: what the risk engine refused and raised, and the protective exits. */
+export interface ReportRiskRow {
+  name: string;
+  /** Entries denied in all, and by reason in words ("below-one-lot 5: risk-per-trade 5; halted 3"). */
+  denials: number;
+  denialDetail: string;
+  halts: number;
+  /** "daily-loss 2023-08-15T10:00", "daily-loss ×3, first … last" */
+  haltDetail: string;
+  barsHalted: number;
+  barsReducing: number;
+  /** Trades closed by stop-loss, take-profit, risk-halt, liquidation (keys as the trades' exit reasons). */
+  exits: Record<string, number>;
+}
+
 export type MetricFormat = "pct" | "num" | "usdt" | "int" | "bars";
 
 export interface ReportData {
@@ -44,6 +59,11 @@ export interface ReportData {
     columns: { key: string; label: string; format: MetricFormat; signColor?: boolean }[];
     rows: { name: string; values: Record<string, number>; note?: string }[];
   };
+  /**
+   * The risk engine per strategy (same order as the metrics rows); absent for an evaluation written
+   * before eval recorded it.
+   */
+  risk?: { exitColumns: string[]; rows: ReportRiskRow[] };
   /** Bootstrap intervals etc. */
   uncertainty?: { label: string; value: string }[];
   /**

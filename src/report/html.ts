@@ -10,6 +10,7 @@ import {
   trainingCharts,
 } from "./charts.ts";
 import type { MetricFormat, ReportData, ReportTrade } from "./data.ts";
+import { renderRiskTable } from "./risk-table.ts";
 import { escapeXml, formatFixed, utcDateTime } from "./svg.ts";
 
 /** Escapes text for HTML text and attribute values. */
@@ -74,6 +75,9 @@ sup.ref{color:var(--muted);font-weight:400;margin-left:2px}
 ol.notes{color:var(--muted);font-size:12.5px;margin:8px 0 0;padding-left:22px}
 tr.agent td{background:#eff6ff;font-weight:600}
 .swatch{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:7px;vertical-align:baseline}
+td.zero{color:var(--muted)}
+td.detail{white-space:normal;min-width:220px}
+th.group{text-align:center;border-bottom:1px solid #d1d5db}
 .pos{color:var(--pos)}
 .neg{color:var(--neg)}
 .side-long{color:var(--pos);font-weight:600}
@@ -271,6 +275,12 @@ export function renderReportHtml(data: ReportData): string {
   const training = trainingCharts(data);
   const sections: { id: string; title: string; html: string; sub?: string }[] = [
     { id: "metrics-section", title: "Metrics", html: renderMetrics(data), sub: "Agent (highlighted) and baselines over the same bars." },
+    {
+      id: "risk-section",
+      title: "Risk engine",
+      html: renderRiskTable(data),
+      sub: "Per strategy over the same bars: entries the risk engine denied, its halts (daily loss limit, maximum drawdown), bars spent halted, and trades closed by each protective exit.",
+    },
     { id: "equity-section", title: "Equity", html: equityChart(data), sub: "Account equity per bar, agent vs baselines." },
     { id: "drawdown-section", title: "Drawdown", html: drawdownChart(data), sub: "Underwater curve: fall from the running equity peak." },
     {

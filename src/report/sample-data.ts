@@ -221,6 +221,16 @@ export function sampleReportData(opts: { bars?: number; trades?: number; seed?: 
       ],
       rows,
     },
+    risk: {
+      exitColumns: ["stop-loss", "take-profit", "risk-halt", "liquidation"],
+      rows: [
+        { name: names[0], denials: 317, denialDetail: "below-one-lot 312: risk-per-trade 312; halted 5", halts: 3, haltDetail: "daily-loss ×3, 2024-02-03 14:00 … 2024-04-11 09:00", barsHalted: 41, barsReducing: 0, exits: { "stop-loss": 9, "take-profit": 6, "risk-halt": 3, liquidation: 0 } },
+        { name: names[1], denials: 12, denialDetail: "halted 12", halts: 1, haltDetail: "daily-loss 2024-03-18 06:00", barsHalted: 12, barsReducing: 0, exits: { "stop-loss": 0, "take-profit": 0, "risk-halt": 1, liquidation: 0 } },
+        { name: names[2], denials: 0, denialDetail: "", halts: 0, haltDetail: "", barsHalted: 0, barsReducing: 0, exits: { "stop-loss": 0, "take-profit": 0, "risk-halt": 0, liquidation: 0 } },
+        { name: names[3], denials: 0, denialDetail: "", halts: 0, haltDetail: "", barsHalted: 0, barsReducing: 0, exits: { "stop-loss": 4, "take-profit": 2, "risk-halt": 0, liquidation: 0 } },
+        { name: names[4], denials: 0, denialDetail: "", halts: 0, haltDetail: "", barsHalted: 0, barsReducing: 0, exits: { "stop-loss": 0, "take-profit": 0, "risk-halt": 0, liquidation: 1 } },
+      ],
+    },
     uncertainty: [
       { label: "Sharpe, 95% bootstrap CI (1000 resamples, 24-bar blocks)", value: "[-0.41, 1.87]" },
       { label: "Total return, 95% bootstrap CI", value: "[-6.2%, 14.9%]" },

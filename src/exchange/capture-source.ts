@@ -1,6 +1,8 @@
 // A StreamSource that replays a raw WebSocket capture (depth diffs, bookTicker, trades, mark price) at a
 // chosen speed, keeping its own book with the same depth-sync code as the recorder so that the REST
-// snapshot it serves is consistent with the diffs already sent.
+// snapshot it serves is consistent with the diffs already sent. Under a server replay clock
+// (followClock) it sends each frame when that clock passes it, so its streams and the klines the server
+// replays from the store tell the same minute at the same time.
 import { readCapture } from "../record/capture.ts";
 import { DepthSync } from "../record/depth-sync.ts";
 import type { MarketEvent } from "../record/events.ts";
@@ -19,6 +21,12 @@ export interface CaptureSourceOptions {
   loop?: boolean;
   /** Stamp event times (E, T) with the wall clock at sending, as a live exchange would: lag becomes measurable. */
   restampEventTimes?: boolean;
+  /**
+   * aggTrade as Binance aggregates: the trades of one time, side and price as one aggregate (what
+   * `rlt features` makes of the imported capture's raw trades). Default: one aggregate per trade, with
+   * the trade's id, which the recorder tests' REST aggTrades are seeded to match.
+   */
+  aggregateTrades?: boolean;
 }
 
 export interface CaptureSource extends StreamSource {
@@ -42,6 +50,7 @@ export async function createCaptureSource(file: string, opts: CaptureSourceOptio
     if (!symbol && typeof payload.s === "string") symbol = payload.s;
   }
   const lower = symbol.toLowerCase();
+  const aggTrades = opts.aggregateTrades ? aggregateTrades(frames) : perTrade(frames);
   const speed = opts.speed ?? 1;
   const listeners = new Map<string, Set<(p: Record<string, unknown>) => void>>();
   const sync = new DepthSync();
@@ -67,20 +76,29 @@ export async function createCaptureSource(file: string, opts: CaptureSourceOptio
         return [];
     }
   };
-  /** aggTrade payloads derived from trade messages: one trade per aggregate (the capture has no aggTrade stream). */
-  const toAggTrade = (p: Record<string, unknown>) => ({ e: "aggTrade", E: p.E, s: p.s, a: p.t, p: p.p, q: p.q, f: p.t, l: p.t, T: p.T, m: p.m });
+  /** Under a server replay clock: its time now (see followClock). */
+  let clockNowMs: (() => number) | undefined;
 
   const tick = () => {
     const elapsedRecv = (Date.now() - loopStartWall) * speed;
-    while (index < frames.length && frames[index].recvMs - loopStartRecv <= elapsedRecv) {
-      const f = frames[index++];
+    const due = (f: Frame) => (clockNowMs ? f.recvMs - hostOffsetMs <= clockNowMs() : f.recvMs - loopStartRecv <= elapsedRecv);
+    while (index < frames.length && due(frames[index])) {
+      const i = index++;
+      const f = frames[i];
       if (f.event.type === "depth") sync.onDiff(f.event.diff);
       else if (f.event.type === "snapshot") sync.onSnapshot(f.event.snapshot);
       const payload = opts.restampEventTimes ? { ...f.payload, E: Date.now(), T: Date.now() } : f.payload;
-      for (const s of streamsOf(f.event)) emit(s, s.endsWith("@aggTrade") ? toAggTrade(payload) : payload);
+      for (const s of streamsOf(f.event)) {
+        if (!s.endsWith("@aggTrade")) emit(s, payload);
+        else {
+          // an aggregate goes out with its last trade
+          const agg = aggTrades.get(i);
+          if (agg) emit(s, opts.restampEventTimes ? { ...agg, E: payload.E, T: payload.T } : agg);
+        }
+      }
     }
     if (index >= frames.length) {
-      if (!opts.loop) return stop();
+      if (!opts.loop || clockNowMs) return stop();
       restart();
     }
   };
@@ -89,6 +107,13 @@ export async function createCaptureSource(file: string, opts: CaptureSourceOptio
     loopStartWall = Date.now();
     loopStartRecv = frames[0]?.recvMs ?? 0;
     sync.restart();
+    if (!clockNowMs) return;
+    // frames before the server clock's time are history: the book takes them, nobody is sent them
+    for (const now = clockNowMs(); index < frames.length && frames[index].recvMs - hostOffsetMs < now; index++) {
+      const ev = frames[index].event;
+      if (ev.type === "depth") sync.onDiff(ev.diff);
+      else if (ev.type === "snapshot") sync.onSnapshot(ev.snapshot);
+    }
   };
   const start = () => {
     if (timer) return;
@@ -103,7 +128,9 @@ export async function createCaptureSource(file: string, opts: CaptureSourceOptio
   const hostOffsetMs = Number.isFinite(recvMinusEventMs) ? recvMinusEventMs : 0;
   // before the first subscriber the replay has not begun: its clock stands at the capture's first frame
   const replayNowMs = () =>
-    opts.restampEventTimes
+    clockNowMs
+      ? clockNowMs()
+      : opts.restampEventTimes
       ? Date.now()
       : loopStartWall === 0
         ? (frames[0]?.recvMs ?? Date.now()) - hostOffsetMs
@@ -111,6 +138,9 @@ export async function createCaptureSource(file: string, opts: CaptureSourceOptio
 
   return {
     replayNowMs,
+    followClock(nowMs) {
+      clockNowMs = nowMs;
+    },
     replayClock: () => ({ nowMs: replayNowMs(), speed: opts.restampEventTimes ? 1 : speed }),
     canServe(stream) {
       return stream.startsWith(`${lower}@`) && streamsOf({ type: "depth" } as MarketEvent).concat([`${lower}@bookTicker`, `${lower}@trade`, `${lower}@aggTrade`, `${lower}@markPrice@1s`, `${lower}@markPrice`]).includes(stream);
@@ -130,4 +160,42 @@ export async function createCaptureSource(file: string, opts: CaptureSourceOptio
     },
     close: stop,
   };
+}
+
+/** One aggTrade per raw trade, with the trade's id as the aggregate's. */
+function perTrade(frames: Frame[]): Map<number, Record<string, unknown>> {
+  const out = new Map<number, Record<string, unknown>>();
+  frames.forEach((f, i) => {
+    const p = f.payload;
+    if (f.event.type === "trade") out.set(i, { e: "aggTrade", E: p.E, s: p.s, a: p.t, p: p.p, q: p.q, f: p.t, l: p.t, T: p.T, m: p.m });
+  });
+  return out;
+}
+
+/**
+ * aggTrade payloads from the capture's raw trades, keyed by the frame of each aggregate's last trade:
+ * trades of one time, side and price form one aggregate (one taker order), as Binance aggregates them
+ * and as the history driver groups stored raw trades (features/sources.ts), so a session streaming
+ * these computes what `rlt features` computes from the imported capture.
+ */
+function aggregateTrades(frames: Frame[]): Map<number, Record<string, unknown>> {
+  const groups = new Map<string, { last: number; first: Record<string, unknown>; qty: number; lastId: unknown }>();
+  frames.forEach((f, i) => {
+    if (f.event.type !== "trade") return;
+    const t = f.event.trade;
+    const key = `${t.tradeTimeMs}|${t.isBuyerMaker}|${t.priceUsdt}`;
+    const g = groups.get(key);
+    if (g) {
+      g.last = i;
+      g.qty += t.qty;
+      g.lastId = f.payload.t;
+    } else groups.set(key, { last: i, first: f.payload, qty: t.qty, lastId: f.payload.t });
+  });
+  const out = new Map<number, Record<string, unknown>>();
+  for (const g of [...groups.values()].sort((a, b) => a.last - b.last)) {
+    const p = g.first;
+    const last = frames[g.last].payload;
+    out.set(g.last, { e: "aggTrade", E: last.E, s: p.s, a: p.t, p: p.p, q: g.qty.toFixed(8).replace(/0+$/, "").replace(/\.$/, ""), f: p.t, l: g.lastId, T: p.T, m: p.m });
+  }
+  return out;
 }

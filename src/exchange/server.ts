@@ -79,6 +79,8 @@ export async function startExchange(opts: LocalExchangeOptions): Promise<Running
   });
   const { clock, counter } = trading;
   const now = () => clock.nowMs();
+  // one replay clock: replayed captures follow it too, so their streams and the klines agree on the minute
+  if (opts.replay) for (const s of opts.streams ?? []) s.followClock?.(now);
   const sources: StreamSource[] = [...(opts.streams ?? []), opts.replay ? trading.klineSource : createKlineSource(data, opts.klineReplay)];
   const table = buildTable(MARKET_ROUTES, TRADING_ROUTES);
   const vision = new VisionFiles(data);

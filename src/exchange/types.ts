@@ -15,6 +15,8 @@ export interface StreamSource {
    * its own day at its own speed. The server tells it in the X-RLT-Replay-* headers (below).
    */
   replayClock?(): ReplayClock;
+  /** Under a server replay clock: send each event when that clock passes it (a capture's own clock is ignored). */
+  followClock?(nowMs: () => number): void;
   close?(): void;
 }
 

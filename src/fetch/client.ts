@@ -4,6 +4,7 @@ import { ExchangeError, RltError, TemporaryError } from "../core/errors.ts";
 import { sleep } from "../core/time.ts";
 import { maskUrl, maskUrlsIn } from "../core/url.ts";
 import { binanceClient } from "../exchange/binance.ts";
+import { depthWeight } from "../exchange/weights.ts";
 
 
 /* The subset of binance-api-node's client that fetch uses, as it returns them. */
@@ -35,12 +36,19 @@ export interface FundingRow {
   fundingRate: string;
   markPrice: string;
 }
+/** GET /fapi/v1/depth as binance-api-node returns it. */
+export interface DepthBook {
+  lastUpdateId: number | string;
+  bids: { price: string; quantity: string }[];
+  asks: { price: string; quantity: string }[];
+}
 interface BinanceClient {
   futuresTime(): Promise<number>;
   futuresExchangeInfo(): Promise<{ rateLimits: { rateLimitType: string; interval: string; intervalNum: number; limit: number }[]; symbols: { symbol: string; status: string }[] }>;
   futuresCandles(p: object): Promise<Candle[]>;
   futuresAggTrades(p: object): Promise<AggTrade[]>;
   futuresFundingRate(p: object): Promise<FundingRow[]>;
+  futuresBook(p: object): Promise<DepthBook>;
   getInfo(): Record<string, { usedWeight1m?: string }>;
 }
 
@@ -136,6 +144,11 @@ export class MarketClient {
 
   aggTrades(p: { symbol: string; fromId?: number; startTime?: number; endTime?: number; limit: number }): Promise<AggTrade[]> {
     return this.call(20, () => this.api.futuresAggTrades(p));
+  }
+
+  /** The REST order book (a depth snapshot for a local book kept from the diff stream). */
+  depth(p: { symbol: string; limit: number }): Promise<DepthBook> {
+    return this.call(depthWeight(p.limit), () => this.api.futuresBook(p));
   }
 
   fundingRate(p: { symbol: string; startTime: number; endTime: number; limit: number }): Promise<FundingRow[]> {

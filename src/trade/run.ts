@@ -1,7 +1,8 @@
 // `rlt trade`: a trained run trading one symbol bar by bar. Where the market and the account live
 // (mainnet, demo, the local exchange) and how orders fill (paper: the bar simulator; or the exchange)
 // are two independent choices. This file wires the pieces: the run's policy and features, history for
-// the warm-up, the kline stream, the session core and its output.
+// the warm-up, the market streams the model's features need (market-streams.ts), the session core and
+// its output.
 import { killPoint } from "../core/kill-point.ts";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -10,14 +11,14 @@ import { DataError, UsageError } from "../core/errors.ts";
 import { withLock } from "../core/lock.ts";
 import { BAR_MS, DAY_MS, isoMinute } from "../core/time.ts";
 import { Store } from "../data/store.ts";
-import { FEATURES } from "../features/definitions.ts";
 import { MarketClient } from "../fetch/client.ts";
-import { RoutedStream, routedStreamUrl } from "../record/streams.ts";
 import { RUN_NAME_PATTERN, RUN_NAME_RULE } from "../rl/config.ts";
 import { readRun } from "../rl/run-dir.ts";
 import { type ModelChoice, RUN_FILES } from "../rl/run-files.ts";
 import { loadRunPolicy } from "../rl/run-policy.ts";
-import { type Kline, closedKline, klineBar } from "./bars.ts";
+import type { BarInput } from "../features/bar-input.ts";
+import type { FeatureManifest } from "../features/artifact.ts";
+import type { Kline } from "./bars.ts";
 import { RiskEngine } from "../risk/index.ts";
 import { BinanceVenue } from "../venue/binance.ts";
 import { loadKeys } from "../venue/keys.ts";
@@ -25,7 +26,8 @@ import type { TrainingRun } from "../rl/run-dir.ts";
 import { ExchangeClient } from "./exchange-client.ts";
 import { PaperClient } from "./execution.ts";
 import { Journal, journalPath } from "./journal.ts";
-import { SessionFeatures, featuresNeedingStreams } from "./features.ts";
+import { type MarketStream, SessionFeatures, type StreamPlan, planStreams } from "./features.ts";
+import { MarketFeed } from "./market-streams.ts";
 import { fundingInBar, restBars, warmUpColumns } from "./history.ts";
 import { type SessionEvent, type SessionState, TradeSession } from "./session.ts";
 
@@ -55,6 +57,10 @@ export interface TradeOptions {
   signal?: AbortSignal;
   onEvent: (e: SessionEvent) => void;
   onInfo: (message: string) => void;
+  /** Each bar's input as the session decided on it, with the streams whose fields it has (journal, tests). */
+  onBarInput?: (input: BarInput, streams: { complete: MarketStream[]; incomplete: MarketStream[]; fromRest: boolean }) => void;
+  /** Wall ms a closed kline waits for the other streams to pass its close (default STREAM_GRACE_MS). */
+  streamGraceMs?: number;
 }
 
 export interface TradeResult {
@@ -71,7 +77,7 @@ export async function runTrade(opts: TradeOptions): Promise<TradeResult> {
   refuseUnsafe(opts);
   const run = readRun(opts.runDir);
   const symbol = run.info.symbol;
-  refuseMissingSources(run.manifest);
+  const plan = streamPlan(run.manifest);
   const { policy, backend } = await loadRunPolicy(run, opts.model);
   const id = opts.session ?? `${new Date().toISOString().slice(0, 16).replace(/[-:]/g, "").replace("T", "-")}-${opts.paper ? "paper" : "live"}-${opts.exchange}`;
   if (!RUN_NAME_PATTERN.test(id)) throw new UsageError(`--session ${id}: ${RUN_NAME_RULE}`);
@@ -103,7 +109,9 @@ export async function runTrade(opts: TradeOptions): Promise<TradeResult> {
     session.on(opts.onEvent);
     session.on(journalEvents(journal, features));
     opts.onInfo(`session ${id}: ${run.name} (${opts.model} model, ${backend}) on ${symbol}, ${opts.paper ? "paper" : "exchange"} fills, market data from ${opts.exchange} (${opts.endpoint.rest})`);
-    await tradeBars(session, client, symbol, opts, async (firstOpenTime) => {
+    const byStream = plan.streams.map((s) => `${s} (${plan.featuresByStream[s].join(", ")})`);
+    if (byStream.length) opts.onInfo(`streaming klines and ${byStream.join("; ")}: trade and book features are masked until a whole bar of their stream has arrived`);
+    await tradeBars(session, client, symbol, plan, opts, async (firstOpenTime) => {
       const fromMs = Math.max(run.manifest.range.fromMs, firstOpenTime - MAX_WARMUP_MS);
       const store = opts.dataDir ? await Store.open(opts.dataDir) : undefined;
       let warm;
@@ -113,7 +121,10 @@ export async function runTrade(opts: TradeOptions): Promise<TradeResult> {
         store?.close();
       }
       const report = features.warmUp(warm.cols);
-      const masked = report.maskedAtEnd.length ? `; masked until their windows fill or their source streams: ${report.maskedAtEnd.join(", ")}` : "";
+      const fromStreams = new Set(plan.streams.flatMap((s) => plan.featuresByStream[s]));
+      const streamed = report.maskedAtEnd.filter((f) => fromStreams.has(f));
+      const other = report.maskedAtEnd.filter((f) => !fromStreams.has(f));
+      const masked = `${streamed.length ? `; masked until the streams fill them (no recorded data before ${isoMinute(firstOpenTime)}): ${streamed.join(", ")}` : ""}${other.length ? `; masked until their windows fill or their source is there: ${other.join(", ")}` : ""}`;
       opts.onInfo(`warm-up: ${report.bars.toLocaleString("en-US")} bars before ${isoMinute(firstOpenTime)} (${warm.fromStore.toLocaleString("en-US")} from the store, ${warm.fromRest.toLocaleString("en-US")} from the exchange), live features equal to batch within ${report.maxDifference.toExponential(1)}${masked}`);
       if (report.bars < FULL_WARMUP_BARS) session.emitWarning(`only ${report.bars} warm-up bars: the 1440-bar rolling normalization is not yet what training saw`);
       session.startTrading();
@@ -171,23 +182,28 @@ function journalEvents(journal: Journal, features: SessionFeatures): (e: Session
 }
 
 /**
- * Closed klines from the stream, in order, one at a time: a gap (a reconnect, a slow consumer) is filled
- * from REST before the next bar, a repeat is dropped. The first bar starts the warm-up.
+ * Closed klines from the stream, in order, one at a time, each finished with the stream fields of its
+ * bar: a gap (a reconnect, a slow consumer) is filled from REST before the next bar (those bars get no
+ * stream fields), a repeat is dropped. The first bar starts the warm-up.
  */
-async function tradeBars(session: TradeSession, client: MarketClient, symbol: string, opts: TradeOptions, warmUp: (firstOpenTime: number) => Promise<void>): Promise<void> {
+async function tradeBars(session: TradeSession, client: MarketClient, symbol: string, plan: StreamPlan, opts: TradeOptions, warmUp: (firstOpenTime: number) => Promise<void>): Promise<void> {
   const queue: Kline[] = [];
   let wake: (() => void) | undefined;
   let failure: unknown;
-  const stream = new RoutedStream({
-    url: routedStreamUrl(opts.endpoint.ws, "market", [`${symbol.toLowerCase()}@kline_1m`]),
-    onPayload: (_stream, payload) => {
-      const k = closedKline(payload);
-      if (!k) return;
+  const feed = new MarketFeed({
+    wsUrl: opts.endpoint.ws,
+    symbol,
+    streams: plan.streams,
+    depthSnapshot: (limit) => client.depth({ symbol, limit }),
+    onKline: (k) => {
       queue.push(k);
       wake?.();
     },
-    onDown: (reason) => session.emitWarning(`market stream down (${reason}); reconnecting, missed bars come from REST`),
+    onWarning: (m) => session.emitWarning(m),
+    onInfo: opts.onInfo,
+    graceMs: opts.streamGraceMs,
   });
+  opts.onInfo(`market streams: /market ${feed.opened.market.join(", ")}${feed.opened.public.length ? `; /public ${feed.opened.public.join(", ")}` : ""}`);
   const stopped = new Promise<void>((resolve) => {
     if (opts.signal?.aborted) return resolve();
     opts.signal?.addEventListener("abort", () => resolve(), { once: true });
@@ -207,19 +223,22 @@ async function tradeBars(session: TradeSession, client: MarketClient, symbol: st
         last = k.openTime - BAR_MS;
       }
       if (k.openTime <= last) continue;
-      const bars = k.openTime > last + BAR_MS ? [...(await restBars(client, symbol, last + BAR_MS, k.openTime)), klineBar(k)] : [klineBar(k)];
-      for (const bar of bars) {
+      const gap = k.openTime > last + BAR_MS ? await restBars(client, symbol, last + BAR_MS, k.openTime) : [];
+      if (gap.length) session.emitWarning(`klines ${isoMinute(last + BAR_MS)} … ${isoMinute(k.openTime - BAR_MS)} missed by the stream come from REST: their trade and book fields are masked`);
+      for (const rest of [...gap, undefined]) {
         if (opts.maxBars !== undefined && seen >= opts.maxBars) break;
-        session.addFunding(await fundingInBar(client, symbol, bar.openTime));
-        await session.onBar(bar);
-        last = bar.openTime;
+        const done = rest ? feed.restBar(rest) : await feed.streamedBar(k);
+        opts.onBarInput?.(done.input, { complete: done.complete, incomplete: done.incomplete, fromRest: rest !== undefined });
+        session.addFunding(await fundingInBar(client, symbol, done.input.openTime));
+        await session.onBar(done.input);
+        last = done.input.openTime;
         seen++;
       }
     }
   } catch (err) {
     failure = err;
   } finally {
-    stream.close();
+    feed.close();
   }
   if (failure) throw failure;
 }
@@ -234,13 +253,16 @@ function refuseUnsafe(opts: TradeOptions): void {
   }
 }
 
-/** Trade and book features the model was trained with need streams this session does not open yet. */
-function refuseMissingSources(manifest: import("../features/artifact.ts").FeatureManifest): void {
-  const needStreams = new Set(featuresNeedingStreams());
-  const used = FEATURES.filter((f) => needStreams.has(f.name) && (manifest.maskCounts[f.name]?.missing ?? manifest.rows) < manifest.rows).map((f) => f.name);
-  if (used.length) {
-    throw new DataError(`the run's model was trained with trade and order-book features (${used.join(", ")}) that rlt trade cannot stream yet`, {
-      hint: "train on kline features only (rlt features without recorded trades or book data) to trade this version",
+/**
+ * The streams the run's features need (features.ts planStreams); a used feature that nothing the
+ * session can open would produce is refused before anything is traded.
+ */
+function streamPlan(manifest: FeatureManifest): StreamPlan {
+  const plan = planStreams(manifest);
+  if (plan.unproducible.length) {
+    throw new DataError(`the run's model was trained with features that the live streams cannot produce: ${plan.unproducible.join(", ")}`, {
+      hint: "their source is not a stream rlt trade opens (klines, aggTrade, bookTicker, depth); train on features these sources give (rlt features over data without that source)",
     });
   }
+  return plan;
 }

@@ -179,7 +179,7 @@ function perTrade(frames: Frame[]): Map<number, Record<string, unknown>> {
  * these computes what `rlt features` computes from the imported capture.
  */
 function aggregateTrades(frames: Frame[]): Map<number, Record<string, unknown>> {
-  const groups = new Map<string, { last: number; first: Record<string, unknown>; qty: number; lastId: unknown }>();
+  const groups = new Map<string, { last: number; first: Record<string, unknown>; qty: number; trades: number }>();
   frames.forEach((f, i) => {
     if (f.event.type !== "trade") return;
     const t = f.event.trade;
@@ -188,14 +188,16 @@ function aggregateTrades(frames: Frame[]): Map<number, Record<string, unknown>> 
     if (g) {
       g.last = i;
       g.qty += t.qty;
-      g.lastId = f.payload.t;
-    } else groups.set(key, { last: i, first: f.payload, qty: t.qty, lastId: f.payload.t });
+      g.trades++;
+    } else groups.set(key, { last: i, first: f.payload, qty: t.qty, trades: 1 });
   });
   const out = new Map<number, Record<string, unknown>>();
   for (const g of [...groups.values()].sort((a, b) => a.last - b.last)) {
     const p = g.first;
     const last = frames[g.last].payload;
-    out.set(g.last, { e: "aggTrade", E: last.E, s: p.s, a: p.t, p: p.p, q: g.qty.toFixed(8).replace(/0+$/, "").replace(/\.$/, ""), f: p.t, l: g.lastId, T: p.T, m: p.m });
+    // l − f + 1 is the aggregate's number of trades, as the history driver counts grouped raw trades (the
+    // capture's ids of one group need not be consecutive: another order's fill at the same ms between them)
+    out.set(g.last, { e: "aggTrade", E: last.E, s: p.s, a: p.t, p: p.p, q: g.qty.toFixed(8).replace(/0+$/, "").replace(/\.$/, ""), f: p.t, l: Number(p.t) + g.trades - 1, T: p.T, m: p.m });
   }
   return out;
 }

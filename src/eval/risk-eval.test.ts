@@ -104,7 +104,7 @@ describe("rlt report's risk table", () => {
     const table = /<table id="risk">([\s\S]*?)<\/table>/.exec(html)?.[1] ?? "";
     expect(table.match(/<tr/g)).toHaveLength(2 + 6);
     expect(table).toContain(`<th scope="col">risk-halt</th><th scope="col">liquidation</th></tr>`);
-    expect(table).toMatch(/agent<\/td><td>8<\/td><td class="text detail">halted 3; below-one-lot 5: risk-per-trade 5<\/td><td>1<\/td><td class="text detail">daily-loss 2023-12-31 23:57<\/td><td>3<\/td><td class="zero">0<\/td><td class="zero">0<\/td><td>1<\/td><td class="zero">0<\/td>/);
+    expect(table).toMatch(/agent<\/td><td>8<\/td><td class="text detail"><div>halted 3<\/div><div>below-one-lot 5: risk-per-trade 5<\/div><\/td><td>1<\/td><td class="text detail"><div>daily-loss <span class="nw">2023-12-31 23:57<\/span><\/div><\/td><td>3<\/td><td class="zero">0<\/td><td class="zero">0<\/td><td>1<\/td><td class="zero">0<\/td>/);
     expect(html).toContain(`<a href="#risk-section">Risk engine</a>`);
     // an evaluation written before eval recorded the engine says so instead of showing zeros
     const old = riskRows({ strategies: result.strategies.map(({ risk: _, ...s }) => s) as typeof result.strategies });

@@ -76,7 +76,9 @@ ol.notes{color:var(--muted);font-size:12.5px;margin:8px 0 0;padding-left:22px}
 tr.agent td{background:#eff6ff;font-weight:600}
 .swatch{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:7px;vertical-align:baseline}
 td.zero{color:var(--muted)}
-td.detail{white-space:normal;min-width:220px}
+td.detail{white-space:normal;min-width:170px}
+#risk th,#risk td{padding:6px 7px}
+.nw{white-space:nowrap}
 th.group{text-align:center;border-bottom:1px solid #d1d5db}
 .pos{color:var(--pos)}
 .neg{color:var(--neg)}

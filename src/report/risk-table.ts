@@ -7,6 +7,14 @@ import { strategyColor } from "./charts.ts";
 
 const count = (x: number) => formatFixed(x, 0);
 const zeroCls = (x: number) => (x === 0 ? ` class="zero"` : "");
+const MINUTE_STAMP = /\d{4}-\d\d-\d\d \d\d:\d\d/g;
+
+/** A detail in words: one line per reason ("; " apart), never broken inside a time. */
+function detailCell(text: string): string {
+  if (!text) return `<td class="text detail">—</td>`;
+  const lines = text.split("; ").map((part) => `<div>${escapeHtml(part).replace(MINUTE_STAMP, (t) => `<span class="nw">${t}</span>`)}</div>`);
+  return `<td class="text detail">${lines.join("")}</td>`;
+}
 
 /** The table, or a line saying the evaluation did not record the engine. */
 export function renderRiskTable(data: ReportData): string {
@@ -28,8 +36,8 @@ export function renderRiskTable(data: ReportData): string {
       const exits = risk.exitColumns.map((c) => r.exits[c] ?? 0);
       return (
         `<tr${i === 0 ? ` class="agent"` : ""}><td><span class="swatch" style="background:${color}"></span>${escapeHtml(r.name)}</td>` +
-        `<td${zeroCls(r.denials)}>${count(r.denials)}</td><td class="text detail">${escapeHtml(r.denialDetail || "—")}</td>` +
-        `<td${zeroCls(r.halts)}>${count(r.halts)}</td><td class="text detail">${escapeHtml(r.haltDetail || "—")}</td>` +
+        `<td${zeroCls(r.denials)}>${count(r.denials)}</td>${detailCell(r.denialDetail)}` +
+        `<td${zeroCls(r.halts)}>${count(r.halts)}</td>${detailCell(r.haltDetail)}` +
         `<td${zeroCls(r.barsHalted)}>${count(r.barsHalted)}</td>` +
         (reducing ? `<td${zeroCls(r.barsReducing)}>${count(r.barsReducing)}</td>` : "") +
         exits.map((x) => `<td${zeroCls(x)}>${count(x)}</td>`).join("") +

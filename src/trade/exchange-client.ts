@@ -47,6 +47,9 @@ interface OpenTrade {
   realizedUsdt: number;
 }
 
+/** How far outside a bar's high-low range a stop, take-profit or liquidation price still counts as reached (mark vs last price). */
+const PROTECTION_READ_MARGIN = 0.005;
+
 export class ExchangeClient implements Execution {
   readonly mode = "exchange";
   private readonly risk: RiskEngine;
@@ -67,8 +70,15 @@ export class ExchangeClient implements Execution {
    * entry's intent asked for (from the expected fill); the first bar moves them to the fill's levels.
    */
   private reprotect = false;
-  /** The bar's balance and position rows, written once its orders are sent. */
+  /** The bar's REST read of the account and its balance and position rows, done once its orders are sent. */
   private afterDecision?: () => Promise<void>;
+  /**
+   * The account read by REST after the last bar's orders is still what the exchange holds: no user
+   * event since, no gap. Only a user event (a fill, funding, an algo order's trigger) or a protective
+   * order the bar's range may have triggered can change it before the next close, so a quiet bar decides
+   * on that read without two REST calls in front of its order (the bar close → order latency).
+   */
+  private accountQuiet = false;
   private readonly protectionRule: { stopLossPct?: number; takeProfitPct?: number };
   /** Bars after which the journal's position differed from the exchange's even after a REST resync. */
   positionMismatches = 0;
@@ -103,10 +113,14 @@ export class ExchangeClient implements Execution {
     c.manager = await OrderManager.create({ venue: o.venue, journal: o.journal, symbol: o.symbol, session: o.session, filters, onEvent: (e) => c.onManagerEvent(e) });
     c.stream = await o.venue.userStream({
       onEvent: (e) => {
+        c.accountQuiet = false;
         if (e.kind === "account" && e.reason === "FUNDING_FEE") for (const b of e.balances) if (b.asset === "USDT") c.fundingUsdt += b.balanceChange;
         void c.manager.handleUserEvent(e);
       },
-      onGap: (reason) => (c.gap = reason),
+      onGap: (reason) => {
+        c.gap = reason;
+        c.accountQuiet = false;
+      },
       onError: (err) => o.onWarning(`user stream: ${err.message}`),
     });
     o.onReconciled?.(await reconcile({ venue: o.venue, journal: o.journal, manager: c.manager, symbol: o.symbol, session: o.session, adopt: o.adopt, trigger: "start" }));
@@ -132,17 +146,7 @@ export class ExchangeClient implements Execution {
       this.o.onReconciled?.(await reconcile({ venue: this.o.venue, journal: this.o.journal, manager: this.manager, symbol: this.o.symbol, session: this.o.session, adopt: false, trigger: `gap: ${reason}` }));
     }
     const before = this.side();
-    await this.refresh();
-    if (this.position && this.position.qty !== this.manager.positionQty) {
-      // the fills may still be on their way on the user stream (a stop that triggered in this bar): read
-      // them from REST; a difference that survives that is a real one
-      await this.manager.resync();
-      await this.refresh();
-      if (this.position.qty !== this.manager.positionQty) {
-        this.positionMismatches++;
-        this.o.onWarning(`position differs after bar ${new Date(bar.openTime).toISOString()}: the exchange holds ${this.position.qty}, the journal ${this.manager.positionQty}`);
-      }
-    }
+    if (!this.accountQuiet || this.protectionInReach(bar)) await this.readAccount(bar);
     if (this.reprotect) {
       this.reprotect = false;
       await this.protectFromFill(bar.openTime, this.side());
@@ -157,10 +161,10 @@ export class ExchangeClient implements Execution {
     if (this.risk.flattenRequired && this.side() !== 0) await this.manager.flatten(`risk: ${this.risk.haltReason}`, bar.openTime, bar.close);
     // journaled after the decision's orders are out: the journal writes in order, one commit at a time,
     // and the intent must not queue behind these (bar close → order request is the latency that matters)
-    const p = this.position;
-    const balance = this.balance;
     this.afterDecision = async () => {
-      await this.o.journal.recordBalance({ walletUsdt: balance.walletUsdt, availableUsdt: balance.availableUsdt, equityUsdt: equity }, "bar");
+      await this.readAccount(bar);
+      const p = this.position;
+      await this.o.journal.recordBalance({ walletUsdt: this.balance.walletUsdt, availableUsdt: this.balance.availableUsdt, equityUsdt: this.equity(bar.close) }, "bar");
       if (p) await this.o.journal.recordPosition({ qty: p.qty, entryPrice: p.entryPrice, isolatedMarginUsdt: p.isolatedMarginUsdt, liquidationPrice: p.liquidationPrice, markPrice: p.markPrice, unrealizedPnlUsdt: p.unrealizedPnlUsdt }, "bar");
     };
     this.bars++;
@@ -270,7 +274,44 @@ export class ExchangeClient implements Execution {
   }
 
   private async refresh(): Promise<void> {
-    [this.position, this.balance] = await Promise.all([this.o.venue.position(this.o.symbol), this.o.venue.balanceUsdt()]);
+    // quiet from here unless an event arrives while the two reads are out (then the next close reads again)
+    this.accountQuiet = true;
+    try {
+      [this.position, this.balance] = await Promise.all([this.o.venue.position(this.o.symbol), this.o.venue.balanceUsdt()]);
+    } catch (err) {
+      this.accountQuiet = false;
+      throw err;
+    }
+  }
+
+  /**
+   * Read the account by REST and hold the journal's position against it. The fills may still be on
+   * their way on the user stream (a stop that triggered in this bar): read them from REST; a difference
+   * that survives that is a real one.
+   */
+  private async readAccount(bar: ClosedBar): Promise<void> {
+    await this.refresh();
+    if (!this.position || this.position.qty === this.manager.positionQty) return;
+    await this.manager.resync();
+    await this.refresh();
+    if (this.position.qty !== this.manager.positionQty) {
+      this.positionMismatches++;
+      this.o.onWarning(`position differs after bar ${new Date(bar.openTime).toISOString()}: the exchange holds ${this.position.qty}, the journal ${this.manager.positionQty}`);
+    }
+  }
+
+  /**
+   * Could one of the position's protective orders (or its liquidation) have triggered inside this bar?
+   * They trigger on the mark price, which the bar's last-price range only approximates: a level within
+   * PROTECTION_READ_MARGIN of the range counts as reached.
+   */
+  private protectionInReach(bar: ClosedBar): boolean {
+    if (this.manager.positionQty === 0) return false;
+    const lo = bar.low * (1 - PROTECTION_READ_MARGIN);
+    const hi = bar.high * (1 + PROTECTION_READ_MARGIN);
+    const levels = this.manager.liveOrders().filter((o) => o.kind === "algo").map((o) => o.triggerPrice);
+    if (this.position && this.position.liquidationPrice > 0) levels.push(this.position.liquidationPrice);
+    return levels.some((x) => x >= lo && x <= hi);
   }
 
   private onManagerEvent(e: ManagerEvent): void {

@@ -1,10 +1,11 @@
 // The journal survives kill -9 at any point: a child writes order lifecycles in a loop and is killed;
 // the reopened file is consistent and continues the session.
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { IntentLog } from "./intent-log.ts";
 import { Journal, journalPath } from "./journal.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
@@ -65,6 +66,33 @@ describe("Journal", () => {
     expect(s.starts).toBe(4); // two writers and two test opens
     expect(await j.count("starts")).toBe(4);
     expect(await j.positionQty()).toBeCloseTo((await j.count("fills")) * 0.01, 9);
+    await j.close();
+  });
+
+  it("writes an intent that a kill kept out of DuckDB from the intent log when it opens, once", async () => {
+    const file = journalPath(dir, "log");
+    let j = await Journal.open(file, info("log"));
+    await j.recordIntent({ clientId: "rlt-log000-1-o", kind: "order", symbol: "BTCUSDT", leg: "open", barOpenMs: 60_000, revision: 0, side: "BUY", type: "MARKET", qty: 0.01, triggerPrice: 0, reduceOnly: false }, "committed");
+    await j.close();
+    // a clean close leaves the log empty: every intent in it is committed
+    expect(readFileSync(`${file}.intents`, "utf8")).toBe("");
+    // as a kill -9 right after the append leaves it: the line written, its row never committed, and a
+    // second line cut short (its send never happened: it follows the append's return)
+    const log = new IntentLog(`${file}.intents`);
+    log.append({ v: 1, row: ["rlt-log000-2-s", "algo", "BTCUSDT", "stop", 120_000, 0, "SELL", "STOP_MARKET", Number.NaN, 95.5, true, null, null, 7, 1, "stop for the position of 0.01", null, null], event: { tsMs: 7, clientId: "rlt-log000-2-s", detail: "stop; sending" } });
+    log.close();
+    appendFileSync(`${file}.intents`, '{"v":1,"row":["rlt-log000-3-o","ord');
+    j = await Journal.open(file, info("log"));
+    const orders = (await j.orders()).sort((a, b) => a.clientId.localeCompare(b.clientId));
+    expect(orders.map((o) => [o.clientId, o.status, o.sends])).toEqual([["rlt-log000-1-o", "pending", 0], ["rlt-log000-2-s", "pending", 1]]);
+    const recovered = orders[1];
+    expect([recovered.kind, recovered.leg, recovered.barOpenMs, recovered.triggerPrice, recovered.reduceOnly, recovered.createdMs]).toEqual(["algo", "stop", 120_000, 95.5, true, 7]);
+    expect(recovered.qty).toBeNaN();
+    expect((await j.orderEvents("rlt-log000-2-s")).map((e) => e.detail)).toEqual(["stop; sending (recovered from the intent log)"]);
+    expect(readFileSync(`${file}.intents`, "utf8")).toBe("");
+    await j.close();
+    j = await Journal.open(file, info("log"));
+    expect(await j.count("orders")).toBe(2);
     await j.close();
   });
 

@@ -10,6 +10,7 @@ import { DataError } from "../core/errors.ts";
 import { redactSecrets } from "../venue/keys.ts";
 import type { TradeReport } from "../venue/types.ts";
 import { FINAL_ALGO_STATUSES, FINAL_ORDER_STATUSES, sideSign } from "../venue/types.ts";
+import { IntentLog, type IntentRecord } from "./intent-log.ts";
 import { JOURNAL_DDL, JOURNAL_VERSION } from "./journal-schema.ts";
 
 export interface SessionInfo {
@@ -95,6 +96,7 @@ export function journalPath(runDir: string, session: string): string {
 export class Journal {
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
+  private intentFailure?: Error;
   /** Prepared once, bound per write: preparing costs ~1 ms a statement, a bound run ~0.1 ms (the send path's budget is 5 ms). */
   private readonly statements = new Map<string, DuckDBPreparedStatement>();
 
@@ -106,6 +108,8 @@ export class Journal {
     /** True when the file already held this session: the caller continues it. */
     readonly resumed: boolean,
     private readonly now: () => number,
+    /** Intents land here before their DuckDB row (absent for an in-memory journal). */
+    private readonly intents: IntentLog | undefined,
   ) {}
 
   static async open(file: string, info: SessionInfo, opts: { nowMs?: () => number } = {}): Promise<Journal> {
@@ -122,7 +126,8 @@ export class Journal {
       throw new DataError(`${file} is the journal of session ${String(existing[0].session)}, not ${info.session}`);
     }
     const resumed = existing.length > 0;
-    const j = new Journal(instance, conn, file, info, resumed, now);
+    const j = new Journal(instance, conn, file, info, resumed, now, file === ":memory:" ? undefined : new IntentLog(`${file}.intents`));
+    await j.replayIntents();
     await j.write(async () => {
       await conn.run("BEGIN");
       await conn.run("INSERT OR IGNORE INTO meta VALUES ('version', $1)", [String(JOURNAL_VERSION)]);
@@ -141,6 +146,8 @@ export class Journal {
   /** Run one write after every earlier one; a failed transaction is rolled back so the next starts clean. */
   private write<T>(fn: () => Promise<T>): Promise<T> {
     if (this.closed) return Promise.reject(new DataError(`the journal ${this.file} is closed`));
+    // an intent whose row could not be written (a full disk) stops every write after it: the log keeps it for the next open
+    if (this.intentFailure) return Promise.reject(this.intentFailure);
     const next = this.queue.then(async () => {
       try {
         return await fn();
@@ -214,12 +221,46 @@ export class Journal {
   async recordIntent(o: Omit<JournalOrder, "status" | "executedQty" | "avgPrice" | "sends" | "createdMs" | "updatedMs" | "adopted">, reason: string, protection?: Protection, opts: { sending?: boolean } = {}): Promise<void> {
     const t = this.now();
     const sends = opts.sending ? 1 : 0;
-    await this.run("INSERT INTO orders VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'pending', $12, $13, 0, 0, $15, $14, $14, false, $16, $17, $18)", [
-      o.clientId, o.kind, o.symbol, o.leg, o.barOpenMs, o.revision, o.side, o.type, o.qty, o.triggerPrice, o.reduceOnly, o.venueOrderId ?? null, o.triggeredOrderId ?? null, t, sends,
-      reason, protection?.stopPrice ?? null, protection?.takeProfitPrice ?? null,
-    ]);
+    const record: IntentRecord = {
+      v: 1,
+      row: [o.clientId, o.kind, o.symbol, o.leg, o.barOpenMs, o.revision, o.side, o.type, o.qty, o.triggerPrice, o.reduceOnly, o.venueOrderId ?? null, o.triggeredOrderId ?? null, t, sends, reason, protection?.stopPrice ?? null, protection?.takeProfitPrice ?? null],
+      event: { tsMs: t, clientId: o.clientId, detail: sends ? `${reason}; sending` : reason },
+    };
+    if (this.closed) throw new DataError(`the journal ${this.file} is closed`);
+    if (!this.intents) return this.insertIntent(record);
+    // durable against a kill once appended: the send need not wait for the DuckDB commit, which is
+    // queued behind it (every later write and read of this order comes after it in the queue)
+    this.intents.append(record);
+    void this.insertIntent(record).catch((err) => (this.intentFailure ??= err as Error));
+  }
+
+  /** The order row of an intent (status pending) and its first order_events row. */
+  private async insertIntent(r: IntentRecord): Promise<void> {
+    await this.run(INSERT_INTENT, r.row);
     // a failure here is the next write's to report; the order row already stands
-    void this.run("INSERT INTO order_events (ts_ms, client_id, status, detail) VALUES ($1, $2, 'pending', $3)", [t, o.clientId, sends ? `${reason}; sending` : reason]).catch(() => undefined);
+    void this.run("INSERT INTO order_events (ts_ms, client_id, status, detail) VALUES ($1, $2, 'pending', $3)", [r.event.tsMs, r.event.clientId, r.event.detail]).catch(() => undefined);
+  }
+
+  /**
+   * At open: intents in the log that a crash kept out of DuckDB become their order rows now (before the
+   * order manager loads them, so it queries each one by its client id), then the log starts afresh.
+   */
+  private async replayIntents(): Promise<void> {
+    if (!this.intents) return;
+    const records = IntentLog.read(this.intents.file);
+    if (records.length) {
+      const known = new Set((await this.rows<{ client_id: string }>("SELECT client_id FROM orders")).map((r) => r.client_id));
+      const missing = records.filter((r) => !known.has(r.event.clientId));
+      if (missing.length) {
+        await this.tx(async () => {
+          for (const r of missing) {
+            await this.exec(INSERT_INTENT, r.row);
+            await this.exec("INSERT INTO order_events (ts_ms, client_id, status, detail) VALUES ($1, $2, 'pending', $3)", [r.event.tsMs, r.event.clientId, `${r.event.detail} (recovered from the intent log)`]);
+          }
+        });
+      }
+    }
+    this.intents.clear();
   }
 
   /** An order found on the venue that this journal did not place (adopted at reconciliation). */
@@ -376,12 +417,17 @@ export class Journal {
     if (this.closed) return;
     this.closed = true;
     await this.queue;
+    // every logged intent is committed now, unless one failed: then the log keeps it for the next open
+    if (!this.intentFailure) this.intents?.clear();
+    this.intents?.close();
     this.conn.closeSync();
     this.instance.closeSync();
   }
 }
 
 const ORDER_SELECT = "SELECT * FROM orders";
+/** An intent's order row: status pending, nothing executed yet. */
+const INSERT_INTENT = "INSERT INTO orders VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'pending', $12, $13, 0, 0, $15, $14, $14, false, $16, $17, $18)";
 
 function toOrder(r: Record<string, unknown>): JournalOrder {
   return {

@@ -13,6 +13,8 @@ import { type FinishedBar, StreamBars } from "./stream-bars.ts";
 
 /** How long a finished kline waits for the other streams to pass its close (wall ms). */
 export const STREAM_GRACE_MS = 2_000;
+/** Bars after which a stream that has sent nothing is reported. */
+const SILENT_STREAM_BARS = 3;
 /** Depth snapshot size (the recorder's; weight 20). */
 const SNAPSHOT_LIMIT = 1000;
 /** Back-off for snapshot retries: 0.25 s doubling to 8 s. */
@@ -55,6 +57,10 @@ export class MarketFeed {
   private closed = false;
   /** Streams that have had a complete bar (their features are measured from then on). */
   private readonly measured = new Set<MarketStream>();
+  /** Streams that have sent at least one event, and bars finished since the feed opened. */
+  private readonly heard = new Set<MarketStream>();
+  private finished = 0;
+  private silentWarned = false;
 
   constructor(private readonly opts: MarketFeedOptions) {
     const s = opts.symbol.toLowerCase();
@@ -126,6 +132,12 @@ export class MarketFeed {
   }
 
   private report(bar: FinishedBar): FinishedBar {
+    // an exchange that does not serve a stream (a local exchange without a capture) keeps its features masked: say so once
+    if (++this.finished === SILENT_STREAM_BARS && !this.silentWarned) {
+      const silent = this.opts.streams.filter((s) => !this.heard.has(s));
+      this.silentWarned = silent.length > 0;
+      if (silent.length) this.opts.onWarning(`no ${silent.join(", ")} events in ${SILENT_STREAM_BARS} bars: the features they feed stay masked (does the exchange serve ${silent.map((s) => STREAM_NAMES[s](this.opts.symbol.toLowerCase())).join(", ")}? rlt exchange needs --capture for them)`);
+    }
     for (const s of bar.complete) {
       if (this.measured.has(s)) continue;
       this.measured.add(s);
@@ -145,6 +157,7 @@ export class MarketFeed {
     if (!ev) return;
     const kind: MarketStream | undefined = ev.type === "aggTrade" ? "aggTrade" : ev.type === "bookTicker" ? "bookTicker" : ev.type === "depth" ? "depth" : undefined;
     if (!kind) return;
+    this.heard.add(kind);
     this.bars.add(kind, ev);
     if (kind === "depth" && this.bars.sync.needsSnapshot) void this.requestSnapshot();
     if (this.waiter && this.bars.caughtUp(this.waiter.closeMs)) this.waiter.resolve();

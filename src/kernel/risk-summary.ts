@@ -33,19 +33,13 @@ export interface RiskSummary {
 /** The exits the protection or the engine caused, in the order every view shows them. */
 export const PROTECTIVE_EXITS = ["stop-loss", "take-profit", "risk-halt", "liquidation"] as const satisfies readonly ExitReason[];
 
-const SIZE_LIMITS = ["position-fraction", "notional-cap", "risk-per-trade", "total-risk"] as const satisfies readonly SizeLimit[];
-// The engine names the binding limit only in the denial's message ("the risk-per-trade limit leaves less
-// than one lot at …"; src/risk/engine.ts): read it from there until Denial carries it as a field.
-const LIMIT_IN_MESSAGE = new RegExp(`\\bthe (${SIZE_LIMITS.join("|")}) limit\\b`);
-
 /** The summary of a run's risk record and trades; a run without a record counts its trades alone. */
 export function summarizeRisk(run: { risk?: RiskRecord; trades: readonly Pick<Trade, "exitReason">[] }): RiskSummary {
   const s: RiskSummary = { denials: 0, denialsByReason: {}, belowOneLotByLimit: {}, halts: 0, haltsByReason: {}, resumes: 0, barsHalted: run.risk?.barsHalted ?? 0, barsReducing: run.risk?.barsReducing ?? 0, exitsByReason: {} };
   for (const d of run.risk?.denials ?? []) {
     s.denials++;
     bump(s.denialsByReason, d.reason);
-    const limit = d.reason === "below-one-lot" ? LIMIT_IN_MESSAGE.exec(d.message)?.[1] : undefined;
-    if (limit) bump(s.belowOneLotByLimit, limit as SizeLimit);
+    if (d.limitedBy) bump(s.belowOneLotByLimit, d.limitedBy);
   }
   for (const e of run.risk?.events ?? []) {
     if (e.kind === "resume") s.resumes++;

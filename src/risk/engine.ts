@@ -72,7 +72,7 @@ export class RiskEngine implements RiskGate {
     if (this.opts.requireStopLoss && this.limits.stopDistance === undefined) return this.deny(intent, "no-stop-loss", "every position needs a stop-loss (sim.stopLossPct or risk.trailingStopPct)");
     const side = intent.target;
     const size = entrySize(this.limits, view, intent.refPriceUsdt);
-    if (size.qty <= 0) return this.deny(intent, "below-one-lot", `the ${size.limitedBy} limit leaves less than one lot at ${intent.refPriceUsdt}`);
+    if (size.qty <= 0) return { ...this.deny(intent, "below-one-lot", `the ${size.limitedBy} limit leaves less than one lot at ${intent.refPriceUsdt}`), limitedBy: size.limitedBy };
     return { kind: "approval", qty: size.qty, limitedBy: size.limitedBy, ...protectionLevels(side, intent.refPriceUsdt, this.protection) };
   }
 

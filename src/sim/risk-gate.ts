@@ -35,6 +35,8 @@ export interface Denial {
   timeMs: number;
   target: Side;
   current: Side;
+  /** For "below-one-lot": the size limit that left less than one lot. */
+  limitedBy?: SizeLimit;
 }
 
 /**

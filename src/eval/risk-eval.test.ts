@@ -14,7 +14,7 @@ import { formatEval } from "./format.ts";
 import { riskLine } from "./format-risk.ts";
 import { EVAL_FILES, type StrategyRuns, summarize, writeArtifacts } from "./run.ts";
 import { chain } from "./walk-forward.ts";
-import { HALT_MS, NEW_DAY_MS, riskLimits, riskMarket, riskSim } from "../../test/helpers/risk-market.ts";
+import { HALT_MS, RISK_MARKET_SUMMARY, NEW_DAY_MS, riskLimits, riskMarket, riskSim } from "../../test/helpers/risk-market.ts";
 
 const DAY_MS = 86_400_000;
 const data = riskMarket(2);
@@ -40,17 +40,7 @@ describe("rlt eval's risk summary", () => {
     await writeArtifacts(result, runs, opts);
     const written = JSON.parse(readFileSync(path.join(outDir, EVAL_FILES.metrics), "utf8"));
     const [agent, bh, none] = written.strategies;
-    expect(agent.risk).toEqual({
-      denials: 8,
-      denialsByReason: { halted: 3, "below-one-lot": 5 },
-      belowOneLotByLimit: { "risk-per-trade": 5 },
-      halts: 1,
-      haltsByReason: { "daily-loss": { count: 1, firstMs: HALT_MS, lastMs: HALT_MS } },
-      resumes: 1,
-      barsHalted: 3,
-      barsReducing: 0,
-      exitsByReason: { "risk-halt": 1 },
-    });
+    expect(agent.risk).toEqual(RISK_MARKET_SUMMARY);
     expect(bh.risk).toEqual(agent.risk);
     expect(none.risk).toMatchObject({ denials: 0, halts: 0, exitsByReason: {} });
     expect(agent.metrics.trades).toBe(1);

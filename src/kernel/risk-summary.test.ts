@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { buyAndHold, flat } from "../eval/baselines.ts";
 import { replayTargets } from "./replay.ts";
 import { riskQuiet, summarizeRisk } from "./risk-summary.ts";
-import { HALT_MS, NEW_DAY_MS, riskLimits, riskMarket, riskSim } from "../../test/helpers/risk-market.ts";
+import { HALT_MS, RISK_MARKET_SUMMARY, NEW_DAY_MS, riskLimits, riskMarket, riskSim } from "../../test/helpers/risk-market.ts";
 
 describe("summarizeRisk", () => {
   const run = replayTargets(riskMarket(), { from: 0, to: 10 }, riskSim, false, buyAndHold, riskLimits);
@@ -28,17 +28,7 @@ describe("summarizeRisk", () => {
 
   it("counts denials, halts, bars halted and exits exactly", () => {
     const s = summarizeRisk(run);
-    expect(s).toEqual({
-      denials: 8,
-      denialsByReason: { halted: 3, "below-one-lot": 5 },
-      belowOneLotByLimit: { "risk-per-trade": 5 },
-      halts: 1,
-      haltsByReason: { "daily-loss": { count: 1, firstMs: HALT_MS, lastMs: HALT_MS } },
-      resumes: 1,
-      barsHalted: 3,
-      barsReducing: 0,
-      exitsByReason: { "risk-halt": 1 },
-    });
+    expect(s).toEqual(RISK_MARKET_SUMMARY);
     expect(riskQuiet(s)).toBe(false);
   });
 

@@ -25,6 +25,19 @@ export const RISK_BARS: Bar[] = [at(100), [100, 100, 98.5, 98.5], at(98.5), at(9
 export const riskSim = SimConfigSchema.parse({ slippageBps: 0, defaultHalfSpreadBps: 0, takerFeeRate: 0, leverage: 2, positionFraction: 0.5, qtyStep: 10, stopLossPct: 0.02 });
 export const riskLimits = RiskConfigSchema.parse({ riskPerTrade: 0.01, dailyLossLimit: 0.005 });
 
+/** The summary of one copy of the market under the always-long policy, as worked out above. */
+export const RISK_MARKET_SUMMARY = {
+  denials: 8,
+  denialsByReason: { halted: 3, "below-one-lot": 5 },
+  belowOneLotByLimit: { "risk-per-trade": 5 },
+  halts: 1,
+  haltsByReason: { "daily-loss": { count: 1, firstMs: HALT_MS, lastMs: HALT_MS } },
+  resumes: 1,
+  barsHalted: 3,
+  barsReducing: 0,
+  exitsByReason: { "risk-halt": 1 },
+};
+
 /** The bars `copies` times over, each copy one day after the previous one (rows 10k … 10k + 9). */
 export function riskMarket(copies = 1): ReplayData {
   const bars = Array.from({ length: copies }, () => RISK_BARS).flat();

@@ -30,6 +30,10 @@ import { type MarketStream, SessionFeatures, type StreamPlan, planStreams } from
 import { MarketFeed } from "./market-streams.ts";
 import { fundingInBar, restBars, warmUpColumns } from "./history.ts";
 import { type SessionEvent, type SessionState, TradeSession } from "./session.ts";
+import { Health } from "./health.ts";
+import { SessionMonitor } from "../monitor/monitor.ts";
+import { installMonitors } from "../monitor/install.ts";
+import type { TradeControls } from "../monitor/types.ts";
 
 export type ExchangeChoice = "mainnet" | "demo" | "local";
 
@@ -61,6 +65,8 @@ export interface TradeOptions {
   onBarInput?: (input: BarInput, streams: { complete: MarketStream[]; incomplete: MarketStream[]; fromRest: boolean }) => void;
   /** Wall ms a closed kline waits for the other streams to pass its close (default STREAM_GRACE_MS). */
   streamGraceMs?: number;
+  /** The session's monitor and the actions a front end may call, once the session exists. */
+  onMonitor?: (monitor: SessionMonitor, controls: TradeControls) => void;
 }
 
 export interface TradeResult {
@@ -73,8 +79,16 @@ const MAX_WARMUP_MS = 30 * DAY_MS;
 /** Less than this and the rolling normalization is not yet what training saw: the session says so. */
 const FULL_WARMUP_BARS = 1440 + 60;
 
-export async function runTrade(opts: TradeOptions): Promise<TradeResult> {
-  refuseUnsafe(opts);
+export async function runTrade(options: TradeOptions): Promise<TradeResult> {
+  refuseUnsafe(options);
+  // the UI's quit ends the session like Ctrl-C does, with the exit the user chose there
+  const quit = new AbortController();
+  const onAbort = () => quit.abort();
+  if (options.signal?.aborted) quit.abort();
+  else options.signal?.addEventListener("abort", onAbort, { once: true });
+  let onExit = options.onExit;
+  const opts: TradeOptions = { ...options, signal: quit.signal };
+  const health = new Health();
   const run = readRun(opts.runDir);
   const symbol = run.info.symbol;
   const plan = streamPlan(run.manifest);
@@ -108,6 +122,28 @@ export async function runTrade(opts: TradeOptions): Promise<TradeResult> {
     const session = new TradeSession({ id, symbol, policy, actions: run.cfg.env.actions, positionInObs: run.cfg.env.positionInObs, features, execution });
     session.on(opts.onEvent);
     session.on(journalEvents(journal, features));
+    const monitor = new SessionMonitor({ session, health, exchange: opts.exchange, run: run.dir });
+    installMonitors(monitor, { run, journal, sessionDir, features, health, onInfo: opts.onInfo });
+    monitor.start();
+    const controls: TradeControls = {
+      pauseEntries: () => session.pauseEntries(),
+      resume: () => session.resume(),
+      flattenNow: () => session.flattenNow(),
+      quit: (how) => {
+        onExit = how;
+        quit.abort();
+      },
+    };
+    opts.onMonitor?.(monitor, controls);
+    try {
+      return await tradeSession(session, run, journal);
+    } finally {
+      await monitor.close();
+      options.signal?.removeEventListener("abort", onAbort);
+    }
+  }
+
+  async function tradeSession(session: TradeSession, run: TrainingRun, journal: Journal): Promise<TradeResult> {
     opts.onInfo(`session ${id}: ${run.name} (${opts.model} model, ${backend}) on ${symbol}, ${opts.paper ? "paper" : "exchange"} fills, market data from ${opts.exchange} (${opts.endpoint.rest})`);
     const byStream = plan.streams.map((s) => `${s} (${plan.featuresByStream[s].join(", ")})`);
     if (byStream.length) opts.onInfo(`streaming klines and ${byStream.join("; ")}: trade and book features are masked until a whole bar of their stream has arrived`);
@@ -129,9 +165,9 @@ export async function runTrade(opts: TradeOptions): Promise<TradeResult> {
       if (report.bars < FULL_WARMUP_BARS) session.emitWarning(`only ${report.bars} warm-up bars: the 1440-bar rolling normalization is not yet what training saw`);
       session.startTrading();
     });
-    await session.stop(opts.onExit);
+    await session.stop(onExit);
     killPoint("shutdown");
-    await journal.markStopped(opts.signal?.aborted ? "interrupted" : "finished");
+    await journal.markStopped(options.signal?.aborted ? "interrupted" : quit.signal.aborted ? "quit" : "finished");
     return { sessionDir, state: session.state() };
   }
 }

@@ -70,6 +70,8 @@ export class TradeSession {
   private readonly totals = { realizedPnlUsdt: 0, feesUsdt: 0, fundingUsdt: 0, trades: 0 };
   private readonly listeners: ((e: SessionEvent) => void)[] = [];
   private readonly obs: Float32Array;
+  /** Bars and the UI's actions take turns: a flatten never runs inside a bar's decision. */
+  private turn: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly opts: SessionOptions) {
     this.obs = new Float32Array(observationSize(opts.positionInObs));
@@ -117,7 +119,28 @@ export class TradeSession {
   }
 
   /** The kernel's step for one closed bar (features must not have seen it yet). */
-  async onBar(input: BarInput): Promise<Decision | undefined> {
+  onBar(input: BarInput): Promise<Decision | undefined> {
+    return this.inTurn(() => this.step(input));
+  }
+
+  /** Close the position now and pause new entries (the next bar would otherwise open it again). */
+  flattenNow(): Promise<void> {
+    return this.inTurn(async () => {
+      this.pauseEntries();
+      if (this.status === "stopped" || !this.opts.execution.positionView().side) return;
+      const report = await this.opts.execution.flattenNow();
+      if (report) this.account(this.lastBar?.openTime ?? 0, report);
+      this.emit({ type: "equity", timeMs: Date.now(), account: this.opts.execution.account() });
+    });
+  }
+
+  private inTurn<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.turn.then(fn, fn);
+    this.turn = run.catch(() => undefined);
+    return run;
+  }
+
+  private async step(input: BarInput): Promise<Decision | undefined> {
     const { features, execution } = this.opts;
     features.push(input);
     const bar: ClosedBar = { openTime: input.openTime, open: input.open, high: input.high, low: input.low, close: input.close, spreadBps: features.spreadBps };
@@ -143,7 +166,11 @@ export class TradeSession {
   }
 
   /** Stop deciding; keep the position (its exchange-side stop stays) or flatten it now. */
-  async stop(onExit: "keep" | "flatten"): Promise<void> {
+  stop(onExit: "keep" | "flatten"): Promise<void> {
+    return this.inTurn(() => this.stopNow(onExit));
+  }
+
+  private async stopNow(onExit: "keep" | "flatten"): Promise<void> {
     if (this.status === "stopped") return;
     this.setStatus("stopping");
     if (onExit === "flatten") {

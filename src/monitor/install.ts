@@ -1,0 +1,22 @@
+// What watches a trading session, installed on its monitor in one place: runTrade calls this once the
+// session exists. Each watcher is a MonitorPlugin (monitor.ts) and owns its own configuration.
+import type { TrainingRun } from "../rl/run-dir.ts";
+import type { SessionFeatures } from "../trade/features.ts";
+import type { Health } from "../trade/health.ts";
+import type { Journal } from "../trade/journal.ts";
+import type { SessionMonitor } from "./monitor.ts";
+
+export interface MonitorContext {
+  run: TrainingRun;
+  journal: Journal;
+  sessionDir: string;
+  features: SessionFeatures;
+  health: Health;
+  onInfo: (message: string) => void;
+}
+
+export function installMonitors(monitor: SessionMonitor, ctx: MonitorContext): void {
+  // alerts (alerts.ts), drift (drift.ts) and the session socket (socket-server.ts) register here
+  void monitor;
+  void ctx;
+}

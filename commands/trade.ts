@@ -67,6 +67,7 @@ export function registerTrade(program: Command): void {
           paper: Boolean(opts.paper),
           mainnetFlag: Boolean(opts.mainnet),
           allowMainnet: cfg.trade.allowMainnet,
+          monitor: cfg.monitor,
           session: opts.session,
           dataDir: cfg.dataDirAbs,
           onExit: opts.onExit,

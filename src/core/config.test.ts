@@ -75,7 +75,7 @@ describe("loadConfig strict keys", () => {
         "  record.topn: unknown key; did you mean record.topN?",
         "  endpoints.locl: unknown key; did you mean endpoints.local?",
         "  endpoints.local.reset: unknown key; did you mean endpoints.local.rest?",
-        "  somethingElse: unknown key (valid here: dataDir, exchange, endpoints, fetch, record, trade)",
+        "  somethingElse: unknown key (valid here: dataDir, exchange, endpoints, fetch, record, trade, monitor)",
       ].sort(),
     );
     expect(err.hint).toBe("see configs/rlt.example.yaml for every key and its default");

@@ -4,6 +4,7 @@ import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { envValue } from "./env.ts";
+import { MonitorConfigSchema } from "./monitor-config.ts";
 import { ConfigError } from "./errors.ts";
 import { closest } from "./suggest.ts";
 import { type UrlKind, baseUrlProblem, maskUrl } from "./url.ts";
@@ -73,6 +74,7 @@ export const ConfigSchema = z.strictObject({
   fetch: FetchConfigSchema.default(FetchConfigSchema.parse({})),
   record: RecordConfigSchema.default(RecordConfigSchema.parse({})),
   trade: TradeConfigSchema.default(TradeConfigSchema.parse({})),
+  monitor: MonitorConfigSchema.default(MonitorConfigSchema.parse({})),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 

@@ -1,5 +1,6 @@
 // What watches a trading session, installed on its monitor in one place: runTrade calls this once the
 // session exists. Each watcher is a MonitorPlugin (monitor.ts) and owns its own configuration.
+import type { MonitorConfig } from "../core/monitor-config.ts";
 import type { TrainingRun } from "../rl/run-dir.ts";
 import type { SessionFeatures } from "../trade/features.ts";
 import type { Health } from "../trade/health.ts";
@@ -12,6 +13,8 @@ export interface MonitorContext {
   sessionDir: string;
   features: SessionFeatures;
   health: Health;
+  /** rlt.yaml's monitor section (thresholds, webhook, drift). */
+  config: MonitorConfig;
   onInfo: (message: string) => void;
 }
 

@@ -34,6 +34,7 @@ import { Health } from "./health.ts";
 import { SessionMonitor } from "../monitor/monitor.ts";
 import { installMonitors } from "../monitor/install.ts";
 import type { TradeControls } from "../monitor/types.ts";
+import { type MonitorConfig, MonitorConfigSchema } from "../core/monitor-config.ts";
 
 export type ExchangeChoice = "mainnet" | "demo" | "local";
 
@@ -65,6 +66,8 @@ export interface TradeOptions {
   onBarInput?: (input: BarInput, streams: { complete: MarketStream[]; incomplete: MarketStream[]; fromRest: boolean }) => void;
   /** Wall ms a closed kline waits for the other streams to pass its close (default STREAM_GRACE_MS). */
   streamGraceMs?: number;
+  /** rlt.yaml's monitor section (default: its defaults). */
+  monitor?: MonitorConfig;
   /** The session's monitor and the actions a front end may call, once the session exists. */
   onMonitor?: (monitor: SessionMonitor, controls: TradeControls) => void;
 }
@@ -123,7 +126,7 @@ export async function runTrade(options: TradeOptions): Promise<TradeResult> {
     session.on(opts.onEvent);
     session.on(journalEvents(journal, features));
     const monitor = new SessionMonitor({ session, health, exchange: opts.exchange, run: run.dir });
-    installMonitors(monitor, { run, journal, sessionDir, features, health, onInfo: opts.onInfo });
+    installMonitors(monitor, { run, journal, sessionDir, features, health, config: opts.monitor ?? MonitorConfigSchema.parse({}), onInfo: opts.onInfo });
     monitor.start();
     const controls: TradeControls = {
       pauseEntries: () => session.pauseEntries(),

@@ -18,7 +18,8 @@ export interface MonitorPlugin {
 export type AlertGate = (alert: Alert) => boolean;
 
 export interface MonitorOptions {
-  session: TradeSession;
+  /** The session core (only its events and state are read). */
+  session: Pick<TradeSession, "on" | "state">;
   health: Health;
   exchange: string;
   run: string;

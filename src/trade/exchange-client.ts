@@ -8,13 +8,13 @@ import { barCloseMs } from "../core/time.ts";
 import type { PositionView } from "../kernel/observation.ts";
 import { nextHolding } from "../kernel/observation.ts";
 import { type RiskConfig, RiskEngine, assertTradingRisk, openRiskUsdt, protectionLevels } from "../risk/index.ts";
-import type { ExitReason, Position, Trade } from "../sim/account.ts";
+import type { Position } from "../sim/account.ts";
 import type { SimConfig } from "../sim/config.ts";
 import { type Side, halfSpreadBpsOr, positionPnlUsdt, takerFillPrice } from "../sim/costs.ts";
 import type { BalanceReport, PositionReport, UserStream, Venue } from "../venue/types.ts";
 import type { AccountState, Execution, ExecutionReport } from "./execution.ts";
 import type { Journal, JournalFill } from "./journal.ts";
-import { parseClientOrderId } from "./order-ids.ts";
+import { FillTrades } from "./fill-trades.ts";
 import { OrderManager } from "./orders.ts";
 import type { ManagerEvent } from "./orders-state.ts";
 import type { ClosedBar, FundingRate } from "./paper.ts";
@@ -33,20 +33,6 @@ export interface ExchangeClientOptions {
   onReconciled?: (r: ReconcileReport) => void;
 }
 
-/** The trade the fills are building: opened by the first fill from flat, closed when the position is flat again. */
-interface OpenTrade {
-  side: 1 | -1;
-  entryTimeMs: number;
-  entryBar: number;
-  qty: number;
-  entryNotional: number;
-  exitQty: number;
-  exitNotional: number;
-  feesUsdt: number;
-  fundingUsdt: number;
-  realizedUsdt: number;
-}
-
 /** How far outside a bar's high-low range a stop, take-profit or liquidation price still counts as reached (mark vs last price). */
 const PROTECTION_READ_MARGIN = 0.005;
 
@@ -63,7 +49,7 @@ export class ExchangeClient implements Execution {
   private gap?: string;
   private fills: JournalFill[] = [];
   private fundingUsdt = 0;
-  private open?: OpenTrade;
+  private readonly trades = new FillTrades();
   private stopPrice?: number;
   /**
    * A restart holding a position: resync put back a missing stop or take-profit at the levels the
@@ -245,10 +231,10 @@ export class ExchangeClient implements Execution {
       marginUsdt: p.isolatedMarginUsdt,
       liquidationPrice: p.liquidationPrice,
       stopPrice: this.stopPrice,
-      entryTimeMs: this.open?.entryTimeMs ?? Number.NaN,
-      entryBar: this.open?.entryBar ?? 0,
-      feesUsdt: this.open?.feesUsdt ?? 0,
-      fundingUsdt: this.open?.fundingUsdt ?? 0,
+      entryTimeMs: this.trades.open?.entryTimeMs ?? Number.NaN,
+      entryBar: this.trades.open?.entryBar ?? 0,
+      feesUsdt: this.trades.open?.feesUsdt ?? 0,
+      fundingUsdt: this.trades.open?.fundingUsdt ?? 0,
     } : undefined;
     return { balanceUsdt: this.balance.walletUsdt, equityUsdt: this.equity(mark), position };
   }
@@ -325,45 +311,12 @@ export class ExchangeClient implements Execution {
     const funding = this.fundingUsdt;
     this.fundingUsdt = 0;
     const report: ExecutionReport = { fills: fills.length, feesUsdt: 0, fundingUsdt: funding, closed: [] };
-    if (this.open) this.open.fundingUsdt += funding;
+    this.trades.funding(funding);
     for (const f of fills) {
-      const sign = f.side === "BUY" ? 1 : -1;
       report.feesUsdt += f.commission;
-      if (!this.open) this.open = { side: sign, entryTimeMs: f.timeMs, entryBar: this.bars, qty: 0, entryNotional: 0, exitQty: 0, exitNotional: 0, feesUsdt: 0, fundingUsdt: 0, realizedUsdt: 0 };
-      const t = this.open;
-      t.feesUsdt += f.commission;
-      t.realizedUsdt += f.realizedPnlUsdt;
-      if (sign === t.side) {
-        t.qty += f.qty;
-        t.entryNotional += f.qty * f.price;
-      } else {
-        t.exitQty += f.qty;
-        t.exitNotional += f.qty * f.price;
-        if (t.exitQty >= t.qty - 1e-12) {
-          report.closed.push(this.closeTrade(t, f));
-          this.open = undefined;
-        }
-      }
+      const closed = this.trades.fill(f, this.bars);
+      if (closed) report.closed.push(closed);
     }
     return report;
-  }
-
-  private closeTrade(t: OpenTrade, last: JournalFill): Trade {
-    const leg = last.clientId ? parseClientOrderId(last.clientId)?.leg : undefined;
-    const exitReason: ExitReason = leg === "stop" ? "stop-loss" : leg === "tp" ? "take-profit" : leg === undefined ? "liquidation" : "signal";
-    return {
-      side: t.side,
-      entryTimeMs: t.entryTimeMs,
-      exitTimeMs: last.timeMs,
-      entryPrice: t.entryNotional / t.qty,
-      exitPrice: t.exitNotional / t.exitQty,
-      qty: t.qty,
-      feesUsdt: t.feesUsdt,
-      fundingUsdt: t.fundingUsdt,
-      // the exchange's own realized PnL of the closing fills, net of the trade's fees and funding
-      pnlUsdt: t.realizedUsdt - t.feesUsdt + t.fundingUsdt,
-      holdingBars: this.bars - t.entryBar,
-      exitReason,
-    };
   }
 }

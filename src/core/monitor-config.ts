@@ -51,6 +51,8 @@ export const DriftConfigSchema = z.strictObject({
   threshold: z.number().gt(0).default(0.25),
 });
 
+export type DriftConfig = z.infer<typeof DriftConfigSchema>;
+
 export const MonitorConfigSchema = z.strictObject({
   alerts: AlertThresholdsSchema.default(AlertThresholdsSchema.parse({})),
   webhook: WebhookSchema.optional(),

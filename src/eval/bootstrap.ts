@@ -2,6 +2,7 @@
 // agent beats a benchmark. Blocks (not single bars) keep the autocorrelation and volatility clustering of minute returns;
 // wrapping around the end (Politis & Romano 1992) gives every bar the same chance of being drawn.
 import { Rng } from "../core/random.ts";
+import { quantile } from "../core/sorted.ts";
 import { MINUTES_PER_YEAR, sharpeRatio } from "../sim/metrics.ts";
 
 export interface BootstrapOptions {
@@ -38,14 +39,6 @@ function compounded(returns: Float64Array, index: Int32Array): number {
   return growth - 1;
 }
 
-/** Linear-interpolation quantile of ascending `sorted` (type 7, the numpy/R default). */
-/** Linear-interpolation quantile of an ascending array. */
-export function quantile(sorted: Float64Array, p: number): number {
-  const h = (sorted.length - 1) * p;
-  const lo = Math.floor(h);
-  const hi = Math.min(lo + 1, sorted.length - 1);
-  return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
-}
 
 /** Fills `index` with circular blocks of `blockBars` consecutive bars from uniform random starts, the last block truncated. */
 function drawIndices(index: Int32Array, blockBars: number, rng: Rng): void {

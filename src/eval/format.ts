@@ -60,6 +60,8 @@ export function formatEval(r: EvalResult): string {
   out.push(`random policy over ${q.repeats} seeds: return ${pct(q.totalReturn.p5)} / ${pct(q.totalReturn.median)} / ${pct(q.totalReturn.p95)} (5th / median / 95th percentile), Sharpe ${num(q.sharpe.p5)} / ${num(q.sharpe.median)} / ${num(q.sharpe.p95)}`);
   const b = r.bootstrap;
   out.push(`agent, block bootstrap (${b.samples} resamples of ${b.blockBars}-bar blocks): Sharpe ${num(b.sharpe.estimate)} [95 %: ${num(b.sharpe.low)}, ${num(b.sharpe.high)}], return ${pct(b.totalReturn.estimate)} [${pct(b.totalReturn.low)}, ${pct(b.totalReturn.high)}], P(beats buy & hold) ${pct(b.probBeatsBenchmark)}`);
+  const a = r.actionShares;
+  if (a) out.push(`agent actions: buy ${pct(a.buy)}, sell ${pct(a.sell)}, hold ${pct(a.hold)} of ${a.decisions.toLocaleString("en-US")} decisions (what a live session's action drift is measured against)`);
   out.push(`written: ${r.outDir}/{metrics.json, equity.parquet, trades.parquet, trades.csv}`);
   return `${out.join("\n")}\n`;
 }

@@ -3,7 +3,7 @@
 import { existsSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { DataError, UsageError } from "../core/errors.ts";
-import { lowerBound } from "../core/sorted.ts";
+import { lowerBound, quantile } from "../core/sorted.ts";
 import { writeDirLocked } from "../core/staging.ts";
 import { barCloseMs, isoMinute } from "../core/time.ts";
 import { type Duck, lit, openDuck, writeColumnsParquet } from "../data/duck.ts";
@@ -14,9 +14,10 @@ import { type MsRange, type TrainingRun, readRun } from "../rl/run-dir.ts";
 import type { ModelChoice } from "../rl/run-files.ts";
 import { loadRunPolicy } from "../rl/run-policy.ts";
 import { buyAndHold, flat, momentum, randomPolicy } from "./baselines.ts";
-import { type BootstrapResult, blockBootstrap, quantile } from "./bootstrap.ts";
+import { type BootstrapResult, blockBootstrap } from "./bootstrap.ts";
 import { type Metrics, barReturns, computeMetrics } from "../sim/metrics.ts";
 import { tradesCsv } from "./trades.ts";
+import { type ActionShares, actionShares } from "./action-shares.ts";
 import { type RiskSummary, summarizeRisk } from "../kernel/risk-summary.ts";
 import { expectationFrom } from "../features/artifact.ts";
 import { RUN_FILES } from "../rl/run-files.ts";
@@ -70,6 +71,8 @@ export interface EvalResult {
   strategies: StrategyMetrics[];
   random: { repeats: number; totalReturn: Quantiles; sharpe: Quantiles };
   bootstrap: BootstrapResult;
+  /** The agent's buy / sell / hold mix over the range (absent in evaluations written before drift monitoring). */
+  actionShares?: ActionShares;
   outDir: string;
 }
 
@@ -165,6 +168,7 @@ export function summarize(runs: StrategyRuns, opts: Pick<EvalOptions, "randomRep
     strategies: strategiesOf(runs, opts).map(({ name, column, run, note }) => ({ name, column, metrics: computeMetrics({ equity: run.equity, position: run.position, trades: run.trades }), risk: summarizeRisk(run), note })),
     random: { repeats: opts.randomRepeats, totalReturn: quantiles(runs.randoms.map((r) => r.totalReturn)), sharpe: quantiles(runs.randoms.map((r) => r.sharpe)) },
     bootstrap: blockBootstrap(barReturns(agent.equity), barReturns(runs.bh.equity), { samples: opts.bootstrapSamples, blockBars: opts.blockBars, seed: opts.seed }),
+    ...(agent.actions ? { actionShares: actionShares(agent.actions) } : {}),
   };
 }
 

@@ -9,6 +9,7 @@ import { writeDirLocked } from "../core/staging.ts";
 import { sha256File } from "../data/checksum.ts";
 import { type Duck, lit, queryFloat64Columns, writeColumnsParquet } from "../data/duck.ts";
 import { FEATURE_DEFINITION_VERSION, FEATURES, FEATURE_COUNT, type FeatureDef } from "./definitions.ts";
+import type { FeatureDeciles } from "./deciles.ts";
 import type { NormParams } from "./normalize.ts";
 
 export const MANIFEST_SCHEMA = "rlt.features/1";
@@ -33,7 +34,12 @@ export interface FeatureManifest {
   range: { fromMs: number; toMs: number };
   /** Bars the normalization was fitted on. */
   trainRange: { fromMs: number; toMs: number };
-  features: (Pick<FeatureDef, "name" | "group" | "unit"> & { norm: NormParams })[];
+  /**
+   * `deciles`: the normalized values' decile edges over trainRange, the drift monitor's reference
+   * (deciles.ts). Absent in manifests written before drift monitoring; the schema stays rlt.features/1
+   * because every reader of /1 ignores the extra field, while a /2 would be refused by checkManifest.
+   */
+  features: (Pick<FeatureDef, "name" | "group" | "unit"> & { norm: NormParams; deciles?: FeatureDeciles })[];
   /** Rows with any feature masked missing / proxied, per feature. */
   maskCounts: Record<string, { proxy: number; missing: number }>;
   filledBars: number;

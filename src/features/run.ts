@@ -7,6 +7,7 @@ import { sha256File } from "../data/checksum.ts";
 import { Store } from "../data/store.ts";
 import { type FeatureManifest, type WriteArtifactOptions, writeFeatureArtifact } from "./artifact.ts";
 import { computeFeatures } from "./batch.ts";
+import { fitDeciles } from "./deciles.ts";
 import { FEATURES, FEATURE_COUNT, FEATURE_DEFINITION_VERSION, MASK, type NormMethod } from "./definitions.ts";
 import { fitNormalization, normalizeMatrix } from "./normalize.ts";
 import { loadBars } from "./sources.ts";
@@ -54,6 +55,9 @@ export async function buildFeatures(opts: FeaturesOptions): Promise<FeatureSumma
     const methods = FEATURES.map((f) => opts.norm[f.name] ?? f.norm);
     const params = fitNormalization(m.values, 0, trainRows, methods, opts.rollingWindow);
     const normalized = normalizeMatrix(m.values, n, params);
+    // drift's reference covers the rows the normalization was fitted on (trainRange), the only range
+    // known here: rlt train picks its own split later, by default the same leading 70 % of these rows
+    const deciles = fitDeciles(normalized, 0, trainRows);
     const maskCounts: FeatureManifest["maskCounts"] = {};
     const stats: FeatureSummary["stats"] = [];
     FEATURES.forEach((f, j) => {
@@ -91,7 +95,7 @@ export async function buildFeatures(opts: FeaturesOptions): Promise<FeatureSumma
         rows: n,
         range: { fromMs: cols.openTime[0], toMs: barCloseMs(cols.openTime[n - 1]) },
         trainRange: { fromMs: cols.openTime[0], toMs: barCloseMs(cols.openTime[trainRows - 1]) },
-        features: FEATURES.map((f, j) => ({ name: f.name, group: f.group, unit: f.unit, norm: params[j] })),
+        features: FEATURES.map((f, j) => ({ name: f.name, group: f.group, unit: f.unit, norm: params[j], deciles: deciles[j] })),
         maskCounts,
         filledBars: filled.reduce((a, b) => a + b, 0),
         sources: sourceManifests,

@@ -5,6 +5,7 @@ import type { TrainingRun } from "../rl/run-dir.ts";
 import type { SessionFeatures } from "../trade/features.ts";
 import type { Health } from "../trade/health.ts";
 import type { Journal } from "../trade/journal.ts";
+import { installDrift } from "./drift.ts";
 import type { SessionMonitor } from "./monitor.ts";
 
 export interface MonitorContext {
@@ -20,6 +21,7 @@ export interface MonitorContext {
 
 export function installMonitors(monitor: SessionMonitor, ctx: MonitorContext): void {
   // alerts (alerts.ts), drift (drift.ts) and the session socket (socket-server.ts) register here
+  installDrift(monitor, ctx);
   void monitor;
   void ctx;
 }

@@ -50,6 +50,8 @@ export interface FeatureDrift {
   name: string;
   /** Population stability index of the rolling window against the training range; NaN while the window fills. */
   psi: number;
+  /** This feature's alert level: the configured threshold, or the largest index a window of the training range itself showed when that is higher. */
+  threshold?: number;
 }
 
 export interface DriftView {

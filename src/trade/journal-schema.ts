@@ -40,4 +40,7 @@ CREATE VIEW IF NOT EXISTS intents AS
   SELECT client_id, created_ms AS ts_ms, bar_open_ms, leg, kind, side, type, qty, trigger_price, reduce_only, reason, stop_price, tp_price
   FROM orders WHERE NOT adopted;
 CREATE TABLE IF NOT EXISTS reconciliations (ts_ms BIGINT, trigger VARCHAR, outcome VARCHAR, detail VARCHAR);
+-- drift per bar once the rolling window holds a value (monitor/drift.ts): psi[i] is features[i]'s index, NaN while masked
+CREATE TABLE IF NOT EXISTS drift (
+  bar_open_ms BIGINT, ts_ms BIGINT, window_bars INTEGER, filled INTEGER, threshold DOUBLE, features VARCHAR[], psi DOUBLE[], action_psi DOUBLE);
 `;

@@ -79,6 +79,17 @@ export interface DecisionRow {
   note?: string;
 }
 
+/** A bar's drift: the index of each feature's rolling window against the training deciles, and of the live action mix. */
+export interface DriftRow {
+  barOpenMs: number;
+  window: number;
+  filled: number;
+  threshold: number;
+  features: string[];
+  psi: ArrayLike<number>;
+  actionPsi?: number;
+}
+
 /** @duckdb/node-api, loaded by the first open (never at import: `rlt --help` loads no DuckDB); a dynamic import per write costs ~0.2 ms. */
 let duck: typeof import("@duckdb/node-api") | undefined;
 
@@ -330,6 +341,14 @@ export class Journal {
     await this.run("INSERT INTO reconciliations VALUES ($1, $2, $3, $4)", [this.now(), trigger, outcome, redactSecrets(JSON.stringify(detail))]);
   }
 
+  /** One bar's drift (monitor/drift.ts); an action index that is not known is stored as NULL. */
+  async recordDrift(d: DriftRow): Promise<void> {
+    const { listValue } = duck!;
+    await this.run("INSERT INTO drift VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", [
+      d.barOpenMs, this.now(), d.window, d.filled, d.threshold, listValue(d.features), listValue(Array.from(d.psi)), d.actionPsi === undefined || Number.isNaN(d.actionPsi) ? null : d.actionPsi,
+    ]);
+  }
+
   async markStopped(reason: string): Promise<void> {
     await this.run("UPDATE session SET stopped_ms = $1, stop_reason = $2", [this.now(), reason]);
   }
@@ -389,6 +408,21 @@ export class Journal {
   async lastDecisions(n: number): Promise<{ barOpenMs: number; tsMs: number; action: number; probs: number[]; targetSide: number; targetQty: number; note: string | null }[]> {
     const rows = await this.rows<Record<string, unknown>>("SELECT * FROM (SELECT * FROM decisions ORDER BY bar_open_ms DESC, ts_ms DESC LIMIT $1) ORDER BY bar_open_ms, ts_ms", [n]);
     return rows.map((r) => ({ barOpenMs: r.bar_open_ms as number, tsMs: r.ts_ms as number, action: r.action as number, probs: (r.probs as number[]) ?? [], targetSide: r.target_side as number, targetQty: r.target_qty as number, note: r.note as string | null }));
+  }
+
+  /** The drift rows in bar order (the report's drift over time). */
+  async driftRows(): Promise<(DriftRow & { tsMs: number })[]> {
+    const rows = await this.rows<Record<string, unknown>>("SELECT * FROM drift ORDER BY bar_open_ms, ts_ms");
+    return rows.map((r) => ({
+      barOpenMs: r.bar_open_ms as number,
+      tsMs: r.ts_ms as number,
+      window: r.window_bars as number,
+      filled: r.filled as number,
+      threshold: r.threshold as number,
+      features: (r.features as string[]) ?? [],
+      psi: ((r.psi as (number | null)[]) ?? []).map((x) => x ?? Number.NaN),
+      actionPsi: (r.action_psi as number | null) ?? undefined,
+    }));
   }
 
   /** The protection an order's intent asked for. */

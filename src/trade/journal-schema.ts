@@ -2,7 +2,12 @@
 // each write (or each group that must stand together) its own committed transaction. An order's row is
 // the truth about it; order_events is its history (the first event follows the row, off the send path).
 
-export const JOURNAL_VERSION = 1;
+/**
+ * 2 added the per-bar equity and the closed trades of every session (paper ones had neither). A journal of
+ * an older version is brought up by its CREATE TABLE IF NOT EXISTS on the next open; one of a newer
+ * version is refused.
+ */
+export const JOURNAL_VERSION = 2;
 
 export const JOURNAL_DDL = `
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
@@ -43,4 +48,12 @@ CREATE TABLE IF NOT EXISTS reconciliations (ts_ms BIGINT, trigger VARCHAR, outco
 -- drift per bar once the rolling window holds a value (monitor/drift.ts): psi[i] is features[i]'s index, NaN while masked
 CREATE TABLE IF NOT EXISTS drift (
   bar_open_ms BIGINT, ts_ms BIGINT, window_bars INTEGER, filled INTEGER, threshold DOUBLE, features VARCHAR[], psi DOUBLE[], action_psi DOUBLE);
+-- the account after each bar, every mode (the session report's live equity curve, the finished session's view)
+CREATE TABLE IF NOT EXISTS equity (
+  bar_open_ms BIGINT, ts_ms BIGINT, equity_usdt DOUBLE, balance_usdt DOUBLE, position_side INTEGER, position_qty DOUBLE,
+  entry_price DOUBLE, liquidation_price DOUBLE, margin_usdt DOUBLE, stop_price DOUBLE, tp_price DOUBLE);
+-- closed round trips as the session saw them (the simulator's in paper, the fills' fold on an exchange)
+CREATE TABLE IF NOT EXISTS trades (
+  exit_time_ms BIGINT, ts_ms BIGINT, side INTEGER, qty DOUBLE, entry_time_ms BIGINT, entry_price DOUBLE, exit_price DOUBLE,
+  pnl_usdt DOUBLE, fees_usdt DOUBLE, funding_usdt DOUBLE, holding_bars INTEGER, exit_reason VARCHAR);
 `;

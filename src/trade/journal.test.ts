@@ -7,6 +7,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { IntentLog } from "./intent-log.ts";
 import { Journal, journalPath } from "./journal.ts";
+import { JOURNAL_VERSION } from "./journal-schema.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const dir = mkdtempSync(path.join(tmpdir(), "rlt-journal-"));
@@ -113,5 +114,32 @@ describe("Journal", () => {
     expect((await j.liveOrders()).map((o) => o.clientId)).toEqual(["rlt-aaaaaa-1-o"]);
     expect(await j.positionQty()).toBe(0.01);
     await j.close();
+  });
+
+  it("journals each bar's account and each closed trade in every mode", async () => {
+    const j = await Journal.open(":memory:", info("equity"));
+    await j.recordEquity(60_000, { balanceUsdt: 1000, equityUsdt: 998.5, position: { side: -1, qty: 0.02, entryPrice: 100, marginUsdt: 0.4, liquidationPrice: 150, stopPrice: 104 } as never });
+    await j.recordEquity(120_000, { balanceUsdt: 1001, equityUsdt: 1001, position: undefined });
+    await j.recordTrade({ side: -1, entryTimeMs: 60_000, exitTimeMs: 150_000, entryPrice: 100, exitPrice: 95, qty: 0.02, feesUsdt: 0.01, fundingUsdt: -0.002, pnlUsdt: 0.088, holdingBars: 1, exitReason: "signal" });
+    expect(await j.query("SELECT bar_open_ms, equity_usdt, position_side, position_qty, stop_price, tp_price FROM equity ORDER BY bar_open_ms")).toEqual([
+      { bar_open_ms: 60_000, equity_usdt: 998.5, position_side: -1, position_qty: 0.02, stop_price: 104, tp_price: null },
+      { bar_open_ms: 120_000, equity_usdt: 1001, position_side: 0, position_qty: 0, stop_price: null, tp_price: null },
+    ]);
+    expect(await j.query("SELECT side, pnl_usdt, funding_usdt, exit_reason FROM trades")).toEqual([{ side: -1, pnl_usdt: 0.088, funding_usdt: -0.002, exit_reason: "signal" }]);
+    await j.close();
+  });
+
+  it("brings a version 1 journal up to this version, and refuses one written by a newer rlt", async () => {
+    const file = journalPath(dir, "versions");
+    const j = await Journal.open(file, info("versions"));
+    await j.query("DROP TABLE equity");
+    await j.query("UPDATE meta SET value = '1' WHERE key = 'version'");
+    await j.close();
+    const again = await Journal.open(file, info("versions"));
+    expect(await again.query("SELECT value FROM meta WHERE key = 'version'")).toEqual([{ value: String(JOURNAL_VERSION) }]);
+    expect(await again.count("equity")).toBe(0);
+    await again.query(`UPDATE meta SET value = '${JOURNAL_VERSION + 1}' WHERE key = 'version'`);
+    await again.close();
+    await expect(Journal.open(file, info("versions"))).rejects.toThrow(`version ${JOURNAL_VERSION + 1}, written by a newer rlt`);
   });
 });

@@ -7,9 +7,11 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import type { DuckDBConnection, DuckDBInstance, DuckDBPreparedStatement, DuckDBValue } from "@duckdb/node-api";
 import { DataError } from "../core/errors.ts";
+import type { Trade } from "../sim/account.ts";
 import { redactSecrets } from "../venue/keys.ts";
 import type { TradeReport } from "../venue/types.ts";
 import { FINAL_ALGO_STATUSES, FINAL_ORDER_STATUSES, sideSign } from "../venue/types.ts";
+import type { AccountState } from "./execution.ts";
 import { IntentLog, type IntentRecord } from "./intent-log.ts";
 import { JOURNAL_DDL, JOURNAL_VERSION } from "./journal-schema.ts";
 
@@ -130,6 +132,12 @@ export class Journal {
     const instance = await DuckDBInstance.create(file);
     const conn = await instance.connect();
     const now = opts.nowMs ?? Date.now;
+    const version = await storedVersion(conn);
+    if (version !== undefined && version > JOURNAL_VERSION) {
+      conn.closeSync();
+      instance.closeSync();
+      throw new DataError(`${file} is a session journal of version ${version}, written by a newer rlt (this one writes ${JOURNAL_VERSION})`, { hint: "continue or read the session with the rlt that wrote it, or start a new session (--session <new name>)" });
+    }
     await conn.run(JOURNAL_DDL);
     const existing = (await conn.runAndReadAll("SELECT session FROM session")).getRowObjectsJS();
     if (existing.length > 0 && existing[0].session !== info.session) {
@@ -141,7 +149,8 @@ export class Journal {
     await j.replayIntents();
     await j.write(async () => {
       await conn.run("BEGIN");
-      await conn.run("INSERT OR IGNORE INTO meta VALUES ('version', $1)", [String(JOURNAL_VERSION)]);
+      // the tables are additive: once the DDL above has run, an older journal is this version's
+      await conn.run("INSERT OR REPLACE INTO meta VALUES ('version', $1)", [String(JOURNAL_VERSION)]);
       if (resumed) await conn.run("UPDATE session SET starts = starts + 1, stopped_ms = NULL, stop_reason = NULL");
       else {
         await conn.run("INSERT INTO session VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, NULL, 1)", [
@@ -349,6 +358,21 @@ export class Journal {
     ]);
   }
 
+  /** The account after a bar (every mode). */
+  async recordEquity(barOpenMs: number, a: AccountState): Promise<void> {
+    const p = a.position;
+    await this.run("INSERT INTO equity VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)", [
+      barOpenMs, this.now(), a.equityUsdt, a.balanceUsdt, p?.side ?? 0, p?.qty ?? 0, p?.entryPrice ?? null, p?.liquidationPrice ?? null, p?.marginUsdt ?? null, p?.stopPrice ?? null, p?.takeProfitPrice ?? null,
+    ]);
+  }
+
+  /** A closed round trip as the session saw it. */
+  async recordTrade(t: Trade): Promise<void> {
+    await this.run("INSERT INTO trades VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)", [
+      t.exitTimeMs, this.now(), t.side, t.qty, t.entryTimeMs, t.entryPrice, t.exitPrice, t.pnlUsdt, t.feesUsdt, t.fundingUsdt, t.holdingBars, t.exitReason,
+    ]);
+  }
+
   async markStopped(reason: string): Promise<void> {
     await this.run("UPDATE session SET stopped_ms = $1, stop_reason = $2", [this.now(), reason]);
   }
@@ -515,4 +539,12 @@ export function roundQty(q: number): number {
 /** The signed quantity of a fill. */
 export function signedQty(f: Pick<TradeReport, "side" | "qty">): number {
   return sideSign(f.side) * f.qty;
+}
+
+/** The version a journal file says it is (undefined: a new file, or one from before versions). */
+async function storedVersion(conn: DuckDBConnection): Promise<number | undefined> {
+  const has = (await conn.runAndReadAll("SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'meta'")).getRowObjectsJS();
+  if (!Number(has[0]?.n)) return undefined;
+  const rows = (await conn.runAndReadAll("SELECT value FROM meta WHERE key = 'version'")).getRowObjectsJS();
+  return rows.length ? Number(rows[0].value) : undefined;
 }

@@ -202,8 +202,19 @@ async function openExchange(opts: TradeOptions, journal: Journal, id: string, sy
 function journalEvents(journal: Journal, features: SessionFeatures): (e: SessionEvent) => void {
   const codes = { buy: 0, sell: 1, hold: 2 } as const;
   let pending: (() => Promise<unknown>)[] = [];
+  let barOpenMs = Number.NaN;
   return (e) => {
+    if (e.type === "trade") {
+      const t = e.trade;
+      pending.push(() => journal.recordTrade(t));
+    }
+    if (e.type === "equity") {
+      const account = { ...e.account, position: e.account.position && { ...e.account.position } };
+      const bar = barOpenMs;
+      pending.push(() => journal.recordEquity(bar, account));
+    }
     if (e.type === "bar") {
+      barOpenMs = e.bar.openTime;
       const row = { openTimeMs: e.bar.openTime, open: e.bar.open, high: e.bar.high, low: e.bar.low, close: e.bar.close, volume: Number.NaN, features: Float64Array.from(features.normalized) };
       pending.push(() => journal.recordBar(row));
     } else if (e.type === "decision") {

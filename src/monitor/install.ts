@@ -7,6 +7,7 @@ import type { Health } from "../trade/health.ts";
 import type { Journal } from "../trade/journal.ts";
 import { installDrift } from "./drift.ts";
 import type { SessionMonitor } from "./monitor.ts";
+import { SessionSocketServer } from "./socket-server.ts";
 
 export interface MonitorContext {
   run: TrainingRun;
@@ -22,6 +23,6 @@ export interface MonitorContext {
 export function installMonitors(monitor: SessionMonitor, ctx: MonitorContext): void {
   // alerts (alerts.ts), drift (drift.ts) and the session socket (socket-server.ts) register here
   installDrift(monitor, ctx);
-  void monitor;
-  void ctx;
+  // last: it serves the view the others shape, and closes after them so attached clients see their last words
+  monitor.use(new SessionSocketServer(monitor, { sessionDir: ctx.sessionDir, journal: ctx.journal, onInfo: ctx.onInfo }));
 }

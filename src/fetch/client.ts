@@ -59,6 +59,14 @@ export interface ClientOptions {
   maxRetries: number;
   signal?: AbortSignal;
   onWait?: (reason: string, ms: number) => void;
+  /** A trading session's connection health (src/trade/health.ts): each call's latency and error, the clock offset. */
+  health?: RestHealth;
+}
+
+/** What a REST client reports to a session's Health (structural: fetch does not depend on trade). */
+export interface RestHealth {
+  restCall(what: string, latencyMs: number, error?: { message: string; code?: number }): void;
+  clockOffset(offsetMs: number): void;
 }
 
 /** Raised when the caller's signal stops a wait or a retry; fetch reports what was stored and exits nonzero. */
@@ -124,6 +132,7 @@ export class MarketClient {
       if (!res.ok) throw new ExchangeError(`${maskUrl(url)} answered ${res.status}: ${maskUrlsIn((await res.text()).slice(0, 200))}`);
       const { serverTime: t } = (await res.json()) as { serverTime: number };
       this.clockOffsetMs = t - Math.round((t0 + Date.now()) / 2);
+      this.opts.health?.clockOffset(this.clockOffsetMs);
       this.lastMinute = Math.floor(t / 60_000);
       return t;
     });
@@ -132,27 +141,27 @@ export class MarketClient {
 
   /** Symbols TRADING on the exchange; also reads the weight limit. */
   async tradingSymbols(): Promise<Set<string>> {
-    const info = await this.call(1, () => this.api.futuresExchangeInfo());
+    const info = await this.call(1, "GET /fapi/v1/exchangeInfo", () => this.api.futuresExchangeInfo());
     const rl = info.rateLimits.find((r) => r.rateLimitType === "REQUEST_WEIGHT" && r.interval === "MINUTE" && r.intervalNum === 1);
     if (rl) this.weightLimit = rl.limit;
     return new Set(info.symbols.filter((s) => s.status === "TRADING").map((s) => s.symbol));
   }
 
   candles(p: { symbol: string; startTime: number; endTime: number; limit: number }): Promise<Candle[]> {
-    return this.call(klinesWeight(p.limit), () => this.api.futuresCandles({ ...p, interval: "1m" }));
+    return this.call(klinesWeight(p.limit), "GET /fapi/v1/klines", () => this.api.futuresCandles({ ...p, interval: "1m" }));
   }
 
   aggTrades(p: { symbol: string; fromId?: number; startTime?: number; endTime?: number; limit: number }): Promise<AggTrade[]> {
-    return this.call(20, () => this.api.futuresAggTrades(p));
+    return this.call(20, "GET /fapi/v1/aggTrades", () => this.api.futuresAggTrades(p));
   }
 
   /** The REST order book (a depth snapshot for a local book kept from the diff stream). */
   depth(p: { symbol: string; limit: number }): Promise<DepthBook> {
-    return this.call(depthWeight(p.limit), () => this.api.futuresBook(p));
+    return this.call(depthWeight(p.limit), "GET /fapi/v1/depth", () => this.api.futuresBook(p));
   }
 
   fundingRate(p: { symbol: string; startTime: number; endTime: number; limit: number }): Promise<FundingRow[]> {
-    return this.call(1, () => this.api.futuresFundingRate(p));
+    return this.call(1, "GET /fapi/v1/fundingRate", () => this.api.futuresFundingRate(p));
   }
 
   /** GET a bulk file (data.binance.vision); undefined on 404. Retries temporary failures like REST calls. */
@@ -175,17 +184,22 @@ export class MarketClient {
   }
 
   /** One weighted REST call: wait if it would pass the weight budget, then retry temporary failures. */
-  private async call<T>(weight: number, fn: () => Promise<T>): Promise<T> {
+  private async call<T>(weight: number, what: string, fn: () => Promise<T>): Promise<T> {
     return this.withRetry(async () => {
       await this.pace(weight);
       if (this.opts.signal?.aborted) throw new Interrupted();
+      const t0 = performance.now();
       try {
         const out = await fn();
         this.requests++;
+        this.opts.health?.restCall(what, performance.now() - t0);
         return out;
       } catch (err) {
         this.requests++;
-        throw classify(err, this.serverNow());
+        const mapped = classify(err, this.serverNow());
+        const code = (err as { code?: unknown })?.code;
+        this.opts.health?.restCall(what, performance.now() - t0, { message: mapped.message, code: typeof code === "number" ? code : undefined });
+        throw mapped;
       } finally {
         this.lastMinute = Math.floor(this.serverNow() / 60_000);
       }

@@ -19,6 +19,7 @@ import { OrderManager } from "./orders.ts";
 import type { ManagerEvent } from "./orders-state.ts";
 import type { ClosedBar, FundingRate } from "./paper.ts";
 import { reconcile, type ReconcileReport } from "./reconcile.ts";
+import type { Health } from "./health.ts";
 
 export interface ExchangeClientOptions {
   venue: Venue;
@@ -31,6 +32,8 @@ export interface ExchangeClientOptions {
   adopt: boolean;
   onWarning: (message: string) => void;
   onReconciled?: (r: ReconcileReport) => void;
+  /** The session's connection health: reconciliation differences (absent: not reported). */
+  health?: Health;
 }
 
 /** How far outside a bar's high-low range a stop, take-profit or liquidation price still counts as reached (mark vs last price). */
@@ -109,7 +112,7 @@ export class ExchangeClient implements Execution {
       },
       onError: (err) => o.onWarning(`user stream: ${err.message}`),
     });
-    o.onReconciled?.(await reconcile({ venue: o.venue, journal: o.journal, manager: c.manager, symbol: o.symbol, session: o.session, adopt: o.adopt, trigger: "start" }));
+    o.onReconciled?.(await reconcile({ venue: o.venue, journal: o.journal, manager: c.manager, symbol: o.symbol, session: o.session, adopt: o.adopt, trigger: "start", health: o.health }));
     // after reconciliation: a position the journal does not know is reported as that, not as a margin
     // type that cannot change while it is open
     await o.venue.setup(o.symbol, o.sim.leverage);
@@ -129,7 +132,7 @@ export class ExchangeClient implements Execution {
       this.gap = undefined;
       killPoint("reconnect");
       await this.manager.resync();
-      this.o.onReconciled?.(await reconcile({ venue: this.o.venue, journal: this.o.journal, manager: this.manager, symbol: this.o.symbol, session: this.o.session, adopt: false, trigger: `gap: ${reason}` }));
+      this.o.onReconciled?.(await reconcile({ venue: this.o.venue, journal: this.o.journal, manager: this.manager, symbol: this.o.symbol, session: this.o.session, adopt: false, trigger: `gap: ${reason}`, health: this.o.health }));
     }
     const before = this.side();
     if (!this.accountQuiet || this.protectionInReach(bar)) await this.readAccount(bar);
@@ -282,6 +285,7 @@ export class ExchangeClient implements Execution {
     await this.refresh();
     if (this.position.qty !== this.manager.positionQty) {
       this.positionMismatches++;
+      this.o.health?.reconcileDifference(`bar ${new Date(bar.openTime).toISOString()}`, [`the exchange holds ${this.position.qty}, the journal ${this.manager.positionQty}`]);
       this.o.onWarning(`position differs after bar ${new Date(bar.openTime).toISOString()}: the exchange holds ${this.position.qty}, the journal ${this.manager.positionQty}`);
     }
   }

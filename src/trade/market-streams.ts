@@ -9,6 +9,7 @@ import { parsePayload } from "../record/events.ts";
 import { RoutedStream, routedStreamUrl } from "../record/streams.ts";
 import { type Kline, closedKline, klineBar } from "./bars.ts";
 import type { MarketStream } from "./features.ts";
+import type { Health } from "./health.ts";
 import { type FinishedBar, StreamBars } from "./stream-bars.ts";
 
 /** How long a finished kline waits for the other streams to pass its close (wall ms). */
@@ -43,6 +44,8 @@ export interface MarketFeedOptions {
   onWarning: (message: string) => void;
   onInfo: (message: string) => void;
   graceMs?: number;
+  /** The session's connection health: each route's ups, downs and events (absent: not reported). */
+  health?: Health;
 }
 
 export class MarketFeed {
@@ -78,13 +81,18 @@ export class MarketFeed {
       this.connections.push(
         new RoutedStream({
           url: routedStreamUrl(opts.wsUrl, route, names),
-          onPayload: (stream, payload) => this.onPayload(stream, payload),
+          onPayload: (stream, payload) => {
+            opts.health?.streamEvent(`/${route}`);
+            this.onPayload(stream, payload);
+          },
           onOpen: (n) => {
+            opts.health?.streamUp(`/${route}`);
             this.bars.up(streams);
             if (this.down.delete(route)) opts.onInfo(`${route} stream back (connection ${n}); ${streams.length ? `${streams.join(", ")} fields count again from the first whole bar` : "missed bars come from REST"}`);
             if (streams.includes("depth")) void this.requestSnapshot();
           },
           onDown: (reason) => {
+            opts.health?.streamDown(`/${route}`, reason);
             this.bars.down(streams);
             // once per outage: a server that stays away fails every reconnect attempt
             if (this.down.has(route)) return;

@@ -9,6 +9,7 @@ import type { AlgoReport, OrderReport, Venue } from "../venue/types.ts";
 import { type Journal, type JournalOrder, isLive, roundQty } from "./journal.ts";
 import { isSessionId } from "./order-ids.ts";
 import type { OrderManager } from "./orders.ts";
+import type { Health } from "./health.ts";
 
 export interface ReconcileOptions {
   venue: Venue;
@@ -20,6 +21,8 @@ export interface ReconcileOptions {
   adopt?: boolean;
   /** What led here: "start", "reconnect", "gap: <reason>". */
   trigger: string;
+  /** The session's connection health: a difference found is reported there (absent: not reported). */
+  health?: Health;
 }
 
 export interface ReconcileReport {
@@ -90,6 +93,7 @@ export async function reconcile(o: ReconcileOptions): Promise<ReconcileReport> {
 
   let outcome: ReconcileReport["outcome"] = applied.length ? "applied" : "in-sync";
   if (differences.length) {
+    o.health?.reconcileDifference(o.trigger, differences);
     if (!o.adopt) {
       await journal.recordReconciliation(o.trigger, "mismatch", { applied, differences });
       throw new ReconcileMismatch(differences, symbol);

@@ -100,7 +100,7 @@ export async function runTrade(options: TradeOptions): Promise<TradeResult> {
   if (!RUN_NAME_PATTERN.test(id)) throw new UsageError(`--session ${id}: ${RUN_NAME_RULE}`);
   const sessionDir = path.join(run.dir, RUN_FILES.sessions, id);
   mkdirSync(sessionDir, { recursive: true });
-  const client = new MarketClient({ restUrl: opts.endpoint.rest, weightBudget: 0.5, maxRetries: 8, signal: opts.signal });
+  const client = new MarketClient({ restUrl: opts.endpoint.rest, weightBudget: 0.5, maxRetries: 8, signal: opts.signal, health });
   const features = new SessionFeatures(run.manifest);
   // one trader per session: a second one would send the same client order ids
   return withLock(path.join(sessionDir, "session.lock"), { purpose: `the trading session ${sessionDir}`, onWait: opts.onInfo, signal: opts.signal }, async () => {
@@ -113,7 +113,7 @@ export async function runTrade(options: TradeOptions): Promise<TradeResult> {
         throw new DataError(`${opts.exchange} (${opts.endpoint.rest}) does not list ${symbol} as trading: nothing to trade`, { hint: `the run was trained on ${symbol}; trade it where that symbol is listed, or point --rest-url at an exchange that has it` });
       }
       if (journal.resumed) opts.onInfo(`continuing session ${id} (${journal.file})`);
-      execution = opts.paper ? new PaperClient(run.cfg.sim, { symbol, risk: new RiskEngine(run.cfg.risk, run.cfg.sim) }) : await openExchange(opts, journal, id, symbol, run.cfg);
+      execution = opts.paper ? new PaperClient(run.cfg.sim, { symbol, risk: new RiskEngine(run.cfg.risk, run.cfg.sim) }) : await openExchange(opts, journal, id, symbol, run.cfg, health);
       return await trade(run, execution, journal);
     } finally {
       if (execution instanceof ExchangeClient) await execution.close();
@@ -124,7 +124,7 @@ export async function runTrade(options: TradeOptions): Promise<TradeResult> {
   async function trade(run: TrainingRun, execution: PaperClient | ExchangeClient, journal: Journal): Promise<TradeResult> {
     const session = new TradeSession({ id, symbol, policy, actions: run.cfg.env.actions, positionInObs: run.cfg.env.positionInObs, features, execution });
     session.on(opts.onEvent);
-    session.on(journalEvents(journal, features));
+    session.on(journalEvents(journal, features, () => session.state()));
     const monitor = new SessionMonitor({ session, health, exchange: opts.exchange, run: run.dir });
     installMonitors(monitor, { run, journal, sessionDir, features, health, config: opts.monitor ?? MonitorConfigSchema.parse({}), onInfo: opts.onInfo });
     monitor.start();
@@ -150,7 +150,7 @@ export async function runTrade(options: TradeOptions): Promise<TradeResult> {
     opts.onInfo(`session ${id}: ${run.name} (${opts.model} model, ${backend}) on ${symbol}, ${opts.paper ? "paper" : "exchange"} fills, market data from ${opts.exchange} (${opts.endpoint.rest})`);
     const byStream = plan.streams.map((s) => `${s} (${plan.featuresByStream[s].join(", ")})`);
     if (byStream.length) opts.onInfo(`streaming klines and ${byStream.join("; ")}: trade and book features are masked until a whole bar of their stream has arrived`);
-    await tradeBars(session, client, symbol, plan, opts, async (firstOpenTime) => {
+    await tradeBars(session, client, symbol, plan, opts, health, async (firstOpenTime) => {
       const fromMs = Math.max(run.manifest.range.fromMs, firstOpenTime - MAX_WARMUP_MS);
       const store = opts.dataDir ? await Store.open(opts.dataDir) : undefined;
       let warm;
@@ -176,10 +176,10 @@ export async function runTrade(options: TradeOptions): Promise<TradeResult> {
 }
 
 /** Keys, the venue, and the exchange client (symbol set up, user stream open, journal reconciled). */
-async function openExchange(opts: TradeOptions, journal: Journal, id: string, symbol: string, cfg: TrainingRun["cfg"]): Promise<ExchangeClient> {
+async function openExchange(opts: TradeOptions, journal: Journal, id: string, symbol: string, cfg: TrainingRun["cfg"], health: Health): Promise<ExchangeClient> {
   const keys = loadKeys({ keyFile: opts.keyFile });
   if (!keys) throw new UsageError(`orders on ${opts.exchange} need API keys: set RLT_API_KEY and RLT_API_SECRET, or pass --key-file`, { hint: opts.exchange === "demo" ? "Binance Demo Trading keys come from demo.binance.com (API Management); or trade with --paper, which needs none" : "or trade with --paper, which needs none" });
-  const venue = new BinanceVenue({ exchange: opts.exchange, restUrl: opts.endpoint.rest, wsUrl: opts.endpoint.ws, ...keys, mainnetOptIn: opts.mainnetFlag && opts.allowMainnet });
+  const venue = new BinanceVenue({ exchange: opts.exchange, restUrl: opts.endpoint.rest, wsUrl: opts.endpoint.ws, ...keys, mainnetOptIn: opts.mainnetFlag && opts.allowMainnet, health });
   return ExchangeClient.open({
     venue,
     journal,
@@ -188,6 +188,7 @@ async function openExchange(opts: TradeOptions, journal: Journal, id: string, sy
     sim: cfg.sim,
     risk: cfg.risk,
     adopt: Boolean(opts.adopt),
+    health,
     onWarning: (m) => opts.onEvent({ type: "warning", message: m }),
     onReconciled: (r) => opts.onInfo(`reconciled (${r.trigger}): ${r.outcome}${r.applied.length ? `; applied ${r.applied.join("; ")}` : ""}${r.differences.length ? `; adopted ${r.differences.join("; ")}` : ""}; position ${r.positionQty}, ${r.openOrders} open orders, ${r.openAlgoOrders} algo orders`),
   });
@@ -199,7 +200,7 @@ async function openExchange(opts: TradeOptions, journal: Journal, id: string, sy
  * order's intent must not wait behind them. A crash in between loses the bar's row, never the intent,
  * which carries its bar and reason.
  */
-function journalEvents(journal: Journal, features: SessionFeatures): (e: SessionEvent) => void {
+function journalEvents(journal: Journal, features: SessionFeatures, state: () => SessionState): (e: SessionEvent) => void {
   const codes = { buy: 0, sell: 1, hold: 2 } as const;
   let pending: (() => Promise<unknown>)[] = [];
   let barOpenMs = Number.NaN;
@@ -211,7 +212,8 @@ function journalEvents(journal: Journal, features: SessionFeatures): (e: Session
     if (e.type === "equity") {
       const account = { ...e.account, position: e.account.position && { ...e.account.position } };
       const bar = barOpenMs;
-      pending.push(() => journal.recordEquity(bar, account));
+      const { realizedPnlUsdt, feesUsdt, fundingUsdt, trades } = state();
+      pending.push(() => journal.recordEquity(bar, account, { realizedPnlUsdt, feesUsdt, fundingUsdt, trades }));
     }
     if (e.type === "bar") {
       barOpenMs = e.bar.openTime;
@@ -236,7 +238,7 @@ function journalEvents(journal: Journal, features: SessionFeatures): (e: Session
  * bar: a gap (a reconnect, a slow consumer) is filled from REST before the next bar (those bars get no
  * stream fields), a repeat is dropped. The first bar starts the warm-up.
  */
-async function tradeBars(session: TradeSession, client: MarketClient, symbol: string, plan: StreamPlan, opts: TradeOptions, warmUp: (firstOpenTime: number) => Promise<void>): Promise<void> {
+async function tradeBars(session: TradeSession, client: MarketClient, symbol: string, plan: StreamPlan, opts: TradeOptions, health: Health, warmUp: (firstOpenTime: number) => Promise<void>): Promise<void> {
   const queue: Kline[] = [];
   let wake: (() => void) | undefined;
   let failure: unknown;
@@ -252,6 +254,7 @@ async function tradeBars(session: TradeSession, client: MarketClient, symbol: st
     onWarning: (m) => session.emitWarning(m),
     onInfo: opts.onInfo,
     graceMs: opts.streamGraceMs,
+    health,
   });
   opts.onInfo(`market streams: /market ${feed.opened.market.join(", ")}${feed.opened.public.length ? `; /public ${feed.opened.public.join(", ")}` : ""}`);
   const stopped = new Promise<void>((resolve) => {

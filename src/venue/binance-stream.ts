@@ -7,9 +7,20 @@ import { redactSecrets } from "./keys.ts";
 import type { UserStream, UserStreamHandlers } from "./types.ts";
 
 type Close = (opts?: object) => Promise<void>;
+
+/** What the user stream reports to a session's Health (structural: the venue does not depend on trade). */
+export interface StreamHealth {
+  streamUp(route: string): void;
+  streamDown(route: string, reason: string): void;
+  streamEvent(route: string): void;
+  listenKeyExpired(): void;
+}
+
+/** The user data stream's name in the session's health view. */
+const USER_ROUTE = "user";
 type Open = (cb: (m: any) => void) => Promise<Close>;
 
-export async function openUserStream(open: Open, handlers: UserStreamHandlers): Promise<UserStream> {
+export async function openUserStream(open: Open, handlers: UserStreamHandlers, health?: StreamHealth): Promise<UserStream> {
   let close: Close | undefined;
   let closed = false;
   let opens = 0;
@@ -21,6 +32,7 @@ export async function openUserStream(open: Open, handlers: UserStreamHandlers): 
     const type = m?.type ?? m?.eventType;
     if (type === "open") {
       opens++;
+      health?.streamUp(USER_ROUTE);
       const reason = gapReason ?? (opens > 1 ? "the user stream reconnected" : undefined);
       gapReason = undefined;
       if (reason) handlers.onGap(reason);
@@ -28,15 +40,21 @@ export async function openUserStream(open: Open, handlers: UserStreamHandlers): 
     }
     if (type === "error") {
       const e = m.error as Error | undefined;
+      health?.streamDown(USER_ROUTE, redactSecrets(e?.message ?? String(e)));
       handlers.onError?.(new Error(redactSecrets(`user stream: ${e?.message ?? String(e)}`)));
       // a failed keepalive makes binance-api-node open a new stream: its open is a gap
       gapReason ??= "the user stream was restarted after an error";
       return;
     }
+    health?.streamEvent(USER_ROUTE);
     const event = parseUserEvent(m);
     if (!event) return;
     handlers.onEvent(event);
-    if (event.kind === "expired") void restart("the listenKey expired");
+    if (event.kind === "expired") {
+      health?.listenKeyExpired();
+      health?.streamDown(USER_ROUTE, "the listenKey expired");
+      void restart("the listenKey expired");
+    }
   };
 
   async function restart(reason: string): Promise<void> {

@@ -9,7 +9,8 @@ import { MINUTE_MS, sleep } from "../core/time.ts";
 import { type ClientAuth, binanceClient } from "../exchange/binance.ts";
 import { weightInfoKey } from "../fetch/client.ts";
 import { parseAlgo, parseOrder, parsePosition, parseUserTrade } from "./binance-parse.ts";
-import { openUserStream } from "./binance-stream.ts";
+import { type StreamHealth, openUserStream } from "./binance-stream.ts";
+import type { RestHealth } from "../fetch/client.ts";
 import { OrderRejected, mapVendorError, NOT_FOUND_CODES } from "./errors.ts";
 import { assertMarketOrder, formatOnStep, parseFilters, roundMarketQty, roundTriggerPrice } from "./filters.ts";
 import type { ApiKeys } from "./keys.ts";
@@ -36,6 +37,8 @@ export interface BinanceVenueOptions extends ApiKeys {
    * on mainnet, or on any URL of Binance's mainnet hosts, is refused when constructed.
    */
   mainnetOptIn?: boolean;
+  /** A trading session's connection health (src/trade/health.ts): REST latency and errors, the clock offset, the user stream. */
+  health?: RestHealth & StreamHealth;
 }
 
 /** Binance's mainnet futures hosts: an order sent there is real money, whatever `exchange` says. */
@@ -80,6 +83,7 @@ export class BinanceVenue implements Venue {
 
   private readonly requestTimeoutMs: number;
   private readonly orderBudget: number;
+  private readonly health?: RestHealth & StreamHealth;
 
   // the options are not kept: a venue printed or serialized must not carry the secret
   constructor(o: BinanceVenueOptions) {
@@ -90,6 +94,7 @@ export class BinanceVenue implements Venue {
     this.recvWindowMs = o.recvWindowMs ?? DEFAULT_RECV_WINDOW_MS;
     this.requestTimeoutMs = o.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.orderBudget = o.orderBudget ?? 0.8;
+    this.health = o.health;
     if (isMainnet(this.restUrl, o.exchange) && !o.mainnetOptIn) {
       throw new UsageError(`refusing to trade on Binance mainnet (${new URL(this.restUrl).host}) without the opt-in`, {
         hint: "real orders on mainnet need both --mainnet and trade.allowMainnet: true in the config; use --testnet (Binance Demo Trading) or --paper to try first",
@@ -126,15 +131,20 @@ export class BinanceVenue implements Venue {
   private async callOnce<T>(what: string, mutating: boolean, fn: () => Promise<T>): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const timeoutMs = this.requestTimeoutMs;
+    const t0 = performance.now();
     try {
-      return await Promise.race([
+      const out = await Promise.race([
         fn(),
         new Promise<never>((_, reject) => {
           timer = setTimeout(() => reject(new Error(`network timeout after ${timeoutMs} ms`)), timeoutMs);
         }),
       ]);
+      this.health?.restCall(what, performance.now() - t0);
+      return out;
     } catch (err) {
       const mapped = mapVendorError(err, { what, mutating, serverNowMs: this.nowMs() });
+      const code = (err as { code?: unknown })?.code;
+      this.health?.restCall(what, performance.now() - t0, { message: mapped.message, code: typeof code === "number" ? code : undefined });
       // -1021: our clock estimate drifted; measure it again so the retry is signed right
       if ((err as { code?: number })?.code === -1021) await this.serverTimeMs().catch(() => undefined);
       throw mapped;
@@ -151,6 +161,7 @@ export class BinanceVenue implements Venue {
     const t0 = Date.now();
     const serverTime = Number(await this.call("GET /fapi/v1/time", false, () => this.api.futuresTime()));
     this.offsetMs = serverTime - Math.round((t0 + Date.now()) / 2);
+    this.health?.clockOffset(this.offsetMs);
     return serverTime;
   }
 
@@ -296,7 +307,7 @@ export class BinanceVenue implements Venue {
   }
 
   userStream(handlers: UserStreamHandlers): Promise<UserStream> {
-    return openUserStream((cb) => this.call("POST /fapi/v1/listenKey", false, () => this.api.ws.futuresUser(cb, false)), handlers);
+    return openUserStream((cb) => this.call("POST /fapi/v1/listenKey", false, () => this.api.ws.futuresUser(cb, false)), handlers, this.health);
   }
 
   async close(): Promise<void> {}

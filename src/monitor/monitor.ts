@@ -2,6 +2,7 @@
 // the view every front end reads (types.ts), and hosts what watches the session (alerts, drift) as
 // plugins. It decides nothing about trading: the session core does, and the UI calls the core's actions.
 import { DAY_MS } from "../core/time.ts";
+import { positionPnlUsdt } from "../sim/costs.ts";
 import type { Health, HealthEvent } from "../trade/health.ts";
 import type { SessionEvent, TradeSession } from "../trade/session.ts";
 import { type Alert, type DriftView, EQUITY_POINTS, type MonitorSource, type MonitorView, RECENT, RECENT_ALERTS, type TradeView } from "./types.ts";
@@ -135,7 +136,7 @@ export class SessionMonitor implements MonitorSource {
         qty: p.qty,
         entryPrice: p.entryPrice,
         markPrice: mark,
-        unrealizedPnlUsdt: p.side * p.qty * (mark - p.entryPrice),
+        unrealizedPnlUsdt: positionPnlUsdt(p.side, p.qty, p.entryPrice, mark),
         liquidationPrice: p.liquidationPrice,
         marginUsdt: p.marginUsdt,
         stopPrice: p.stopPrice,

@@ -39,7 +39,7 @@ async function serve(dir: string, journal?: Journal) {
   const session = new ScriptedSession();
   const monitor = new SessionMonitor({ session, health: new Health(), exchange: "local", run: "runs/x" });
   const infos: string[] = [];
-  const j = journal ?? (await Journal.open(":memory:", { session: "s1", run: "runs/x", model: "best", exchange: "local", mode: "paper", symbol: "BTCUSDT" }));
+  const j = journal ?? (await Journal.open(":memory:", { session: "s1", run: "runs/x", model: "best", exchange: "local", mode: "paper", symbol: "BTCUSDT", config: null }));
   const server = new SessionSocketServer(monitor, { sessionDir: dir, journal: j, onInfo: (m) => infos.push(m) });
   monitor.use(server);
   await server.ready;

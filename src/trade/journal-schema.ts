@@ -51,7 +51,8 @@ CREATE TABLE IF NOT EXISTS drift (
 -- the account after each bar, every mode (the session report's live equity curve, the finished session's view)
 CREATE TABLE IF NOT EXISTS equity (
   bar_open_ms BIGINT, ts_ms BIGINT, equity_usdt DOUBLE, balance_usdt DOUBLE, position_side INTEGER, position_qty DOUBLE,
-  entry_price DOUBLE, liquidation_price DOUBLE, margin_usdt DOUBLE, stop_price DOUBLE, tp_price DOUBLE);
+  entry_price DOUBLE, liquidation_price DOUBLE, margin_usdt DOUBLE, stop_price DOUBLE, tp_price DOUBLE,
+  realized_pnl_usdt DOUBLE, fees_usdt DOUBLE, funding_usdt DOUBLE, trades INTEGER);
 -- closed round trips as the session saw them (the simulator's in paper, the fills' fold on an exchange)
 CREATE TABLE IF NOT EXISTS trades (
   exit_time_ms BIGINT, ts_ms BIGINT, side INTEGER, qty DOUBLE, entry_time_ms BIGINT, entry_price DOUBLE, exit_price DOUBLE,

@@ -118,12 +118,12 @@ describe("Journal", () => {
 
   it("journals each bar's account and each closed trade in every mode", async () => {
     const j = await Journal.open(":memory:", info("equity"));
-    await j.recordEquity(60_000, { balanceUsdt: 1000, equityUsdt: 998.5, position: { side: -1, qty: 0.02, entryPrice: 100, marginUsdt: 0.4, liquidationPrice: 150, stopPrice: 104 } as never });
-    await j.recordEquity(120_000, { balanceUsdt: 1001, equityUsdt: 1001, position: undefined });
+    await j.recordEquity(60_000, { balanceUsdt: 1000, equityUsdt: 998.5, position: { side: -1, qty: 0.02, entryPrice: 100, marginUsdt: 0.4, liquidationPrice: 150, stopPrice: 104 } as never }, { realizedPnlUsdt: 0, feesUsdt: 0.004, fundingUsdt: 0, trades: 0 });
+    await j.recordEquity(120_000, { balanceUsdt: 1001, equityUsdt: 1001, position: undefined }, { realizedPnlUsdt: 0.088, feesUsdt: 0.01, fundingUsdt: -0.002, trades: 1 });
     await j.recordTrade({ side: -1, entryTimeMs: 60_000, exitTimeMs: 150_000, entryPrice: 100, exitPrice: 95, qty: 0.02, feesUsdt: 0.01, fundingUsdt: -0.002, pnlUsdt: 0.088, holdingBars: 1, exitReason: "signal" });
-    expect(await j.query("SELECT bar_open_ms, equity_usdt, position_side, position_qty, stop_price, tp_price FROM equity ORDER BY bar_open_ms")).toEqual([
-      { bar_open_ms: 60_000, equity_usdt: 998.5, position_side: -1, position_qty: 0.02, stop_price: 104, tp_price: null },
-      { bar_open_ms: 120_000, equity_usdt: 1001, position_side: 0, position_qty: 0, stop_price: null, tp_price: null },
+    expect(await j.query("SELECT bar_open_ms, equity_usdt, position_side, position_qty, stop_price, tp_price, realized_pnl_usdt, trades FROM equity ORDER BY bar_open_ms")).toEqual([
+      { bar_open_ms: 60_000, equity_usdt: 998.5, position_side: -1, position_qty: 0.02, stop_price: 104, tp_price: null, realized_pnl_usdt: 0, trades: 0 },
+      { bar_open_ms: 120_000, equity_usdt: 1001, position_side: 0, position_qty: 0, stop_price: null, tp_price: null, realized_pnl_usdt: 0.088, trades: 1 },
     ]);
     expect(await j.query("SELECT side, pnl_usdt, funding_usdt, exit_reason FROM trades")).toEqual([{ side: -1, pnl_usdt: 0.088, funding_usdt: -0.002, exit_reason: "signal" }]);
     await j.close();

@@ -82,6 +82,14 @@ export interface DecisionRow {
 }
 
 /** A bar's drift: the index of each feature's rolling window against the training deciles, and of the live action mix. */
+/** What a session has realized, paid and closed so far (SessionState's totals). */
+export interface SessionTotals {
+  realizedPnlUsdt: number;
+  feesUsdt: number;
+  fundingUsdt: number;
+  trades: number;
+}
+
 export interface DriftRow {
   barOpenMs: number;
   window: number;
@@ -358,11 +366,12 @@ export class Journal {
     ]);
   }
 
-  /** The account after a bar (every mode). */
-  async recordEquity(barOpenMs: number, a: AccountState): Promise<void> {
+  /** The account after a bar (every mode), with the session's totals so far. */
+  async recordEquity(barOpenMs: number, a: AccountState, totals: SessionTotals): Promise<void> {
     const p = a.position;
-    await this.run("INSERT INTO equity VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)", [
+    await this.run("INSERT INTO equity VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)", [
       barOpenMs, this.now(), a.equityUsdt, a.balanceUsdt, p?.side ?? 0, p?.qty ?? 0, p?.entryPrice ?? null, p?.liquidationPrice ?? null, p?.marginUsdt ?? null, p?.stopPrice ?? null, p?.takeProfitPrice ?? null,
+      totals.realizedPnlUsdt, totals.feesUsdt, totals.fundingUsdt, totals.trades,
     ]);
   }
 

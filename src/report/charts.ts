@@ -18,6 +18,7 @@ import {
   padDomain,
   renderAxes,
   renderLegend,
+  renderMarks,
   standaloneSvg,
   svgOpen,
   utcDateTime,
@@ -45,6 +46,7 @@ function strategySeries(list: ReportSeries[], timeMs: number[], opts: { fillAgen
 export function equityChart(data: ReportData): string {
   return lineChart({
     id: "chart-equity",
+    marks: data.marks,
     label: "Equity: agent vs baselines (USDT)",
     series: strategySeries(data.equity, data.timeMs),
     width: WIDTH,
@@ -57,6 +59,7 @@ export function equityChart(data: ReportData): string {
 export function drawdownChart(data: ReportData): string {
   return lineChart({
     id: "chart-drawdown",
+    marks: data.marks,
     label: "Drawdown (underwater, fraction of peak equity)",
     series: strategySeries(data.drawdown, data.timeMs, { fillAgent: true }),
     width: WIDTH,
@@ -72,6 +75,7 @@ export function rollingSharpeChart(data: ReportData): string {
   const window = data.rollingSharpeWindowBars ? ` (${data.rollingSharpeWindowBars}-bar window)` : "";
   return lineChart({
     id: "chart-rolling-sharpe",
+    marks: data.marks,
     label: `Rolling Sharpe ratio${window}`,
     series: strategySeries(data.rollingSharpe, data.timeMs),
     width: WIDTH,
@@ -90,7 +94,7 @@ const PRICE_COLOR = "#374151";
  * markers (▲ long, ▼ short) and exit rings (green win, red loss), and a lower panel with the side
  * per bar.
  */
-export function positionChart(data: ReportData): string {
+export function positionChart(data: ReportData, id = "chart-position"): string {
   const width = WIDTH;
   const height = 440;
   const margin = { left: 68, right: 18 };
@@ -132,7 +136,7 @@ export function positionChart(data: ReportData): string {
     out.push(
       `<text x="${pricePlot.x + pricePlot.w / 2}" y="${pricePlot.y + pricePlot.h / 2}" text-anchor="middle" fill="${COLORS.axis}" font-size="13">no price data</text>`,
     );
-    return svgOpen({ width, height, points: 0, label: "Position over price", id: "chart-position" }) + out.join("") + "</svg>";
+    return svgOpen({ width, height, points: 0, label: "Position over price", id }) + out.join("") + "</svg>";
   }
   const xDomain: [number, number] = xExt[0] === xExt[1] ? padDomain(xExt, 0) : xExt;
   const priceAxes = renderAxes({
@@ -222,6 +226,7 @@ export function positionChart(data: ReportData): string {
   }
   out.push(marks.join(""));
 
+  out.push(renderMarks(data.marks, sx, pricePlot));
   out.push(posAxes.body);
   for (const key of ["long", "short"] as const) {
     const color = key === "long" ? COLORS.long : COLORS.short;
@@ -230,7 +235,7 @@ export function positionChart(data: ReportData): string {
   out.push(
     `<path d="M${posPlot.x} ${y0.toFixed(1)}h${posPlot.w}" stroke="${COLORS.zero}" stroke-width="1" fill="none"/>`,
   );
-  return svgOpen({ width, height, points, label: "Position over price with trade entries and exits", id: "chart-position" }) + out.join("") + "</svg>";
+  return svgOpen({ width, height, points, label: "Position over price with trade entries and exits", id }) + out.join("") + "</svg>";
 }
 
 /** Color of a training series by its metric group. */

@@ -1,6 +1,7 @@
 // The data behind `rlt report`: everything the HTML page and the standalone SVG charts show.
 // Built by the report command from an evaluation; `sampleReportData()` builds a synthetic one.
 import type { Trade } from "../sim/simulator.ts";
+import type { ChartMark } from "./svg.ts";
 
 /** One named series, one value per bar (or per training row). NaN marks "undefined here". */
 export interface ReportSeries {
@@ -73,6 +74,8 @@ export interface ReportData {
   training?: { x: number[]; series: ReportSeries[] };
   /** Resolved YAML, shown in a <pre>. */
   config: string;
+  /** Optional: vertical marks on the time charts (a session report's first differing bar). */
+  marks?: ChartMark[];
   /** Optional: window (in bars) of the rolling Sharpe, shown in the chart heading. */
   rollingSharpeWindowBars?: number;
 }

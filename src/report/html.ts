@@ -132,7 +132,7 @@ const SORT_SCRIPT = `
 })();
 `;
 
-function section(id: string, title: string, body: string, sub?: string): string {
+export function section(id: string, title: string, body: string, sub?: string): string {
   return (
     `<section class="card" id="${id}"><h2>${escapeHtml(title)}</h2>` +
     (sub ? `<p class="sub">${escapeHtml(sub)}</p>` : "") +
@@ -156,7 +156,7 @@ function renderSummary(summary: ReportData["summary"]): string {
   );
 }
 
-function renderMetrics(data: ReportData): string {
+export function renderMetrics(data: ReportData): string {
   const { columns, rows } = data.metrics;
   if (rows.length === 0) return `<p class="empty">no metrics</p>`;
   // Notes become numbered footnotes below the table, so that a long note does not widen it.
@@ -238,7 +238,7 @@ const TRADE_COLUMNS: TradeColumn[] = [
   { key: "exitReason", label: "Exit reason", num: false, raw: (t) => t.exitReason, show: (t) => t.exitReason, cls: () => "text" },
 ];
 
-function renderTrades(trades: ReportTrade[]): string {
+export function renderTrades(trades: ReportTrade[]): string {
   if (trades.length === 0) return `<p class="empty" id="no-trades">no trades</p>`;
   const head =
     `<tr>` +
@@ -263,7 +263,7 @@ function renderTrades(trades: ReportTrade[]): string {
   return `<div class="journal"><table id="trades" class="sortable"><thead>${head}</thead><tbody>${body}</tbody></table></div>`;
 }
 
-function tradeStats(trades: ReportTrade[]): string {
+export function tradeStats(trades: ReportTrade[]): string {
   if (trades.length === 0) return "";
   const wins = trades.filter((t) => t.pnlUsdt > 0).length;
   const pnl = trades.reduce((a, t) => a + t.pnlUsdt, 0);
@@ -273,9 +273,8 @@ function tradeStats(trades: ReportTrade[]): string {
 
 /** The whole report as one self-contained HTML document. */
 export function renderReportHtml(data: ReportData): string {
-  const title = data.title || "rlt report";
   const training = trainingCharts(data);
-  const sections: { id: string; title: string; html: string; sub?: string }[] = [
+  const sections: PageSection[] = [
     { id: "metrics-section", title: "Metrics", html: renderMetrics(data), sub: "Agent (highlighted) and baselines over the same bars." },
     {
       id: "risk-section",
@@ -309,6 +308,19 @@ export function renderReportHtml(data: ReportData): string {
     },
     { id: "config-section", title: "Config", html: `<pre class="config">${escapeHtml(data.config)}</pre>`, sub: "Resolved configuration." },
   ];
+  return renderPage(data, sections);
+}
+
+export interface PageSection {
+  id: string;
+  title: string;
+  html: string;
+  sub?: string;
+}
+
+/** The page around its sections: header (title, warnings, summary, contents), sections, footer, the sort script. */
+export function renderPage(data: Pick<ReportData, "title" | "generatedAt" | "warnings" | "summary">, sections: PageSection[]): string {
+  const title = data.title || "rlt report";
   const toc = sections.map((s) => `<a href="#${s.id}">${escapeHtml(s.title)}</a>`).join("");
   return (
     `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">` +

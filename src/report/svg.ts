@@ -487,6 +487,34 @@ export interface LineChartOptions {
   yLabel?: string;
   /** Caption drawn at the top left (used by small multiples). */
   caption?: string;
+  /** Vertical lines at x values (a session report's first differing bar), drawn over the series. */
+  marks?: ChartMark[];
+}
+
+export interface ChartMark {
+  x: number;
+  label: string;
+  color?: string;
+}
+
+const MARK_COLOR = "#db2777";
+
+/** Vertical dashed lines with a caption, each a <g data-mark> a page test can find. */
+export function renderMarks(marks: ChartMark[] | undefined, sx: Scale, plot: Box): string {
+  return (marks ?? [])
+    .filter((m) => Number.isFinite(sx(m.x)))
+    .map((m) => {
+      const x = sx(m.x);
+      const color = m.color ?? MARK_COLOR;
+      const anchor = x > plot.x + plot.w * 0.7 ? "end" : "start";
+      const tx = anchor === "end" ? x - 4 : x + 4;
+      return (
+        `<g data-mark="${escapeXml(m.label)}"><title>${escapeXml(m.label)}</title>` +
+        `<path d="M${r1(x)} ${r1(plot.y)}V${r1(plot.y + plot.h)}" stroke="${color}" stroke-width="1.6" stroke-dasharray="5 3" fill="none"/>` +
+        `<text x="${r1(tx)}" y="${r1(plot.y + 12)}" text-anchor="${anchor}" fill="${color}" font-size="11" font-weight="600">${escapeXml(m.label)}</text></g>`
+      );
+    })
+    .join("");
 }
 
 export interface Panel {
@@ -583,6 +611,7 @@ export function lineChartPanel(o: LineChartOptions, box: Box): Panel {
       `<path d="${d}" fill="none" stroke="${s.color}" stroke-width="${s.width ?? 1.5}" stroke-opacity="${s.opacity ?? 1}" stroke-linejoin="round" stroke-linecap="round"${dash}><title>${escapeXml(s.name)}</title></path>`,
     );
   }
+  out.push(renderMarks(o.marks, axes.sx, plot));
   return { body: out.join(""), points };
 }
 

@@ -23,6 +23,8 @@ export const AlertThresholdsSchema = z.strictObject({
   clockOffsetMs: z.number().gt(0).default(1000),
   /** Cumulative return outside the backtest's block-bootstrap band (two-sided, e.g. 0.05 → 5–95 %). */
   performanceTail: z.number().gt(0).lt(0.5).default(0.05),
+  /** Bars before the performance band is checked: over a handful of bars every return is "typical". */
+  performanceMinBars: z.number().int().min(2).default(30),
 });
 
 export const WebhookSchema = z.strictObject({
@@ -42,6 +44,9 @@ export const WebhookSchema = z.strictObject({
   /** Alerts below this level are not sent (they are still shown and journaled). */
   minLevel: z.enum(["info", "warning", "critical"]).default("warning"),
   timeoutMs: z.number().int().min(100).default(5000),
+}).superRefine((w, ctx) => {
+  // Telegram's sendMessage refuses a message without its chat: say so at load, not at the first alert
+  if (w.format === "telegram" && w.chatId === undefined) ctx.addIssue({ code: "custom", path: ["chatId"], message: "format telegram needs the chat to send to (chatId: the bot's chat id)" });
 });
 
 export const DriftConfigSchema = z.strictObject({

@@ -40,14 +40,38 @@ function compounded(returns: Float64Array, index: Int32Array): number {
 }
 
 
-/** Fills `index` with circular blocks of `blockBars` consecutive bars from uniform random starts, the last block truncated. */
-function drawIndices(index: Int32Array, blockBars: number, rng: Rng): void {
-  const n = index.length;
+/**
+ * Fills `index` with circular blocks of `blockBars` consecutive bars of a series of `seriesBars` from uniform
+ * random starts, the last block truncated (`index` may be shorter than the series: a path of fewer bars).
+ */
+function drawIndices(index: Int32Array, blockBars: number, rng: Rng, seriesBars = index.length): void {
+  const n = seriesBars;
   let k = 0;
-  while (k < n) {
+  while (k < index.length) {
     const start = Math.floor(rng.next() * n);
-    for (let j = 0; j < blockBars && k < n; j++) index[k++] = (start + j) % n;
+    for (let j = 0; j < blockBars && k < index.length; j++) index[k++] = (start + j) % n;
   }
+}
+
+/**
+ * The distribution of the total return over `bars` bars (fewer than or as many as the series has), from
+ * `samples` circular block-bootstrap paths of the per-bar returns, sorted ascending: what a live session
+ * of that many bars could have returned if it traded like the backtest did.
+ */
+export function bootstrapTotalReturns(returns: Float64Array, bars: number, opts: Pick<BootstrapOptions, "samples" | "blockBars" | "seed"> = {}): Float64Array {
+  const n = returns.length;
+  if (n < 2) throw new Error(`bootstrapTotalReturns: need at least 2 returns, got ${n}`);
+  if (!Number.isInteger(bars) || bars < 1) throw new Error(`bootstrapTotalReturns: bars must be a positive integer, got ${bars}`);
+  const samples = opts.samples ?? 1000;
+  const blockBars = Math.min(opts.blockBars ?? 60, n);
+  const rng = new Rng(opts.seed ?? 1);
+  const index = new Int32Array(bars);
+  const totals = new Float64Array(samples);
+  for (let s = 0; s < samples; s++) {
+    drawIndices(index, blockBars, rng, n);
+    totals[s] = compounded(returns, index);
+  }
+  return totals.sort();
 }
 
 export function blockBootstrap(agentReturns: Float64Array, benchmarkReturns: Float64Array, opts: BootstrapOptions = {}): BootstrapResult {

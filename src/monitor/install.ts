@@ -5,6 +5,8 @@ import type { TrainingRun } from "../rl/run-dir.ts";
 import type { SessionFeatures } from "../trade/features.ts";
 import type { Health } from "../trade/health.ts";
 import type { Journal } from "../trade/journal.ts";
+import { installAlertDispatch } from "./alert-dispatch.ts";
+import { installAlerts } from "./alerts.ts";
 import { installDrift } from "./drift.ts";
 import type { SessionMonitor } from "./monitor.ts";
 import { SessionSocketServer } from "./socket-server.ts";
@@ -22,6 +24,8 @@ export interface MonitorContext {
 
 export function installMonitors(monitor: SessionMonitor, ctx: MonitorContext): void {
   // alerts (alerts.ts), drift (drift.ts) and the session socket (socket-server.ts) register here
+  installAlertDispatch(monitor, ctx);
+  installAlerts(monitor, ctx);
   installDrift(monitor, ctx);
   // last: it serves the view the others shape, and closes after them so attached clients see their last words
   monitor.use(new SessionSocketServer(monitor, { sessionDir: ctx.sessionDir, journal: ctx.journal, onInfo: ctx.onInfo }));

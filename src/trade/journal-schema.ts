@@ -57,4 +57,7 @@ CREATE TABLE IF NOT EXISTS equity (
 CREATE TABLE IF NOT EXISTS trades (
   exit_time_ms BIGINT, ts_ms BIGINT, side INTEGER, qty DOUBLE, entry_time_ms BIGINT, entry_price DOUBLE, exit_price DOUBLE,
   pnl_usdt DOUBLE, fees_usdt DOUBLE, funding_usdt DOUBLE, holding_bars INTEGER, exit_reason VARCHAR);
+-- every alert shown (monitor/alert-dispatch.ts): suppressed counts the repeats held back before it, sent what became of its webhook send
+CREATE TABLE IF NOT EXISTS alerts (
+  ts_ms BIGINT, bar_open_ms BIGINT, level VARCHAR, category VARCHAR, kind VARCHAR, subject VARCHAR, message VARCHAR, suppressed INTEGER, sent VARCHAR);
 `;

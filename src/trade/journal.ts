@@ -7,6 +7,7 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import type { DuckDBConnection, DuckDBInstance, DuckDBPreparedStatement, DuckDBValue } from "@duckdb/node-api";
 import { DataError } from "../core/errors.ts";
+import type { Alert } from "../monitor/types.ts";
 import type { Trade } from "../sim/account.ts";
 import { redactSecrets } from "../venue/keys.ts";
 import type { TradeReport } from "../venue/types.ts";
@@ -364,6 +365,12 @@ export class Journal {
     await this.run("INSERT INTO drift VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", [
       d.barOpenMs, this.now(), d.window, d.filled, d.threshold, listValue(d.features), listValue(Array.from(d.psi)), d.actionPsi === undefined || Number.isNaN(d.actionPsi) ? null : d.actionPsi,
     ]);
+  }
+
+  /** An alert as shown, with what became of its webhook send (monitor/alert-dispatch.ts). */
+  async recordAlert(r: { alert: Alert; sent: string }): Promise<void> {
+    const a = r.alert;
+    await this.run("INSERT INTO alerts VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)", [a.atMs, a.barOpenTimeMs ?? null, a.level, a.category, a.kind, a.subject ?? null, redactSecrets(a.message), a.suppressed ?? 0, r.sent]);
   }
 
   /** The account after a bar (every mode), with the session's totals so far. */

@@ -154,11 +154,12 @@ export function App({ source, controls, opts, onDone }: AppProps) {
 export async function runTui(source: MonitorSource, controls: TradeControls | undefined, opts: TuiOptions = {}): Promise<void> {
   const attachedEnd = (source as { ended?: Promise<unknown> }).ended;
   const options: TuiOptions = { ...opts, ended: opts.ended ?? attachedEnd };
+  // Ctrl-C is a key here (quit with --on-exit's choice), not ink's exit; absent streams are the process's
   const app = render(<App source={source} controls={controls} opts={options} onDone={() => {}} />, {
     exitOnCtrlC: false,
     patchConsole: true,
-    stdout: opts.stdout,
-    stdin: opts.stdin,
+    ...(opts.stdout ? { stdout: opts.stdout } : {}),
+    ...(opts.stdin ? { stdin: opts.stdin } : {}),
   });
   await app.waitUntilExit();
 }

@@ -1,0 +1,108 @@
+// `rlt trade` as a person runs it: in a real pseudo-terminal (tmux, 80×24) it shows the interactive UI,
+// p pauses new entries, q then k ends the session keeping the position (journal: stop_reason quit), and
+// the summary line follows the UI. Piped (not a TTY) it prints plain decision lines with no escape codes.
+import { execFileSync } from "node:child_process";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startExchange } from "../src/exchange/server.ts";
+import type { RunningExchange } from "../src/exchange/types.ts";
+import { readRun } from "../src/rl/run-dir.ts";
+import { journalPath } from "../src/trade/journal.ts";
+import { ROOT, spawnRlt } from "./helpers/cli.ts";
+import { systemTool } from "./helpers/system-tools.ts";
+import { trainTinyRun } from "./helpers/trade-run.ts";
+
+const tmux = systemTool("tmux", "apt-get install tmux");
+/** Our own tmux server: nothing of a developer's tmux is touched. */
+const SOCKET = `rlt-tui-test-${process.pid}`;
+const SESSION = "rlt";
+
+let runDir: string;
+let dataDir: string;
+let ex: RunningExchange | undefined;
+
+beforeAll(async () => {
+  ({ runDir, dataDir } = await trainTinyRun("rlt-tui-", "tui", { sim: { stopLossPct: 0.004 }, risk: { riskPerTrade: 0.01 } }));
+}, 240_000);
+
+afterAll(async () => {
+  if (tmux.available) {
+    try {
+      execFileSync(tmux.path!, ["-L", SOCKET, "kill-server"], { stdio: "ignore" });
+    } catch {
+      // already gone: its only session ended
+    }
+  }
+  await ex?.close();
+});
+
+const sh = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+const screen = () => execFileSync(tmux.path!, ["-L", SOCKET, "capture-pane", "-p", "-t", SESSION], { encoding: "utf8" });
+const keys = (...k: string[]) => execFileSync(tmux.path!, ["-L", SOCKET, "send-keys", "-t", SESSION, ...k]);
+
+/** Poll the screen until `ok` (a session warming up on the 2-core CI machine takes seconds). */
+async function waitForScreen(ok: (s: string) => boolean, what: string, timeoutMs = 90_000): Promise<string> {
+  const t0 = Date.now();
+  for (;;) {
+    const s = screen();
+    if (ok(s)) return s;
+    if (s.includes("rlt exited") && what !== "rlt to exit") throw new Error(`rlt exited while waiting for ${what}; the screen:\n${s}`);
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; the screen:\n${s}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+function tradeArgs(session: string, restUrl: string, wsUrl: string, bars: number): string[] {
+  return ["trade", "--run", runDir, "--paper", "--exchange", "local", "--rest-url", restUrl, "--ws-url", wsUrl, "--data-dir", dataDir, "--bars", String(bars), "--session", session];
+}
+
+describe("rlt trade on a terminal", () => {
+  it.skipIf(!tmux.available)("shows the UI at 80x24, pauses on p, and ends on q k keeping the position", async () => {
+    const test = readRun(runDir).info.splitMs.test;
+    // slow enough that the session is still trading when the keys arrive
+    ex = await startExchange({ dataDir, klineReplay: { fromMs: test.fromMs, barsPerSecond: 4 } });
+    const cmd = [process.execPath, "bin/rlt.js", ...tradeArgs("tui", ex.restUrl, ex.wsUrl, 100_000)].map(sh).join(" ");
+    const t0 = Date.now();
+    execFileSync(tmux.path!, ["-L", SOCKET, "new-session", "-d", "-s", SESSION, "-x", "80", "-y", "24", "-c", ROOT, `RLT_CONFIG= ${cmd}; echo "rlt exited $?"; sleep 120`]);
+    const trading = await waitForScreen((s) => /TRADING/.test(s) && /DECISIONS/.test(s) && /\d\d:\d\d (buy|sell|hold) /.test(s), "the UI trading");
+    const shownMs = Date.now() - t0;
+    expect(trading).toContain("POSITION");
+    expect(trading).toContain("RISK ACTIVE");
+    expect(trading).toContain("p pause  r resume  f flatten  q quit  ? help");
+    expect(Math.max(...trading.split("\n").map((l) => [...l].length))).toBeLessThanOrEqual(80);
+    keys("p");
+    await waitForScreen((s) => s.includes("PAUSED (new entries paused)"), "entries paused");
+    keys("q");
+    await waitForScreen((s) => s.includes("quit? k keep the position"), "the quit question");
+    keys("k");
+    const after = await waitForScreen((s) => s.includes("rlt exited"), "rlt to exit");
+    console.log(`tmux 80x24: UI trading after ${shownMs} ms; after q k:\n${after.trimEnd()}`);
+    expect(after).toContain("rlt exited 0");
+    expect(after).toMatch(/session tui: \d+ bars, \d+ trades, equity [\d.]+ USDT/);
+    await ex.close();
+    ex = undefined;
+    // read-only: opening it as a Journal would count a new start and clear the stop
+    const { DuckDBInstance } = await import("@duckdb/node-api");
+    const db = await DuckDBInstance.create(journalPath(runDir, "tui"), { access_mode: "READ_ONLY" });
+    try {
+      const rows = (await (await db.connect()).runAndReadAll("SELECT stop_reason FROM session")).getRowObjects();
+      expect(rows).toEqual([{ stop_reason: "quit" }]);
+    } finally {
+      db.closeSync();
+    }
+  }, 180_000);
+
+  it("piped, prints plain decision lines without escape codes", async () => {
+    const test = readRun(runDir).info.splitMs.test;
+    const exchange = await startExchange({ dataDir, klineReplay: { fromMs: test.fromMs, barsPerSecond: 400 } });
+    try {
+      const res = await spawnRlt(tradeArgs("piped", exchange.restUrl, exchange.wsUrl, 5), { RLT_CONFIG: "" }).done;
+      expect(res.code, res.stderr).toBe(0);
+      expect(res.stdout).not.toContain("\x1b");
+      expect(res.stdout.match(/^\d{4}-\d\d-\d\d \d\d:\d\d decide (buy|sell|hold) \(p buy/gm)?.length).toBe(5);
+      expect(res.stdout).toMatch(/session piped: 5 bars/);
+    } finally {
+      await exchange.close();
+    }
+  });
+});

@@ -16,6 +16,7 @@ interface TradeFlags {
   keyFile?: string;
   adopt?: boolean;
   json?: boolean;
+  headless?: boolean;
 }
 
 export function registerTrade(program: Command): void {
@@ -34,11 +35,12 @@ export function registerTrade(program: Command): void {
     .option("--key-file <file>", "API key and secret (two lines, or JSON {apiKey, apiSecret}); default: trade.keyFile, else RLT_API_KEY / RLT_API_SECRET")
     .option("--adopt", "at the start, take a position or orders the journal does not know as this session's (otherwise the start stops and says what differs)")
     .option("--json", "one JSON object per event instead of plain lines")
+    .option("--headless", "plain lines even on a terminal, instead of the interactive UI")
     .action(async (opts: TradeFlags, cmd: Command) => {
       const { UsageError } = await import("../src/core/errors.ts");
       const { loadConfig } = await import("../src/core/config.ts");
       const { runTrade } = await import("../src/trade/run.ts");
-      const { eventJson, eventLine } = await import("../src/trade/output.ts");
+      const { alertJson, alertLine, eventJson, eventLine } = await import("../src/trade/output.ts");
       const flags = globalFlags(cmd);
       if (!opts.run) throw new UsageError("rlt trade needs --run <dir>", { hint: "e.g. rlt trade --run runs/ppo-btcusdt --paper" });
       if (opts.checkpoint !== "best" && opts.checkpoint !== "final") throw new UsageError(`--checkpoint must be best or final, not "${opts.checkpoint}"`);
@@ -58,6 +60,8 @@ export function registerTrade(program: Command): void {
       process.on("SIGINT", onSigint);
       process.on("SIGTERM", onSigint);
       const print = (line: string | undefined) => line !== undefined && process.stdout.write(`${line}\n`);
+      // the interactive UI on a terminal (it owns stdout: no lines go there while it runs); plain lines when piped, --json or --headless
+      const ui = !opts.headless && !opts.json && process.stdout.isTTY && process.stdin.isTTY ? (await import("../src/tui/trade-ui.ts")).tradeUi({ ctrlCExit: opts.onExit }) : undefined;
       try {
         const result = await runTrade({
           runDir: path.resolve(opts.run),
@@ -75,9 +79,10 @@ export function registerTrade(program: Command): void {
           adopt: Boolean(opts.adopt),
           maxBars: opts.bars === undefined ? undefined : parsePositiveInt("--bars", opts.bars),
           signal: controller.signal,
-          onEvent: (e) => print(opts.json ? eventJson(e) : eventLine(e)),
-          onInfo: (m) => (opts.json ? print(JSON.stringify({ type: "info", message: m })) : flags.quiet ? undefined : process.stderr.write(`${m}\n`)),
-        });
+          onEvent: (e) => (ui ? undefined : print(opts.json ? eventJson(e) : eventLine(e))),
+          onInfo: (m) => (ui ? ui.onInfo(m) : opts.json ? print(JSON.stringify({ type: "info", message: m })) : flags.quiet ? undefined : process.stderr.write(`${m}\n`)),
+          onMonitor: (monitor, controls) => (ui ? ui.onMonitor(monitor, controls) : monitor.onAlert((a) => print(opts.json ? alertJson(a) : alertLine(a)))),
+        }).finally(() => ui?.close());
         const s = result.state;
         if (!opts.json) print(`session ${s.id}: ${s.bars} bars, ${s.trades} trades, equity ${s.account.equityUsdt.toFixed(2)} USDT (realized ${s.realizedPnlUsdt.toFixed(2)}, fees ${s.feesUsdt.toFixed(2)}, funding ${s.fundingUsdt.toFixed(2)}); ${result.sessionDir}`);
       } finally {

@@ -43,10 +43,12 @@ describe("firstDifference", () => {
     expect(firstDifference(paused, tracks(), { mode: "paper" })!.why).toBe("the live decision was limited (entries paused); the backtest trades every decision");
   });
 
-  it("blames masked features and a live-only risk denial", () => {
+  it("names masked features as context only, and blames a live-only risk denial", () => {
     const live = tracks();
-    live[3] = { ...live[3], action: 2, target: 1, masked: ["spread_bps", "book_imbalance"] };
-    expect(firstDifference(live, tracks(), { mode: "paper" })!.why).toMatch(/^the live decision came from masked features \(spread_bps, book_imbalance\)/);
+    live[3] = { ...live[3], action: 0, target: 1, masked: ["spread_bps", "book_imbalance"] };
+    expect(firstDifference(live, tracks(), { mode: "paper" })!.why).toBe(
+      "on the same journaled features the policy decides sell where live decided buy: another model than the session's, or the decision row was altered (2 features were masked at this bar and entered as 0 on both sides: spread_bps, book_imbalance)",
+    );
     const denied = tracks();
     denied[1] = { ...denied[1], fills: [], denials: ["max-exposure"] };
     const d = firstDifference(denied, tracks(), { mode: "exchange" })!;

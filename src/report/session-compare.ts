@@ -114,8 +114,9 @@ function decisionWhy(l: BarTrack, b: BarTrack): string {
   if (l.note) return `the live decision was limited (${l.note}); the backtest trades every decision`;
   if (l.sideBefore !== b.sideBefore) return `the position differed before the decision (live ${sideName(l.sideBefore)}, backtest ${sideName(b.sideBefore)})`;
   if (l.action === b.action) return `the same action ${actionName(l.action)} asked for another position: the position inputs of the observation differed`;
-  if (l.masked.length) return `the live decision came from masked features (${l.masked.slice(0, 5).join(", ")}${l.masked.length > 5 ? ", …" : ""}), entered as 0; on the same journaled features the policy now decides ${actionName(b.action)}`;
-  return `on the same journaled features the policy decides ${actionName(b.action)} where live decided ${actionName(l.action)}: another model than the session's, or the decision row was altered`;
+  // both sides read the journaled features, masks included, so a mask is context here, not the cause
+  const masked = l.masked.length ? ` (${l.masked.length} feature${l.masked.length === 1 ? " was" : "s were"} masked at this bar and entered as 0 on both sides: ${l.masked.slice(0, 3).join(", ")}${l.masked.length > 3 ? ", …" : ""})` : "";
+  return `on the same journaled features the policy decides ${actionName(b.action)} where live decided ${actionName(l.action)}: another model than the session's, or the decision row was altered${masked}`;
 }
 
 export function describeFills(fills: TrackFill[]): string {

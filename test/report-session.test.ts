@@ -1,0 +1,130 @@
+// `rlt report --session`: a paper session on the local exchange, reported against the run's backtest
+// over the journaled bars. Paper equals the backtest by construction, so no difference is found; a copy of
+// the journal with one decision altered is marked at that bar; a journal of another version and an
+// unknown session are refused. In headless Chromium: both curves drawn on one chart, metrics, trades,
+// the mark; a screenshot goes to docs/img/report-session.png.
+import { cpSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startExchange } from "../src/exchange/server.ts";
+import type { RunningExchange } from "../src/exchange/types.ts";
+import { readRun } from "../src/rl/run-dir.ts";
+import { runTrade } from "../src/trade/run.ts";
+import { chromiumTool, openInChromium } from "./helpers/browser.ts";
+import { ROOT, rlt } from "./helpers/cli.ts";
+import { trainTinyRun } from "./helpers/trade-run.ts";
+
+const BARS = 240;
+let runDir: string;
+let ex: RunningExchange | undefined;
+/** The bar whose decision the altered copy changes, and the session folders. */
+let altered = -1;
+const sessions = () => path.join(runDir, "sessions");
+
+beforeAll(async () => {
+  let dataDir: string;
+  ({ dataDir, runDir } = await trainTinyRun("rlt-report-session-", "rs", { sim: { stopLossPct: 0.004 }, risk: { riskPerTrade: 0.01 } }));
+  const run = readRun(runDir);
+  ex = await startExchange({ dataDir, klineReplay: { fromMs: run.info.splitMs.test.fromMs, barsPerSecond: 400 } });
+  await runTrade({ runDir, model: "best", exchange: "local", endpoint: { rest: ex.restUrl, ws: ex.wsUrl, vision: ex.restUrl }, paper: true, mainnetFlag: false, allowMainnet: false, session: "paper", dataDir, onExit: "keep", maxBars: BARS, onEvent: () => {}, onInfo: () => {} });
+  await ex.close();
+  ex = undefined;
+  // the altered copy: one decision in the middle asks for the other side
+  cpSync(path.join(sessions(), "paper"), path.join(sessions(), "altered"), { recursive: true });
+  rmSync(path.join(sessions(), "altered", "session.lock"), { force: true, recursive: true });
+  altered = await alterJournal(path.join(sessions(), "altered", "journal.duckdb"), async (run) => {
+    const rows = await run("SELECT bar_open_ms, action FROM decisions ORDER BY bar_open_ms");
+    const k = Math.floor(rows.length / 2);
+    const action = Number(rows[k].action) === 0 ? 1 : 0;
+    await run(`UPDATE decisions SET action = ${action}, target_side = ${action === 0 ? 1 : -1} WHERE bar_open_ms = ${Number(rows[k].bar_open_ms)}`);
+    return k;
+  });
+  cpSync(path.join(sessions(), "paper"), path.join(sessions(), "newer"), { recursive: true });
+  await alterJournal(path.join(sessions(), "newer", "journal.duckdb"), async (run) => {
+    await run("UPDATE meta SET value = '99' WHERE key = 'version'");
+    return 0;
+  });
+}, 300_000);
+
+afterAll(async () => {
+  await ex?.close();
+});
+
+async function alterJournal(file: string, change: (run: (sql: string) => Promise<Record<string, unknown>[]>) => Promise<number>): Promise<number> {
+  const { DuckDBInstance } = await import("@duckdb/node-api");
+  const instance = await DuckDBInstance.create(file);
+  const conn = await instance.connect();
+  try {
+    return await change(async (sql) => (await conn.runAndReadAll(sql)).getRowObjectsJS());
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
+}
+
+describe("rlt report --session", () => {
+  it("finds no difference between a paper session and its backtest, and writes the page and charts", () => {
+    const res = rlt(["report", "--session", "paper", "--run", runDir], { RLT_CONFIG: "" });
+    expect(res.status, res.stderr).toBe(0);
+    expect(res.stdout).toContain(`report: ${path.join(sessions(), "paper", "report.html")}`);
+    expect(res.stdout).toContain("charts: equity.svg, drawdown.svg, position.svg, position-backtest.svg");
+    expect(res.stdout).toContain(`Live and backtest agree on every one of the ${BARS} bars`);
+    const html = readFileSync(path.join(sessions(), "paper", "report.html"), "utf8");
+    expect(html).toContain('data-first-difference=""');
+    expect(html).not.toContain("data-mark=");
+  }, 120_000);
+
+  it("marks the first differing bar of a journal with one decision altered, and accepts the session's folder", () => {
+    const res = rlt(["report", "--session", path.join(sessions(), "altered")], { RLT_CONFIG: "" });
+    expect(res.status, res.stderr).toBe(0);
+    expect(res.stdout).toMatch(new RegExp(`First difference at bar ${altered + 1} of ${BARS} \\(.* UTC\\), in the decision: live (buy → long|sell → short); backtest .*Why: on the same journaled features the policy decides (buy|sell) where live decided (buy|sell): another model than the session's, or the decision row was altered`));
+    const html = readFileSync(path.join(sessions(), "altered", "report.html"), "utf8");
+    expect(html).toContain(`data-first-difference="${altered}"`);
+    expect(html.match(/data-mark="first difference: bar \d+ \(decision\)"/g)?.length).toBeGreaterThanOrEqual(3);
+  }, 120_000);
+
+  it("refuses an unknown session listing the run's sessions, and a journal of a newer version", () => {
+    const unknown = rlt(["report", "--session", "nope", "--run", runDir], { RLT_CONFIG: "" });
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toMatch(/no session nope in .*: its sessions are altered, newer, paper/);
+    const newer = rlt(["report", "--session", "newer", "--run", runDir], { RLT_CONFIG: "" });
+    expect(newer.status).toBe(1);
+    expect(newer.stderr).toMatch(/journal version 99 is not one this rlt reads \(1–\d\)/);
+    expect(newer.stderr).toMatch(/written by a newer rlt/);
+  }, 60_000);
+});
+
+describe.skipIf(!chromiumTool.available)("the session report in headless Chromium", () => {
+  it("draws live and backtest on one equity chart, shows metrics and trades, and the mark", async () => {
+    for (const s of ["paper", "altered"]) expect(rlt(["report", "--session", s, "--run", runDir], { RLT_CONFIG: "" }).status).toBe(0);
+    const opened = await openInChromium(path.join(sessions(), "altered", "report.html"));
+    try {
+      const { page } = opened;
+      expect(opened.consoleErrors).toEqual([]);
+      expect(opened.pageErrors).toEqual([]);
+      expect(opened.foreignRequests).toEqual([]);
+      const equity = await page.$eval("#chart-equity", (svg) => ({
+        lines: [...svg.querySelectorAll("path")].filter((p) => p.querySelector("title")).map((p) => ({ name: p.querySelector("title")!.textContent, d: (p.getAttribute("d") ?? "").length, box: ((b) => ({ x: b.x, width: b.width }))((p as SVGPathElement).getBBox()) })),
+        mark: svg.querySelector("[data-mark]")?.getAttribute("data-mark"),
+      }));
+      const live = equity.lines.find((l) => l.name === "live")!;
+      const backtest = equity.lines.find((l) => l.name === "backtest")!;
+      expect(live.d).toBeGreaterThan(100);
+      expect(backtest.d).toBeGreaterThan(100);
+      // overlaid: the same x extent on the same axes
+      expect(Math.abs(live.box.x - backtest.box.x)).toBeLessThan(1);
+      expect(Math.abs(live.box.width - backtest.box.width)).toBeLessThan(1);
+      expect(equity.mark).toBe(`first difference: bar ${altered + 1} (decision)`);
+      expect(await page.$$eval("#metrics tbody tr", (rows) => rows.map((r) => r.querySelector("td")!.textContent))).toEqual(["live", "backtest1"]); // 1: the footnote on its end-of-data close
+      expect(await page.locator("#trades tbody tr").count()).toBeGreaterThan(0);
+      await expect(page.locator("#comparison").textContent()).resolves.toContain(`First difference at bar ${altered + 1}`);
+      mkdirSync(path.join(ROOT, "docs", "img"), { recursive: true });
+      // for the README: the explanation, the metrics and the two curves with the mark
+      const top = (await page.locator("#comparison-section").boundingBox())!;
+      const bottom = (await page.locator("#equity-section").boundingBox())!;
+      await page.screenshot({ path: path.join(ROOT, "docs", "img", "report-session.png"), fullPage: true, clip: { x: top.x - 10, y: top.y - 10, width: top.width + 20, height: bottom.y + bottom.height - top.y + 20 } });
+    } finally {
+      await opened.browser.close();
+    }
+  }, 120_000);
+});

@@ -15,6 +15,7 @@ import type { Trade } from "../src/sim/account.ts";
 import { journalPath } from "../src/trade/journal.ts";
 import { runTrade } from "../src/trade/run.ts";
 import type { Decision, SessionEvent } from "../src/trade/session.ts";
+import { rlt } from "./helpers/cli.ts";
 import { trainTinyRun } from "./helpers/trade-run.ts";
 
 const BARS = 120;
@@ -70,7 +71,7 @@ interface SessionResult {
 }
 
 /** A paper session of BARS bars on a fresh local exchange; `during` sees each event with the exchange (to inject faults). */
-async function session(name: string, webhook?: object, during?: (e: SessionEvent, ex: RunningExchange) => void): Promise<SessionResult> {
+async function session(name: string, webhook?: object, during?: (e: SessionEvent, ex: RunningExchange) => void, alerts: object = ALERTS): Promise<SessionResult> {
   const ex = await startExchange({ dataDir, klineReplay: { fromMs, barsPerSecond: 400 } });
   const decisions: Decision[] = [];
   const trades: Trade[] = [];
@@ -79,7 +80,7 @@ async function session(name: string, webhook?: object, during?: (e: SessionEvent
     else if (e.type === "trade") trades.push(e.trade);
     during?.(e, ex);
   };
-  const monitor = MonitorConfigSchema.parse({ alerts: ALERTS, webhook, suppressMinutes: 15 });
+  const monitor = MonitorConfigSchema.parse({ alerts, webhook, suppressMinutes: 15 });
   const t0 = performance.now();
   try {
     await runTrade({ runDir, model: "best", exchange: "local", endpoint: { rest: ex.restUrl, ws: ex.wsUrl, vision: ex.restUrl }, paper: true, mainnetFlag: false, allowMainnet: false, session: name, dataDir, onExit: "keep", maxBars: BARS, onEvent, onInfo: () => {}, monitor });
@@ -202,4 +203,18 @@ describe("alerts of a paper session on the local exchange", () => {
   }, 120_000);
 });
 
-
+describe("the performance band through the trading core", () => {
+  it("reads the run's test-range evaluation and alerts when the live return leaves the band (here a 45–55 % band)", async () => {
+    // last in the file: the evaluation turns the band on for every later session of this run
+    const evaluated = rlt(["eval", "--run", runDir, "--random-repeats", "2", "--bootstrap", "20"], { RLT_CONFIG: "" });
+    expect(evaluated.status, evaluated.stderr).toBe(0);
+    const r = await session("band", undefined, undefined, { ...ALERTS, performanceTail: 0.45, performanceMinBars: 10 });
+    expect(kinds(r)).not.toContain("performance-band-off");
+    const band = r.alerts.filter((a) => a.kind === "performance-band");
+    console.log(`performance band: ${band.map((a) => `${a.level} ${a.subject}: ${a.message}`).join(" | ")}`);
+    expect(band.length).toBeGreaterThan(0);
+    expect(band[0].message).toMatch(/^the session's return -?\d+\.\d\d % is (below|above) what the backtest makes likely: the backtest's 45 %–55 % band over \d+ bars is -?\d+\.\d\d % … -?\d+\.\d\d %$/);
+    expect(band[0].level).toBe(band[0].subject === "below" ? "warning" : "info");
+    expect(r.trades).toEqual(baseline.trades);
+  }, 120_000);
+});

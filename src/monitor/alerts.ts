@@ -171,7 +171,7 @@ function inWindow(times: number[], now: number, windowMs: number): number[] {
 export function installAlerts(monitor: SessionMonitor, ctx: MonitorContext): AlertWatch {
   const watch = new AlertWatch(ctx.config.alerts);
   monitor.use(watch);
-  void backtestReturns(ctx.run).then(
+  void backtestReturns(ctx.run, ctx.journal.session.model).then(
     (source) => watch.setBacktest(monitor, source),
     (err) => watch.setBacktest(monitor, { reason: (err as Error).message }),
   );

@@ -179,6 +179,27 @@ describe("terminal UI keys", () => {
     });
   }
 
+  it("Ctrl-C quits with --on-exit's choice", async () => {
+    const { calls, controls } = fakeControls();
+    const ui = await started(controls, { ended: new Promise(() => {}), ctrlCExit: "flatten" });
+    await ui.press("\x03", "quitting, flattening the position");
+    expect(calls).toEqual(["quit flatten"]);
+  });
+
+  it("redraws on a resize of the terminal", async () => {
+    const v = fixtureView("position");
+    const r = render(<App source={sourceOf(v)} opts={{}} onDone={() => {}} />);
+    await until(() => (r.lastFrame() ?? "").includes("POSITION"), "the first frame");
+    // the testing library's terminal is 100 columns wide; a terminal narrowed to 70 is too small
+    Object.defineProperty(r.stdout, "columns", { value: 70, configurable: true });
+    r.stdout.emit("resize");
+    await until(() => r.lastFrame() === "terminal too small: 70x24, needs 80x24", "the too-small message");
+    Object.defineProperty(r.stdout, "columns", { value: 90, configurable: true });
+    r.stdout.emit("resize");
+    await until(() => (r.lastFrame() ?? "").includes("POSITION long"), "the UI again");
+    expect(Math.max(...(r.lastFrame() ?? "").split("\n").map((l) => [...l].length))).toBeLessThanOrEqual(90);
+  });
+
   it("ends when the source ends", async () => {
     const { controls } = fakeControls();
     let end!: () => void;

@@ -92,7 +92,7 @@ describe("rlt trade on a terminal", () => {
     }
   }, 180_000);
 
-  it("piped, prints plain decision lines without escape codes", async () => {
+  it("piped, prints plain decision and alert lines without escape codes (and JSON lines with --json)", async () => {
     const test = readRun(runDir).info.splitMs.test;
     const exchange = await startExchange({ dataDir, klineReplay: { fromMs: test.fromMs, barsPerSecond: 400 } });
     try {
@@ -101,6 +101,13 @@ describe("rlt trade on a terminal", () => {
       expect(res.stdout).not.toContain("\x1b");
       expect(res.stdout.match(/^\d{4}-\d\d-\d\d \d\d:\d\d decide (buy|sell|hold) \(p buy/gm)?.length).toBe(5);
       expect(res.stdout).toMatch(/session piped: 5 bars/);
+      // the tiny run has no evaluation: the monitor says its performance band is off, as a headless alert line
+      expect(res.stdout).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d ALERT info performance performance-band-off: /m);
+      const json = await spawnRlt([...tradeArgs("json", exchange.restUrl, exchange.wsUrl, 2), "--json"], { RLT_CONFIG: "" }).done;
+      expect(json.code, json.stderr).toBe(0);
+      const objects = json.stdout.trim().split("\n").map((l) => JSON.parse(l) as { type: string; kind?: string; level?: string });
+      expect(objects.filter((o) => o.type === "decision").length).toBe(2);
+      expect(objects.find((o) => o.type === "alert")).toMatchObject({ type: "alert", level: "info", kind: "performance-band-off" });
     } finally {
       await exchange.close();
     }

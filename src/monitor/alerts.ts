@@ -92,7 +92,7 @@ export class AlertWatch implements MonitorPlugin {
         break;
       }
       case "clock-offset":
-        this.condition(m, "clock-offset", Math.abs(e.offsetMs) > this.t.clockOffsetMs, { ...c, level: "warning", kind: "clock-offset", message: `the exchange clock is ${Math.round(e.offsetMs)} ms ${e.offsetMs > 0 ? "ahead of" : "behind"} the local one (more than ${this.t.clockOffsetMs} ms): signed requests may be refused` });
+        this.condition(m, "clock-offset", Math.abs(e.offsetMs) > this.t.clockOffsetMs, { ...c, level: "warning", kind: "clock-offset", message: `the exchange clock is ${Math.abs(Math.round(e.offsetMs))} ms ${e.offsetMs > 0 ? "ahead of" : "behind"} the local one (more than ${this.t.clockOffsetMs} ms): signed requests may be refused` });
         break;
       case "listen-key-expired":
         this.raise(m, { ...c, level: "warning", kind: "listen-key-expired", message: "the user stream's listenKey expired: the stream restarts with a new key and the account is read again by REST" });

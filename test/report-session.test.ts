@@ -9,9 +9,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startExchange } from "../src/exchange/server.ts";
 import type { RunningExchange } from "../src/exchange/types.ts";
 import { readRun } from "../src/rl/run-dir.ts";
+import { SessionMonitor } from "../src/monitor/monitor.ts";
+import { SessionSocketServer } from "../src/monitor/socket-server.ts";
+import { Health } from "../src/trade/health.ts";
+import { Journal } from "../src/trade/journal.ts";
 import { runTrade } from "../src/trade/run.ts";
+import type { SessionState } from "../src/trade/session.ts";
 import { chromiumTool, openInChromium } from "./helpers/browser.ts";
-import { ROOT, rlt } from "./helpers/cli.ts";
+import { ROOT, rlt, spawnRlt } from "./helpers/cli.ts";
 import { trainTinyRun } from "./helpers/trade-run.ts";
 
 const BARS = 240;
@@ -19,6 +24,7 @@ let runDir: string;
 let ex: RunningExchange | undefined;
 /** The bar whose decision the altered copy changes, and the session folders. */
 let altered = -1;
+let refilled = -1;
 const sessions = () => path.join(runDir, "sessions");
 
 beforeAll(async () => {
@@ -30,14 +36,22 @@ beforeAll(async () => {
   await ex.close();
   ex = undefined;
   // the altered copy: one decision in the middle asks for the other side
-  cpSync(path.join(sessions(), "paper"), path.join(sessions(), "altered"), { recursive: true });
-  rmSync(path.join(sessions(), "altered", "session.lock"), { force: true, recursive: true });
+  copySession("paper", "altered");
   altered = await alterJournal(path.join(sessions(), "altered", "journal.duckdb"), async (run) => {
     const rows = await run("SELECT bar_open_ms, action FROM decisions ORDER BY bar_open_ms");
     const k = Math.floor(rows.length / 2);
     const action = Number(rows[k].action) === 0 ? 1 : 0;
     await run(`UPDATE decisions SET action = ${action}, target_side = ${action === 0 ? 1 : -1} WHERE bar_open_ms = ${Number(rows[k].bar_open_ms)}`);
     return k;
+  });
+  // another copy: one trade's entry filled 2.11 USDT higher than the simulator's price
+  copySession("paper", "refilled");
+  refilled = await alterJournal(path.join(sessions(), "refilled", "journal.duckdb"), async (run) => {
+    const trades = await run("SELECT entry_time_ms FROM trades ORDER BY entry_time_ms");
+    const entry = Number(trades[2].entry_time_ms);
+    await run(`UPDATE trades SET entry_price = entry_price + 2.11 WHERE entry_time_ms = ${entry}`);
+    const bars = await run("SELECT open_time_ms FROM bars ORDER BY open_time_ms");
+    return bars.findIndex((b) => Number(b.open_time_ms) === entry);
   });
   cpSync(path.join(sessions(), "paper"), path.join(sessions(), "newer"), { recursive: true });
   await alterJournal(path.join(sessions(), "newer", "journal.duckdb"), async (run) => {
@@ -49,6 +63,11 @@ beforeAll(async () => {
 afterAll(async () => {
   await ex?.close();
 });
+
+function copySession(from: string, to: string): void {
+  cpSync(path.join(sessions(), from), path.join(sessions(), to), { recursive: true });
+  rmSync(path.join(sessions(), to, "session.lock"), { force: true, recursive: true });
+}
 
 async function alterJournal(file: string, change: (run: (sql: string) => Promise<Record<string, unknown>[]>) => Promise<number>): Promise<number> {
   const { DuckDBInstance } = await import("@duckdb/node-api");
@@ -83,10 +102,37 @@ describe("rlt report --session", () => {
     expect(html.match(/data-mark="first difference: bar \d+ \(decision\)"/g)?.length).toBeGreaterThanOrEqual(3);
   }, 120_000);
 
+  it("marks a fill whose price differs from the simulator's", () => {
+    const res = rlt(["report", "--session", "refilled", "--run", runDir], { RLT_CONFIG: "" });
+    expect(res.status, res.stderr).toBe(0);
+    expect(refilled).toBeGreaterThan(0);
+    expect(res.stdout).toMatch(new RegExp(`First difference at bar ${refilled + 1} of ${BARS} \\(.* UTC\\), in the fill: .*Why: live filled at ([\\d,.]+), the backtest at ([\\d,.]+) \\(\\d\\.\\d\\d bps\\)`));
+    const [, live, backtest] = res.stdout.match(/live filled at ([\d,.]+), the backtest at ([\d,.]+)/)!;
+    expect(Number(live.replaceAll(",", "")) - Number(backtest.replaceAll(",", ""))).toBeCloseTo(2.11, 2);
+  }, 120_000);
+
+  it("reads a running session from its trader's socket while the trader holds the journal", async () => {
+    copySession("paper", "running");
+    const journal = await Journal.open(path.join(sessions(), "running", "journal.duckdb"), { session: "paper", run: runDir, model: "best", exchange: "local", mode: "paper", symbol: "BTCUSDT", config: {} });
+    const state: SessionState = { id: "paper", symbol: "BTCUSDT", mode: "paper", status: "trading", bars: BARS, account: { balanceUsdt: 10_000, equityUsdt: 10_000, position: undefined }, realizedPnlUsdt: 0, feesUsdt: 0, fundingUsdt: 0, trades: 0 };
+    const monitor = new SessionMonitor({ session: { on: () => {}, state: () => state }, health: new Health(), exchange: "local", run: runDir });
+    const server = new SessionSocketServer(monitor, { sessionDir: path.join(sessions(), "running"), journal, onInfo: () => {} });
+    try {
+      await server.ready;
+      const res = await spawnRlt(["report", "--session", "running", "--run", runDir], { RLT_CONFIG: "" }).done;
+      expect(res.code, res.stderr).toBe(0);
+      expect(res.stdout).toContain(`Live and backtest agree on every one of the ${BARS} bars`);
+      expect(readFileSync(path.join(sessions(), "running", "report.html"), "utf8")).toContain("read from its running trader&#39;s socket");
+    } finally {
+      await server.close();
+      await journal.close();
+    }
+  }, 120_000);
+
   it("refuses an unknown session listing the run's sessions, and a journal of a newer version", () => {
     const unknown = rlt(["report", "--session", "nope", "--run", runDir], { RLT_CONFIG: "" });
     expect(unknown.status).toBe(2);
-    expect(unknown.stderr).toMatch(/no session nope in .*: its sessions are altered, newer, paper/);
+    expect(unknown.stderr).toMatch(/no session nope in .*: its sessions are altered, newer, paper, refilled, running/);
     const newer = rlt(["report", "--session", "newer", "--run", runDir], { RLT_CONFIG: "" });
     expect(newer.status).toBe(1);
     expect(newer.stderr).toMatch(/journal version 99 is not one this rlt reads \(1–\d\)/);

@@ -13,14 +13,14 @@ import type { ModelChoice } from "../rl/run-files.ts";
 import { loadRunPolicy } from "../rl/run-policy.ts";
 import { computeMetrics, drawdownSeries, rollingSharpe } from "../sim/metrics.ts";
 import type { FundingSchedule } from "../sim/simulator.ts";
-import { drawdownChart, equityChart, positionChart } from "./charts.ts";
+import { positionChart } from "./charts.ts";
 import type { ReportData } from "./data.ts";
 import { type PageSection, escapeHtml, renderMetrics, renderPage, renderTrades, tradeStats } from "./html.ts";
 import { type Difference, explain, firstDifference } from "./session-compare.ts";
 import { type SessionRecord, loadSession, locateSession, sessionInfo } from "./session-data.ts";
 import { alertsSection, driftSection } from "./session-monitor.ts";
 import { backtestTracks, journalTrades, liveTracks, replaySession, sessionBars } from "./session-replay.ts";
-import { standaloneSvg } from "./svg.ts";
+import { COLORS, formatPctTick, lineChart, standaloneSvg } from "./svg.ts";
 
 export interface SessionReportOptions {
   /** A session name under runDir, or a path to runs/<name>/sessions/<session>. */
@@ -103,8 +103,8 @@ export async function buildSessionReport(opts: SessionReportOptions): Promise<Se
   const sections: PageSection[] = [
     { id: "comparison-section", title: "Live vs backtest", html: `<p id="comparison" data-first-difference="${difference ? difference.index : ""}">${explain(difference, n)}</p>`, sub: "Bar by bar: the fills inside each bar, the decision at its close, the equity at its close." },
     { id: "metrics-section", title: "Metrics", html: renderMetrics(data), sub: "The live session and the backtest over the same bars." },
-    { id: "equity-section", title: "Equity", html: equityChart(data), sub: "Account equity per bar: live (the journal's) and the backtest's, overlaid." },
-    { id: "drawdown-section", title: "Drawdown", html: drawdownChart(data), sub: "Underwater curve: fall from the running equity peak." },
+    { id: "equity-section", title: "Equity", html: overlayChart(data, "equity"), sub: "Account equity per bar: live (the journal's, solid) and the backtest's (dashed, on top), overlaid." },
+    { id: "drawdown-section", title: "Drawdown", html: overlayChart(data, "drawdown"), sub: "Underwater curve: fall from the running equity peak." },
     { id: "position-section", title: "Decisions over price (live)", html: positionChart(data), sub: "Shaded: the live side per bar. ▲ long entry, ▼ short entry, ○ exit (green win, red loss)." },
     { id: "backtest-position-section", title: "Decisions over price (backtest)", html: positionChart(backtestView, "chart-position-backtest"), sub: "The backtest's side per bar and trades over the same bars." },
     { id: "trades-section", title: "Trade journal", html: renderTrades(trades), sub: tradeStats(trades) || "no closed trades in the session" },
@@ -112,10 +112,27 @@ export async function buildSessionReport(opts: SessionReportOptions): Promise<Se
     { id: "drift-section", title: "Drift", html: driftSection(dump, marks) },
     { id: "config-section", title: "Config", html: `<pre class="config">${escapeHtml(data.config)}</pre>`, sub: "The run's sim, risk and env sections the backtest ran under." },
   ];
-  const svgs = { "equity.svg": equityChart(data), "drawdown.svg": drawdownChart(data), "position.svg": positionChart(data), "position-backtest.svg": positionChart(backtestView, "chart-position-backtest") };
+  const svgs = { "equity.svg": overlayChart(data, "equity"), "drawdown.svg": overlayChart(data, "drawdown"), "position.svg": positionChart(data), "position-backtest.svg": positionChart(backtestView, "chart-position-backtest") };
   const written = await writeFiles(record.sessionDir, renderPage(data, sections), svgs);
   return { ...written, bars: n, source: record.source, difference };
 }
+
+/**
+ * Live and backtest on one chart: the backtest dashed and drawn over the live curve, so where they agree
+ * both stay visible (the backtest report's charts draw the first strategy on top, solid).
+ */
+function overlayChart(data: ReportData, which: "equity" | "drawdown"): string {
+  const [live, backtest] = data[which];
+  const series = [
+    { name: live.name, x: data.timeMs, y: live.values, color: COLORS.agent, width: 2.4, fillToZero: which === "drawdown" },
+    { name: backtest.name, x: data.timeMs, y: backtest.values, color: COLORS.baselines[0], width: 2.6, dash: "6 4" },
+  ];
+  return which === "equity"
+    ? lineChart({ id: "chart-equity", label: "Equity: live vs backtest (USDT)", series, width: CHART_WIDTH, height: 380, xKind: "time", yLabel: "USDT", marks: data.marks })
+    : lineChart({ id: "chart-drawdown", label: "Drawdown: live vs backtest", series, width: CHART_WIDTH, height: 280, xKind: "time", yTickLabel: formatPctTick, yInclude: [0], yMax: 0, marks: data.marks });
+}
+
+const CHART_WIDTH = 1000;
 
 /** Funding rates from the store over the session's bars; undefined when there is no store or none for the symbol. */
 async function fundingOf(dataDir: string | undefined, symbol: string, fromMs: number, toMs: number): Promise<{ schedule: FundingSchedule; from: string } | undefined> {

@@ -1,6 +1,6 @@
 // `rlt trade` as a person runs it: in a real pseudo-terminal (tmux, 80×24) it shows the interactive UI,
-// p pauses new entries, q then k ends the session keeping the position (journal: stop_reason quit), and
-// the summary line follows the UI. Piped (not a TTY) it prints plain decision lines with no escape codes.
+// p pauses new entries, f then y flattens, q then k ends the session (journal: stop_reason quit), and the
+// summary line follows the UI. Piped (not a TTY) it prints plain decision and alert lines, no escape codes.
 import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -57,7 +57,7 @@ function tradeArgs(session: string, restUrl: string, wsUrl: string, bars: number
 }
 
 describe("rlt trade on a terminal", () => {
-  it.skipIf(!tmux.available)("shows the UI at 80x24, pauses on p, and ends on q k keeping the position", async () => {
+  it.skipIf(!tmux.available)("shows the UI at 80x24, pauses on p, flattens on f y, and ends on q k", async () => {
     const test = readRun(runDir).info.splitMs.test;
     // slow enough that the session is still trading when the keys arrive
     ex = await startExchange({ dataDir, klineReplay: { fromMs: test.fromMs, barsPerSecond: 4 } });
@@ -72,6 +72,11 @@ describe("rlt trade on a terminal", () => {
     expect(Math.max(...trading.split("\n").map((l) => [...l].length))).toBeLessThanOrEqual(80);
     keys("p");
     await waitForScreen((s) => s.includes("PAUSED (new entries paused)"), "entries paused");
+    keys("f");
+    await waitForScreen((s) => s.includes("flatten the position now? y / n"), "the flatten question");
+    keys("y");
+    const flat = await waitForScreen((s) => s.includes("flattened: position closed"), "the flatten");
+    expect(flat).toContain("POSITION flat BTCUSDT");
     keys("q");
     await waitForScreen((s) => s.includes("quit? k keep the position"), "the quit question");
     keys("k");

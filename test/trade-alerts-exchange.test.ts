@@ -1,7 +1,8 @@
 // Technical alerts of a session with real orders on the local exchange (its manual replay clock stepped
 // bar by bar): the exchange clock is the replay's, far from the local one (clock offset); the exchange
 // expires the listenKey (listenKey expiry); an order sent by someone else on the same account leaves the
-// exchange's position apart from the journal's (a reconciliation difference). Each is journaled.
+// exchange's position apart from the journal's (a reconciliation difference); the market clock stops
+// for a few seconds (stream silence). Each is journaled.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MonitorConfigSchema } from "../src/core/monitor-config.ts";
 import { openDuck } from "../src/data/duck.ts";
@@ -18,6 +19,9 @@ const KEY = { apiKey: "rltAlertTestKey0001", apiSecret: "rltAlertTestSecretABCDE
 const BARS = 24;
 const EXPIRE_AT_BAR = 5;
 const FOREIGN_ORDER_AT_BAR = 12;
+/** Here the market clock stops for SILENCE_MS (the exchange sends nothing): longer than streamSilentSec. */
+const SILENT_AT_BAR = 18;
+const SILENCE_MS = 2500;
 
 let runDir: string;
 let dataDir: string;
@@ -35,7 +39,7 @@ afterAll(async () => {
 });
 
 describe("technical alerts of an exchange session", () => {
-  it("clock offset, listenKey expiry and a reconciliation difference, journaled with their levels", async () => {
+  it("clock offset, listenKey expiry, a reconciliation difference and stream silence, journaled with their levels", async () => {
     const fromMs = readRun(runDir).info.splitMs.test.fromMs;
     const exchange = await startExchange({ dataDir, replay: { fromMs, barsPerSecond: 1, manual: true }, trading: { keys: [KEY] } });
     ex = exchange;
@@ -50,9 +54,9 @@ describe("technical alerts of an exchange session", () => {
       if (bars === EXPIRE_AT_BAR) exchange.expireListenKeys();
       if (bars === FOREIGN_ORDER_AT_BAR) foreign = other.placeOrder({ symbol: "BTCUSDT", side: "BUY", type: "MARKET", qty: 0.01, reduceOnly: false, clientId: "someone-else-1" });
       // the trader has acted on this bar (and the foreign order is in): let the market move on
-      void Promise.resolve(foreign).then(() => setTimeout(() => exchange.step(1), 20));
+      void Promise.resolve(foreign).then(() => setTimeout(() => exchange.step(1), bars === SILENT_AT_BAR ? SILENCE_MS : 20));
     };
-    const monitor = MonitorConfigSchema.parse({ alerts: { clockOffsetMs: 1000 }, suppressMinutes: 15 });
+    const monitor = MonitorConfigSchema.parse({ alerts: { clockOffsetMs: 1000, streamSilentSec: 1 }, suppressMinutes: 15 });
     const trading = runTrade({ runDir, model: "best", exchange: "local", endpoint: { rest: exchange.restUrl, ws: exchange.wsUrl, vision: exchange.restUrl }, paper: false, mainnetFlag: false, allowMainnet: false, session: "alerts-ex", dataDir, keyFile, onExit: "flatten", maxBars: BARS, onEvent, onInfo: () => {}, monitor });
     let failed = false;
     trading.catch(() => (failed = true));
@@ -84,5 +88,10 @@ describe("technical alerts of an exchange session", () => {
     // the foreign 0.01 BTC buy is what sets the two apart
     const [, venueQty, journalQty] = /the exchange holds (-?[\d.]+), the journal (-?[\d.]+)/.exec(diff[0].message as string) ?? [];
     expect(Number(venueQty) - Number(journalQty)).toBeCloseTo(0.01, 9);
+    // the stopped market: /market silent (the user stream, quiet by nature, is not watched)
+    const silent = byKind("stream-silent");
+    expect(silent.map((a) => a.subject)).toEqual(["/market"]);
+    expect(silent[0]).toMatchObject({ level: "warning", category: "technical" });
+    expect(silent[0].message).toMatch(/^no \/market stream event for \d+ s \(connected; more than 1 s\)$/);
   }, 180_000);
 });

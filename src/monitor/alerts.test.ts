@@ -2,7 +2,7 @@
 // threshold and not just below it; the gate's suppression and its journal rows; the webhook payloads and
 // a failing webhook said once (a fake fetch here; test/trade-alerts.test.ts sends over real HTTP).
 import { describe, expect, it } from "vitest";
-import { AlertThresholdsSchema } from "../core/monitor-config.ts";
+import { AlertThresholdsSchema, MonitorConfigSchema } from "../core/monitor-config.ts";
 import type { Trade } from "../sim/account.ts";
 import type { AccountState } from "../trade/execution.ts";
 import { Health } from "../trade/health.ts";
@@ -223,5 +223,31 @@ describe("the alert gate", () => {
     expect(webhookPayload({ format: "discord" }, a, { id: "s1", symbol: "BTCUSDT" })).toEqual({ content: "[WARNING] BTCUSDT s1: dd (3 repeats suppressed)" });
     expect(webhookPayload({ format: "telegram", chatId: 42 }, a, { id: "s1", symbol: "BTCUSDT" })).toEqual({ chat_id: 42, text: "[WARNING] BTCUSDT s1: dd (3 repeats suppressed)" });
     expect(webhookPayload({ format: "json" }, a, { id: "s1", symbol: "BTCUSDT" })).toEqual({ ...a, session: "s1", symbol: "BTCUSDT" });
+  });
+
+  it("drops the oldest queued send behind a webhook that never answers, and journals it as dropped", async () => {
+    const pending: ((r: Response) => void)[] = [];
+    const fetch = (() => new Promise<Response>((r) => pending.push(r))) as unknown as typeof globalThis.fetch;
+    const rows: AlertRow[] = [];
+    const m = new SessionMonitor({ session: new ScriptedSession(), health: new Health(), exchange: "local", run: "runs/x" });
+    const d = new AlertDispatch({ suppressMinutes: 0, webhook: { url: "http://127.0.0.1:9/hook", format: "json", minLevel: "info", timeoutMs: 1000 }, session: { id: "s1", symbol: "BTCUSDT" }, journal: { recordAlert: async (r) => void rows.push(r) }, fetch });
+    d.attach(m);
+    // one in flight, 20 queued: the 22nd pushes the oldest queued one out
+    for (let i = 0; i < 22; i++) m.raise({ level: "info", category: "risk", kind: "risk-limit", subject: String(i), message: `denial ${i}` });
+    expect(rows.map((r) => `${r.alert.subject}: ${r.sent}`)).toEqual(["1: dropped: 20 sends queued behind a slow webhook"]);
+    expect(d.failures).toBe(1);
+    while (pending.length) {
+      pending.shift()!(new Response("ok"));
+      await new Promise((r) => setTimeout(r, 0));
+    }
+    await d.close();
+    expect(rows.length).toBe(22);
+    expect(rows.filter((r) => r.sent === "sent (200)").length).toBe(21);
+  });
+
+  it("refuses a telegram webhook without its chat, naming the key", () => {
+    const r = MonitorConfigSchema.safeParse({ webhook: { url: "https://api.telegram.org/bot123:abc/sendMessage", format: "telegram" } });
+    expect(r.success).toBe(false);
+    expect(r.error?.issues.map((i) => `${i.path.join(".")}: ${i.message}`)).toEqual(["webhook.chatId: format telegram needs the chat to send to (chatId: the bot's chat id)"]);
   });
 });

@@ -61,7 +61,7 @@ export function registerTrade(program: Command): void {
       process.on("SIGTERM", onSigint);
       const print = (line: string | undefined) => line !== undefined && process.stdout.write(`${line}\n`);
       // the interactive UI on a terminal (it owns stdout: no lines go there while it runs); plain lines when piped, --json or --headless
-      const ui = !opts.headless && !opts.json && process.stdout.isTTY && process.stdin.isTTY ? (await import("../src/tui/trade-ui.ts")).tradeUi({ ctrlCExit: opts.onExit }) : undefined;
+      const ui = !opts.headless && !opts.json && process.stdout.isTTY && process.stdin.isTTY ? (await import("../src/tui/trade-ui.ts")).tradeUi({ ctrlCExit: opts.onExit, onForceQuit: () => process.exit(130) }) : undefined;
       try {
         const result = await runTrade({
           runDir: path.resolve(opts.run),

@@ -179,11 +179,14 @@ describe("terminal UI keys", () => {
     });
   }
 
-  it("Ctrl-C quits with --on-exit's choice", async () => {
+  it("Ctrl-C quits with --on-exit's choice; a second one insists", async () => {
     const { calls, controls } = fakeControls();
-    const ui = await started(controls, { ended: new Promise(() => {}), ctrlCExit: "flatten" });
+    const ui = await started(controls, { ended: new Promise(() => {}), ctrlCExit: "flatten", onForceQuit: () => void calls.push("force quit") });
     await ui.press("\x03", "quitting, flattening the position");
     expect(calls).toEqual(["quit flatten"]);
+    ui.stdin.write("\x03");
+    await until(() => calls.length === 2, "the insisting Ctrl-C");
+    expect(calls).toEqual(["quit flatten", "force quit"]);
   });
 
   it("redraws on a resize of the terminal", async () => {

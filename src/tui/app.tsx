@@ -17,6 +17,8 @@ export interface TuiOptions {
   infos?: (listener: (message: string) => void) => () => void;
   /** What Ctrl-C does to the position (rlt trade's --on-exit). */
   ctrlCExit?: "keep" | "flatten";
+  /** Ctrl-C while the session is already ending: the user insists (rlt trade exits at once, as at a second Ctrl-C). */
+  onForceQuit?: () => void;
   /** The clock of the health ages (tests: the recorded view's). */
   nowMs?: () => number;
   /** A fixed size instead of the terminal's (tests, the snapshot script). */
@@ -89,13 +91,16 @@ export function App({ source, controls, opts, onDone }: AppProps) {
   const quit = (how: "keep" | "flatten") => {
     controls!.quit(how);
     setMode("quitting");
-    say(how === "keep" ? "quitting, keeping the position and its exchange-side stop…" : "quitting, flattening the position…", "warn");
+    say(how === "keep" ? "quitting, keeping the position and its exchange-side stop… (Ctrl-C: at once)" : "quitting, flattening the position… (Ctrl-C: at once)", "warn");
     if (!opts.ended) done();
   };
 
   useInput((input, key) => {
     const mode = modeRef.current;
-    if (mode === "quitting") return;
+    if (mode === "quitting") {
+      if (key.ctrl && input === "c") opts.onForceQuit?.();
+      return;
+    }
     if (mode === "help") return setMode("normal");
     if (mode === "confirm-flatten") {
       setMode("normal");

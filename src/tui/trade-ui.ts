@@ -11,7 +11,7 @@ export interface TradeUi {
   close(): Promise<void>;
 }
 
-export function tradeUi(opts: { ctrlCExit: "keep" | "flatten" }): TradeUi {
+export function tradeUi(opts: { ctrlCExit: "keep" | "flatten"; onForceQuit?: () => void }): TradeUi {
   const listeners = new Set<(m: string) => void>();
   let lastInfo: string | undefined;
   let ended!: () => void;
@@ -29,7 +29,7 @@ export function tradeUi(opts: { ctrlCExit: "keep" | "flatten" }): TradeUi {
       for (const l of listeners) l(message);
     },
     onMonitor(monitor, controls) {
-      running = runTui(monitor, controls, { ended: sessionEnded, infos, ctrlCExit: opts.ctrlCExit });
+      running = runTui(monitor, controls, { ended: sessionEnded, infos, ctrlCExit: opts.ctrlCExit, onForceQuit: opts.onForceQuit });
     },
     async close() {
       ended();

@@ -2,6 +2,7 @@
 import path from "node:path";
 import type { Command } from "commander";
 import { globalFlags, parsePositiveInt } from "./shared.ts";
+import { registerTradeStatus } from "./trade-status.ts";
 
 interface TradeFlags {
   run?: string;
@@ -20,8 +21,9 @@ interface TradeFlags {
 }
 
 export function registerTrade(program: Command): void {
-  program
-    .command("trade")
+  const trade = program.command("trade");
+  registerTradeStatus(trade);
+  trade
     .description("trade a trained run bar by bar: --paper fills with the backtest's simulator (no keys), or real orders on --testnet (Binance Demo), the local exchange or --mainnet")
     .option("--run <dir>", "run directory (runs/<name>); required")
     .option("--checkpoint <which>", "best (chosen on validation) or final", "best")

@@ -110,6 +110,11 @@ export function isLive(o: Pick<JournalOrder, "kind" | "status">): boolean {
   return !(o.kind === "algo" ? FINAL_ALGO_STATUSES : FINAL_ORDER_STATUSES).has(o.status);
 }
 
+/** The lock a session's trader holds while it runs (one trader per session; `rlt trade status` reads its holder). */
+export function sessionLockPath(sessionDir: string): string {
+  return path.join(sessionDir, "session.lock");
+}
+
 /** The journal file of a session under a run folder. */
 export function journalPath(runDir: string, session: string): string {
   return path.join(runDir, "sessions", session, "journal.duckdb");
@@ -528,7 +533,8 @@ function toOrder(r: Record<string, unknown>): JournalOrder {
   };
 }
 
-function toFill(r: Record<string, unknown>): JournalFill {
+/** A fills row (DuckDB column names) as a JournalFill. */
+export function toFill(r: Record<string, unknown>): JournalFill {
   return {
     tradeId: r.trade_id as string,
     clientId: (r.client_id as string | null) ?? undefined,

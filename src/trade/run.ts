@@ -25,7 +25,7 @@ import { loadKeys } from "../venue/keys.ts";
 import type { TrainingRun } from "../rl/run-dir.ts";
 import { ExchangeClient } from "./exchange-client.ts";
 import { PaperClient } from "./execution.ts";
-import { Journal, journalPath } from "./journal.ts";
+import { Journal, journalPath, sessionLockPath } from "./journal.ts";
 import { type MarketStream, SessionFeatures, type StreamPlan, planStreams } from "./features.ts";
 import { MarketFeed } from "./market-streams.ts";
 import { fundingInBar, restBars, warmUpColumns } from "./history.ts";
@@ -103,7 +103,7 @@ export async function runTrade(options: TradeOptions): Promise<TradeResult> {
   const client = new MarketClient({ restUrl: opts.endpoint.rest, weightBudget: 0.5, maxRetries: 8, signal: opts.signal, health });
   const features = new SessionFeatures(run.manifest);
   // one trader per session: a second one would send the same client order ids
-  return withLock(path.join(sessionDir, "session.lock"), { purpose: `the trading session ${sessionDir}`, onWait: opts.onInfo, signal: opts.signal }, async () => {
+  return withLock(sessionLockPath(sessionDir), { purpose: `the trading session ${sessionDir}`, onWait: opts.onInfo, signal: opts.signal }, async () => {
     writeFileSync(path.join(sessionDir, "session.json"), `${JSON.stringify({ id, run: run.dir, model: opts.model, backend, symbol, exchange: opts.exchange, mode: opts.paper ? "paper" : "exchange", startedAt: new Date().toISOString() }, null, 2)}\n`);
     const mode = opts.paper ? "paper" : "exchange";
     const journal = await Journal.open(journalPath(run.dir, id), { session: id, run: run.dir, model: opts.model, exchange: opts.exchange, mode, symbol, config: { sim: run.cfg.sim, risk: run.cfg.risk, env: run.cfg.env } });

@@ -91,6 +91,9 @@ describe("rlt report --session", () => {
     const html = readFileSync(path.join(sessions(), "paper", "report.html"), "utf8");
     expect(html).toContain('data-first-difference=""');
     expect(html).not.toContain("data-mark=");
+    // alerts and drift: drawn from the journal's tables, or a line saying the journal has none
+    expect(html).toMatch(/id="chart-alerts"|no alerts table in this journal|no alerts were raised/);
+    expect(html).toMatch(/id="chart-drift"|id="no-drift"/);
   }, 120_000);
 
   it("marks the first differing bar of a journal with one decision altered, and accepts the session's folder", () => {

@@ -8,15 +8,26 @@ import { type ChartMark, COLORS, formatFixed, lineChart, utcDateTime } from "./s
 const WIDTH = 1000;
 const LEVEL_COLORS: Record<string, string> = { critical: COLORS.short, warning: "#f59e0b", info: COLORS.agent };
 
-/** Alerts per bar (cumulative count by level) and their table. */
+/**
+ * Alerts per bar (cumulative count by level) and their table. An alert belongs to its bar_open_ms where
+ * it has one, else to the last bar journaled before it (bars.ts_ms): alerts carry wall-clock times,
+ * and a replayed market's bars do not.
+ */
 export function alertsSection(dump: JournalDump, timeMs: number[], marks: ChartMark[]): string {
   const alerts = dump.tables.alerts;
   if (!alerts) return `<p class="empty" id="no-alerts">no alerts table in this journal (written by an rlt before alerts were journaled)</p>`;
   if (!alerts.length) return `<p class="empty" id="no-alerts">no alerts were raised in this session</p>`;
+  const bars = dump.tables.bars ?? [];
+  const barOf = (r: Record<string, unknown>): number => {
+    if (r.bar_open_ms != null) return num(r.bar_open_ms);
+    let open = num(bars[0]?.open_time_ms);
+    for (const b of bars) if (num(b.ts_ms) <= num(r.ts_ms)) open = num(b.open_time_ms);
+    return open;
+  };
   const level = (r: Record<string, unknown>) => String(r.level ?? "alert");
   const levels = [...new Set(alerts.map(level))];
   const series = levels.map((lv, i) => {
-    const times = alerts.filter((r) => level(r) === lv).map((r) => num(r.ts_ms)).sort((a, b) => a - b);
+    const times = alerts.filter((r) => level(r) === lv).map((r) => barOf(r) + 60_000).sort((a, b) => a - b);
     let k = 0;
     const y = timeMs.map((t) => {
       while (k < times.length && times[k] <= t) k++;
@@ -25,9 +36,9 @@ export function alertsSection(dump: JournalDump, timeMs: number[], marks: ChartM
     return { name: `${lv} (cumulative)`, x: timeMs, y, color: LEVEL_COLORS[lv] ?? COLORS.baselines[i % COLORS.baselines.length], width: 1.8 };
   });
   const chart = lineChart({ id: "chart-alerts", label: "Alerts over time (cumulative count by level)", series, width: WIDTH, height: 220, xKind: "time", yInclude: [0], marks });
-  const cols = Object.keys(alerts[0]).filter((c) => c !== "ts_ms");
-  const head = `<tr><th scope="col" class="text">Time (UTC)</th>${cols.map((c) => `<th scope="col" class="text">${escapeHtml(c)}</th>`).join("")}</tr>`;
-  const body = alerts.map((r) => `<tr><td class="text">${escapeHtml(utcDateTime(num(r.ts_ms)))}</td>${cols.map((c) => `<td class="text">${escapeHtml(cell(r[c]))}</td>`).join("")}</tr>`).join("");
+  const cols = Object.keys(alerts[0]).filter((c) => c !== "ts_ms" && c !== "bar_open_ms");
+  const head = `<tr><th scope="col" class="text">Time (UTC)</th><th scope="col" class="text">Bar (UTC)</th>${cols.map((c) => `<th scope="col" class="text">${escapeHtml(c)}</th>`).join("")}</tr>`;
+  const body = alerts.map((r) => `<tr><td class="text">${escapeHtml(utcDateTime(num(r.ts_ms)))}</td><td class="text">${escapeHtml(utcDateTime(barOf(r)))}</td>${cols.map((c) => `<td class="text">${escapeHtml(cell(r[c]))}</td>`).join("")}</tr>`).join("");
   return `${chart}<div class="journal"><table id="alerts"><thead>${head}</thead><tbody>${body}</tbody></table></div>`;
 }
 

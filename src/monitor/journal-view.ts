@@ -8,8 +8,9 @@ import type { ClosedBar } from "../trade/paper.ts";
 import { FillTrades } from "../trade/fill-trades.ts";
 import { Health } from "../trade/health.ts";
 import { toFill } from "../trade/journal.ts";
-import type { SessionEvent, SessionState } from "../trade/session.ts";
+import type { SessionEvent } from "../trade/session.ts";
 import { SessionMonitor } from "./monitor.ts";
+import { ScriptedSession } from "./scripted-session.ts";
 import type { JournalDump } from "./socket-protocol.ts";
 import type { Alert, DriftView, MonitorView } from "./types.ts";
 
@@ -30,12 +31,10 @@ export function journalView(dump: JournalDump): MonitorView {
   const info = t.session?.[0] ?? {};
   const stoppedMs = opt(info.stopped_ms);
   let clock = num(info.started_ms);
-  const st: SessionState = { id: String(info.session), symbol: String(info.symbol), mode: info.mode === "exchange" ? "exchange" : "paper", status: "trading", bars: 0, account: { balanceUsdt: Number.NaN, equityUsdt: Number.NaN, position: undefined }, realizedPnlUsdt: 0, feesUsdt: 0, fundingUsdt: 0, trades: 0 };
-  const listeners: ((e: SessionEvent) => void)[] = [];
-  const emit = (e: SessionEvent) => {
-    for (const l of listeners) l(e);
-  };
-  const monitor = new SessionMonitor({ session: { on: (l) => void listeners.push(l), state: () => st }, health: new Health(() => clock), exchange: String(info.exchange), run: String(info.run), nowMs: () => clock });
+  const session = new ScriptedSession({ id: String(info.session), symbol: String(info.symbol), mode: info.mode === "exchange" ? "exchange" : "paper", account: { balanceUsdt: Number.NaN, equityUsdt: Number.NaN, position: undefined } });
+  const st = session.st;
+  const emit = (e: SessionEvent) => session.emit(e);
+  const monitor = new SessionMonitor({ session, health: new Health(() => clock), exchange: String(info.exchange), run: String(info.run), nowMs: () => clock });
 
   const bars = new Map<number, ClosedBar>();
   for (const b of t.bars ?? []) bars.set(num(b.open_time_ms), { openTime: num(b.open_time_ms), open: num(b.open), high: num(b.high), low: num(b.low), close: num(b.close), spreadBps: Number.NaN });

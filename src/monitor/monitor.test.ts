@@ -6,24 +6,11 @@ import type { AccountState } from "../trade/execution.ts";
 import { Health } from "../trade/health.ts";
 import type { SessionEvent, SessionState } from "../trade/session.ts";
 import { SessionMonitor } from "./monitor.ts";
+import { ScriptedSession } from "./scripted-session.ts";
 import { EQUITY_POINTS } from "./types.ts";
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2024, 0, 2, 23, 0); // an hour before a UTC midnight
-
-class ScriptedSession {
-  private listeners: ((e: SessionEvent) => void)[] = [];
-  st: SessionState = { id: "s1", symbol: "BTCUSDT", mode: "paper", status: "trading", bars: 0, account: { balanceUsdt: 1000, equityUsdt: 1000, position: undefined }, realizedPnlUsdt: 0, feesUsdt: 0, fundingUsdt: 0, trades: 0 };
-  on(l: (e: SessionEvent) => void): void {
-    this.listeners.push(l);
-  }
-  state(): SessionState {
-    return this.st;
-  }
-  emit(e: SessionEvent): void {
-    for (const l of this.listeners) l(e);
-  }
-}
 
 const trade = (exitTimeMs: number, pnlUsdt: number): Trade => ({ side: 1, entryTimeMs: exitTimeMs - 60_000, exitTimeMs, entryPrice: 100, exitPrice: 101, qty: 1, feesUsdt: 0.1, fundingUsdt: 0, pnlUsdt, holdingBars: 1, exitReason: "signal" });
 

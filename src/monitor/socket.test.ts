@@ -12,6 +12,7 @@ import { Journal } from "../trade/journal.ts";
 import { JOURNAL_VERSION } from "../trade/journal-schema.ts";
 import type { SessionEvent, SessionState } from "../trade/session.ts";
 import { SessionMonitor } from "./monitor.ts";
+import { ScriptedSession } from "./scripted-session.ts";
 import { askJournal, askView, attach } from "./socket-client.ts";
 import { SOCKET_FILE, SOCKET_POINTER_FILE, findSocket } from "./socket-path.ts";
 import { SessionSocketServer, answers } from "./socket-server.ts";
@@ -19,20 +20,6 @@ import type { MonitorView } from "./types.ts";
 
 const root = mkdtempSync(path.join(tmpdir(), "rlt-sock-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-class ScriptedSession {
-  private listeners: ((e: SessionEvent) => void)[] = [];
-  st: SessionState = { id: "s1", symbol: "BTCUSDT", mode: "paper", status: "trading", bars: 0, account: { balanceUsdt: 1000, equityUsdt: 1000, position: undefined }, realizedPnlUsdt: 0, feesUsdt: 0, fundingUsdt: 0, trades: 0 };
-  on(l: (e: SessionEvent) => void): void {
-    this.listeners.push(l);
-  }
-  state(): SessionState {
-    return this.st;
-  }
-  emit(e: SessionEvent): void {
-    for (const l of this.listeners) l(e);
-  }
-}
 
 async function serve(dir: string, journal?: Journal) {
   mkdirSync(dir, { recursive: true });

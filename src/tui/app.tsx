@@ -54,7 +54,7 @@ export function App({ source, controls, opts, onDone }: AppProps) {
     modeRef.current = m;
     setModeState(m);
   };
-  const [status, setStatus] = useState<Line>({ text: controls ? "keys: p r f q ?" : `${opts.readOnlyLabel ?? "read-only (attached)"}: q leaves the view`, tone: "dim" });
+  const [status, setStatus] = useState<Line>({ text: controls ? "? shows what each key does" : `${opts.readOnlyLabel ?? "read-only (attached)"}: q leaves the view`, tone: "dim" });
   const [termSize, setTermSize] = useState(() => ({ columns: stdout.columns ?? MIN_COLUMNS, rows: stdout.rows ?? MIN_ROWS }));
   const size = opts.size ?? termSize;
   const done = () => {

@@ -9,8 +9,10 @@ import { type Line, type Tone, alertLines, block, decisionLines, driftLines, hea
 
 export const MIN_COLUMNS = 80;
 export const MIN_ROWS = 24;
-/** The panels above the equity line. */
+/** The panels above the equity line, at the least: risk 3, health 4, drift 3 rows on the right. */
 const TOP_ROWS = 10;
+const RISK_ROWS = 3;
+const HEALTH_ROWS = 4;
 /** Header, status, equity and key bar lines. */
 const FIXED_ROWS = 4;
 const BASE_LIST_ROWS = 6;
@@ -20,6 +22,9 @@ export interface Layout {
   rows: number;
   left: number;
   right: number;
+  topRows: number;
+  /** Rows of the risk events and the drifting features, beyond their least. */
+  riskExtra: number;
   listRows: number;
   alertRows: number;
 }
@@ -27,9 +32,12 @@ export interface Layout {
 /** Where everything goes on `columns`×`rows` (the rows the UI may use, at least MIN_ROWS - 1). */
 export function layout(columns: number, rows: number): Layout {
   const left = Math.floor((columns - 1) / 2);
+  // extra rows: a third to the top panels (risk events, drifting features), the rest to the lists and the alerts
   const extra = Math.max(0, rows - FIXED_ROWS - TOP_ROWS - BASE_LIST_ROWS - 3);
-  const listRows = BASE_LIST_ROWS + Math.ceil(extra / 2);
-  return { columns, rows, left, right: columns - 1 - left, listRows, alertRows: rows - FIXED_ROWS - TOP_ROWS - listRows };
+  const topRows = TOP_ROWS + Math.floor(extra / 3);
+  const listRows = BASE_LIST_ROWS + Math.ceil((extra - (topRows - TOP_ROWS)) / 2);
+  const riskExtra = Math.floor((topRows - TOP_ROWS) / 2);
+  return { columns, rows, left, right: columns - 1 - left, topRows, riskExtra, listRows, alertRows: rows - FIXED_ROWS - topRows - listRows };
 }
 
 const COLORS: Record<Exclude<Tone, undefined>, { color?: string; bold?: boolean; dimColor?: boolean }> = {
@@ -63,8 +71,9 @@ export interface ScreenProps {
 }
 
 export function Screen({ view, at, nowMs, status, keyBar, label }: ScreenProps) {
-  const top = (lines: Line[], width: number) => block(lines, width, TOP_ROWS);
-  const right = [...riskLines(view, at.right, 3), ...healthLines(view.health, nowMs, at.right, 4), ...driftLines(view.drift, at.right, TOP_ROWS - 7)];
+  const top = (lines: Line[], width: number) => block(lines, width, at.topRows);
+  const riskRows = RISK_ROWS + at.riskExtra;
+  const right = [...riskLines(view, at.right, riskRows), ...healthLines(view.health, nowMs, at.right, HEALTH_ROWS), ...driftLines(view.drift, at.right, at.topRows - riskRows - HEALTH_ROWS)];
   const header = `${view.symbol} ${view.mode}@${view.exchange}${label ? ` [${label}]` : ""}  ${view.status.toUpperCase()}${view.statusMessage ? ` (${view.statusMessage})` : ""}  ${view.bars} bars, last ${hhmm(view.lastBarOpenTimeMs)} UTC  session ${view.session}`;
   const equityLabel = `EQUITY ${usdt(view.equityUsdt)} `;
   const equity = `${equityLabel}${sparkline(view.equity.map((e) => e.equityUsdt), at.columns - equityLabel.length)}`;

@@ -53,11 +53,13 @@ beforeAll(async () => {
     const bars = await run("SELECT open_time_ms FROM bars ORDER BY open_time_ms");
     return bars.findIndex((b) => Number(b.open_time_ms) === entry);
   });
-  cpSync(path.join(sessions(), "paper"), path.join(sessions(), "newer"), { recursive: true });
-  await alterJournal(path.join(sessions(), "newer", "journal.duckdb"), async (run) => {
-    await run("UPDATE meta SET value = '99' WHERE key = 'version'");
-    return 0;
-  });
+  for (const [name, version] of [["newer", "99"], ["unversioned", "0"]]) {
+    copySession("paper", name);
+    await alterJournal(path.join(sessions(), name, "journal.duckdb"), async (run) => {
+      await run(`UPDATE meta SET value = '${version}' WHERE key = 'version'`);
+      return 0;
+    });
+  }
 }, 300_000);
 
 afterAll(async () => {
@@ -135,11 +137,14 @@ describe("rlt report --session", () => {
   it("refuses an unknown session listing the run's sessions, and a journal of a newer version", () => {
     const unknown = rlt(["report", "--session", "nope", "--run", runDir], { RLT_CONFIG: "" });
     expect(unknown.status).toBe(2);
-    expect(unknown.stderr).toMatch(/no session nope in .*: its sessions are altered, newer, paper, refilled, running/);
+    expect(unknown.stderr).toMatch(/no session nope in .*: its sessions are altered, newer, paper, refilled, running, unversioned/);
     const newer = rlt(["report", "--session", "newer", "--run", runDir], { RLT_CONFIG: "" });
     expect(newer.status).toBe(1);
     expect(newer.stderr).toMatch(/journal version 99 is not one this rlt reads \(1–\d\)/);
     expect(newer.stderr).toMatch(/written by a newer rlt/);
+    const older = rlt(["report", "--session", "unversioned", "--run", runDir], { RLT_CONFIG: "" });
+    expect(older.status).toBe(1);
+    expect(older.stderr).toMatch(/journal version 0 is not one this rlt reads .*\n.*before session journals were versioned/);
   }, 60_000);
 });
 

@@ -60,6 +60,8 @@ describe("firstDifference", () => {
     const live = tracks();
     live[4] = { ...live[4], action: 0, target: 1 };
     expect(firstDifference(live, tracks(), { mode: "paper" })).toBeUndefined();
+    const version1 = tracks().map((t) => ({ ...t, fills: [], equityUsdt: Number.NaN }));
+    expect(firstDifference(version1, tracks(), { mode: "paper", fillsAndEquity: false })).toBeUndefined();
     const funded = tracks();
     funded[2].equityUsdt -= 1.25;
     const d = firstDifference(funded, tracks(), { mode: "paper" })!;

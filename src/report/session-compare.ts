@@ -48,6 +48,8 @@ export interface CompareContext {
   decidedBars?: number;
   /** Relative tolerance for prices, quantities and equity (the parity tests hold paper to 1e-9). */
   tolerance?: number;
+  /** False for a journal that records no trades or per-bar equity (version 1): only decisions compare. */
+  fillsAndEquity?: boolean;
 }
 
 const DEFAULT_TOLERANCE = 1e-9;
@@ -60,12 +62,12 @@ export function firstDifference(live: BarTrack[], backtest: BarTrack[], ctx: Com
     const l = live[t];
     const b = backtest[t];
     const at = { index: t, openTimeMs: l.openTimeMs };
-    const fill = fillDifference(l.fills, b.fills, tol);
+    const fill = ctx.fillsAndEquity === false ? undefined : fillDifference(l.fills, b.fills, tol);
     if (fill) return { ...at, kind: "fill", live: describeFills(l.fills), backtest: describeFills(b.fills), why: fillWhy(fill, l, b, ctx.mode) };
     if (t < decided && l.action !== undefined && (l.action !== b.action || l.target !== b.target)) {
       return { ...at, kind: "decision", live: describeDecision(l), backtest: describeDecision(b), why: decisionWhy(l, b) };
     }
-    if (t < decided && Number.isFinite(l.equityUsdt) && !near(l.equityUsdt, b.equityUsdt, tol)) {
+    if (t < decided && ctx.fillsAndEquity !== false && Number.isFinite(l.equityUsdt) && !near(l.equityUsdt, b.equityUsdt, tol)) {
       return {
         ...at,
         kind: "equity",

@@ -52,7 +52,9 @@ export async function buildSessionReport(opts: SessionReportOptions): Promise<Se
   const trades = journalTrades(dump);
   const lastClose = barCloseMs(bars.market.openTime[n - 1]);
   const live = liveTracks(dump, bars.market.openTime, bars.features);
-  const difference = firstDifference(live, backtestTracks(backtest, bars.features, trades.some((t) => t.exitTimeMs >= lastClose)), { mode: info.mode });
+  // version 1 journaled no trades or per-bar equity (paper sessions had neither): decisions only
+  const fillsAndEquity = dump.version >= 2;
+  const difference = firstDifference(live, backtestTracks(backtest, bars.features, trades.some((t) => t.exitTimeMs >= lastClose)), { mode: info.mode, fillsAndEquity });
 
   const liveEquity = Float64Array.from(live, (t, i) => (Number.isFinite(t.equityUsdt) ? t.equityUsdt : i === 0 ? run.cfg.sim.initialEquityUsdt : live[i - 1].equityUsdt));
   const livePosition = Int8Array.from(live, (t) => t.sideBefore);
@@ -63,7 +65,10 @@ export async function buildSessionReport(opts: SessionReportOptions): Promise<Se
   const data: ReportData = {
     title: `${run.name} — session ${record.session} (${info.mode}, ${info.symbol}) vs its backtest`,
     generatedAt: new Date().toISOString(),
-    warnings: difference ? [explain(difference, n)] : [],
+    warnings: [
+      ...(difference ? [explain(difference, n)] : []),
+      ...(fillsAndEquity ? [] : [`journal version ${dump.version} records no trades or per-bar equity: only the decisions are compared, and the live curve is flat`]),
+    ],
     summary: [
       { label: "session", value: `${info.mode} on ${info.exchange}${info.session === record.session ? "" : ` (journaled as ${info.session})`}, read from its ${record.source === "journal" ? "journal" : "running trader's socket"}` },
       { label: "bars", value: `${n.toLocaleString("en-US")}: ${isoMinute(bars.market.openTime[0])} → ${isoMinute(lastClose)} UTC` },

@@ -15,13 +15,17 @@ import type { Trade } from "../src/sim/account.ts";
 import { journalPath } from "../src/trade/journal.ts";
 import { runTrade } from "../src/trade/run.ts";
 import type { Decision, SessionEvent } from "../src/trade/session.ts";
-import { rlt } from "./helpers/cli.ts";
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { stringify as toYaml } from "yaml";
+import { rlt, spawnRlt } from "./helpers/cli.ts";
 import { trainTinyRun } from "./helpers/trade-run.ts";
 
 const BARS = 120;
 /** Thresholds low enough that a barely trained agent on a day of minute bars trips the risk alerts. */
 const ALERTS = { drawdown: 0.002, losingStreak: 2, reconnects: 2 };
 
+let work: string;
 let runDir: string;
 let dataDir: string;
 let fromMs: number;
@@ -71,6 +75,16 @@ interface SessionResult {
 }
 
 /** A paper session of BARS bars on a fresh local exchange; `during` sees each event with the exchange (to inject faults). */
+async function journalAlerts(name: string): Promise<Record<string, unknown>[]> {
+  const { instance, conn } = await openDuck(journalPath(runDir, name));
+  try {
+    return (await conn.runAndReadAll("SELECT * FROM alerts ORDER BY ts_ms")).getRowObjectsJS() as Record<string, unknown>[];
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
+}
+
 async function session(name: string, webhook?: object, during?: (e: SessionEvent, ex: RunningExchange) => void, alerts: object = ALERTS): Promise<SessionResult> {
   const ex = await startExchange({ dataDir, klineReplay: { fromMs, barsPerSecond: 400 } });
   const decisions: Decision[] = [];
@@ -88,21 +102,13 @@ async function session(name: string, webhook?: object, during?: (e: SessionEvent
     await ex.close();
   }
   const elapsedMs = performance.now() - t0;
-  const { instance, conn } = await openDuck(journalPath(runDir, name));
-  try {
-    const reader = await conn.runAndReadAll("SELECT * FROM alerts ORDER BY ts_ms");
-    const alerts = reader.getRowObjectsJS() as Record<string, unknown>[];
-    return { decisions, trades, alerts, elapsedMs };
-  } finally {
-    conn.closeSync();
-    instance.closeSync();
-  }
+  return { decisions, trades, alerts: await journalAlerts(name), elapsedMs };
 }
 
 let baseline: SessionResult;
 
 beforeAll(async () => {
-  ({ dataDir, runDir } = await trainTinyRun("rlt-trade-alerts-", "al", { sim: { stopLossPct: 0.004 }, risk: { riskPerTrade: 0.01, dailyLossLimit: 0.003 } }));
+  ({ work, dataDir, runDir } = await trainTinyRun("rlt-trade-alerts-", "al", { sim: { stopLossPct: 0.004 }, risk: { riskPerTrade: 0.01, dailyLossLimit: 0.003 } }));
   fromMs = readRun(runDir).info.splitMs.test.fromMs;
   baseline = await session("baseline");
 }, 240_000);
@@ -178,6 +184,33 @@ describe("alerts of a paper session on the local exchange", () => {
       await hanging.close();
     }
   }, 180_000);
+
+  it("rlt trade --paper prints each alert as a headless line and sends those at the config's minLevel", async () => {
+    const r = await receiver("ok");
+    const ex = await startExchange({ dataDir, klineReplay: { fromMs, barsPerSecond: 400 } });
+    const cfg = path.join(work, "alerts.yaml");
+    writeFileSync(cfg, toYaml({ monitor: { alerts: ALERTS, webhook: { url: r.url, format: "discord", minLevel: "critical" } } }));
+    try {
+      const res = await spawnRlt(["trade", "--run", runDir, "--paper", "--exchange", "local", "--rest-url", ex.restUrl, "--ws-url", ex.wsUrl, "--data-dir", dataDir, "--bars", String(BARS), "--session", "cli-alerts"], { RLT_CONFIG: cfg }).done;
+      expect(res.code, res.stderr).toBe(0);
+      const lines = res.stdout.split("\n").filter((l) => l.includes(" ALERT "));
+      for (const l of lines) expect(l).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d ALERT (info|warning|critical) (risk|performance|technical|drift) [a-z-]+( \S+)?: /);
+      const journaled = await journalAlerts("cli-alerts");
+      expect(lines.length).toBe(journaled.length);
+      expect(res.stdout).not.toMatch(/\x1b\[/);
+      const critical = journaled.filter((a) => a.level === "critical");
+      expect(critical.length).toBeGreaterThan(0);
+      expect((r.bodies as { body: { content: string } }[]).map((b) => b.body.content)).toEqual(critical.map((a) => `[CRITICAL] BTCUSDT cli-alerts: ${a.message}${a.suppressed ? ` (${a.suppressed} repeat${a.suppressed === 1 ? "" : "s"} suppressed)` : ""}`));
+      // a webhook that is not http(s) is refused before anything is traded
+      writeFileSync(cfg, toYaml({ monitor: { webhook: { url: "ftp://example.com/hook" } } }));
+      const bad = rlt(["trade", "--run", runDir, "--paper", "--exchange", "local", "--rest-url", ex.restUrl, "--bars", "1", "--session", "bad-hook"], { RLT_CONFIG: cfg });
+      expect(bad.status).toBe(2);
+      expect(bad.stderr).toMatch(/monitor\.webhook\.url: "ftp:\/\/example\.com\/hook" is not an http\(s\) URL/);
+    } finally {
+      await ex.close();
+      await r.close();
+    }
+  }, 120_000);
 
   it("WebSocket drops injected by the exchange raise a reconnect storm, journaled and sent", async () => {
     const r = await receiver("ok");

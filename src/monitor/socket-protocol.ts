@@ -42,7 +42,7 @@ export async function dumpJournal(query: JournalQuery, file: string, opts: { fea
   for (const t of DUMP_TABLES) {
     if (!present.has(t)) continue;
     const order = ORDER_BY[t] ? ` ORDER BY ${ORDER_BY[t]}` : "";
-    const cols = t === "bars" && opts.features === false ? "open_time_ms, open, high, low, close, volume, ts_ms" : "*";
+    const cols = t === "bars" && opts.features === false ? "open_time_ms, open, high, low, close, volume, ts_ms, spread_bps" : "*";
     tables[t] = await query(`SELECT ${cols} FROM ${t}${order}`);
   }
   return { version, tables };

@@ -19,13 +19,13 @@ export interface SessionBars {
   features: Float64Array;
 }
 
-/** The journal's bars as the simulator's columns. The journal keeps no book spread: NaN, the config's default applies. */
+/** The journal's bars as the simulator's columns, with the book spread the session filled at (NULL in version 1 journals: the config's default applies). */
 export function sessionBars(dump: JournalDump): SessionBars {
   const bars = rows(dump, "bars");
   const n = bars.length;
   if (n < 2) throw new DataError(`the session journaled ${n} bar${n === 1 ? "" : "s"}: a backtest needs at least 2`, { hint: "report a session that traded two bars or more" });
   const col = () => new Float64Array(n);
-  const market: MarketColumns = { openTime: col(), open: col(), high: col(), low: col(), close: col(), spreadBps: col().fill(Number.NaN) };
+  const market: MarketColumns = { openTime: col(), open: col(), high: col(), low: col(), close: col(), spreadBps: col() };
   const features = new Float64Array(n * FEATURE_COUNT);
   bars.forEach((b, i) => {
     market.openTime[i] = num(b.open_time_ms);
@@ -33,6 +33,7 @@ export function sessionBars(dump: JournalDump): SessionBars {
     market.high[i] = num(b.high);
     market.low[i] = num(b.low);
     market.close[i] = num(b.close);
+    market.spreadBps![i] = num(b.spread_bps);
     const f = b.features as unknown[] | null;
     if (!f || f.length !== FEATURE_COUNT) throw new DataError(`bar ${market.openTime[i]} of the journal has ${f?.length ?? 0} features, not ${FEATURE_COUNT}`, { hint: "the journal was read without its feature vectors, or written by another rlt" });
     for (let j = 0; j < FEATURE_COUNT; j++) features[i * FEATURE_COUNT + j] = num(f[j]);

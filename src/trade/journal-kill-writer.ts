@@ -7,7 +7,7 @@ const journal = await Journal.open(file, { session, run: "r", model: "m", exchan
 const start = Number(startArg ?? 0);
 for (let i = start; ; i++) {
   const clientId = `rlt-kill00-${i.toString(36)}-o`;
-  await journal.recordBar({ openTimeMs: i * 60_000, open: 1, high: 2, low: 0.5, close: 1.5, volume: 10, features: Array.from({ length: 30 }, (_, k) => k + i) });
+  await journal.recordBar({ openTimeMs: i * 60_000, open: 1, high: 2, low: 0.5, close: 1.5, volume: 10, features: Array.from({ length: 30 }, (_, k) => k + i), spreadBps: 1.5 });
   await journal.recordDecision({ barOpenMs: i * 60_000, action: i % 3, probs: [0.2, 0.3, 0.5], targetSide: 1, targetQty: 0.01 });
   await journal.recordIntent({ clientId, kind: "order", symbol: "BTCUSDT", leg: "open", barOpenMs: i * 60_000, revision: 0, side: "BUY", type: "MARKET", qty: 0.01, triggerPrice: 0, reduceOnly: false }, "loop");
   await journal.updateOrder(clientId, { sent: true }, "send");

@@ -3,7 +3,8 @@
 // the truth about it; order_events is its history (the first event follows the row, off the send path).
 
 /**
- * 2 added the per-bar equity and the closed trades of every session (paper ones had neither). A journal of
+ * 2 added the per-bar equity and the closed trades of every session (paper ones had neither) and each
+ * bar's book spread. A journal of
  * an older version is brought up by its CREATE TABLE IF NOT EXISTS on the next open; one of a newer
  * version is refused.
  */
@@ -17,7 +18,9 @@ CREATE TABLE IF NOT EXISTS session (
 CREATE TABLE IF NOT EXISTS starts (ts_ms BIGINT, pid INTEGER);
 CREATE TABLE IF NOT EXISTS bars (
   open_time_ms BIGINT PRIMARY KEY, open DOUBLE, high DOUBLE, low DOUBLE, close DOUBLE, volume DOUBLE,
-  features DOUBLE[], ts_ms BIGINT);
+  features DOUBLE[], ts_ms BIGINT, spread_bps DOUBLE);
+-- version 1's bars had no book spread (the paper fill's spread): added, NULL for the bars it journaled
+ALTER TABLE bars ADD COLUMN IF NOT EXISTS spread_bps DOUBLE;
 CREATE TABLE IF NOT EXISTS decisions (
   bar_open_ms BIGINT, ts_ms BIGINT, action INTEGER, probs DOUBLE[], target_side INTEGER, target_qty DOUBLE, note VARCHAR);
 CREATE TABLE IF NOT EXISTS risk_events (ts_ms BIGINT, bar_open_ms BIGINT, kind VARCHAR, state VARCHAR, reason VARCHAR, detail VARCHAR);

@@ -133,11 +133,14 @@ describe("Journal", () => {
     const file = journalPath(dir, "versions");
     const j = await Journal.open(file, info("versions"));
     await j.query("DROP TABLE equity");
+    await j.query("ALTER TABLE bars DROP COLUMN spread_bps");
     await j.query("UPDATE meta SET value = '1' WHERE key = 'version'");
     await j.close();
     const again = await Journal.open(file, info("versions"));
     expect(await again.query("SELECT value FROM meta WHERE key = 'version'")).toEqual([{ value: String(JOURNAL_VERSION) }]);
     expect(await again.count("equity")).toBe(0);
+    await again.recordBar({ openTimeMs: 60_000, open: 1, high: 1, low: 1, close: 1, volume: 1, features: [0.5], spreadBps: 2.5 });
+    expect(await again.query("SELECT spread_bps FROM bars")).toEqual([{ spread_bps: 2.5 }]);
     await again.query(`UPDATE meta SET value = '${JOURNAL_VERSION + 1}' WHERE key = 'version'`);
     await again.close();
     await expect(Journal.open(file, info("versions"))).rejects.toThrow(`version ${JOURNAL_VERSION + 1}, written by a newer rlt`);

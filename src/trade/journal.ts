@@ -71,6 +71,8 @@ export interface BarRow {
   close: number;
   volume: number;
   features: ArrayLike<number>;
+  /** The bar's book spread (bps) the paper fill used; NaN when the session had no book. */
+  spreadBps: number;
 }
 
 export interface DecisionRow {
@@ -235,7 +237,7 @@ export class Journal {
   async recordBar(b: BarRow): Promise<boolean> {
     const { listValue } = duck!;
     // a plain INSERT: DuckDB's OR REPLACE / OR IGNORE cost ~2 ms more on the bar-close path
-    return this.insertOnce("INSERT INTO bars VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", [b.openTimeMs, b.open, b.high, b.low, b.close, b.volume, listValue(Array.from(b.features)), this.now()]);
+    return this.insertOnce("INSERT INTO bars VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)", [b.openTimeMs, b.open, b.high, b.low, b.close, b.volume, listValue(Array.from(b.features)), this.now(), Number.isFinite(b.spreadBps) ? b.spreadBps : null]);
   }
 
   async recordDecision(d: DecisionRow): Promise<void> {

@@ -217,7 +217,7 @@ function journalEvents(journal: Journal, features: SessionFeatures, state: () =>
     }
     if (e.type === "bar") {
       barOpenMs = e.bar.openTime;
-      const row = { openTimeMs: e.bar.openTime, open: e.bar.open, high: e.bar.high, low: e.bar.low, close: e.bar.close, volume: Number.NaN, features: Float64Array.from(features.normalized) };
+      const row = { openTimeMs: e.bar.openTime, open: e.bar.open, high: e.bar.high, low: e.bar.low, close: e.bar.close, volume: Number.NaN, features: Float64Array.from(features.normalized), spreadBps: e.bar.spreadBps };
       pending.push(() => journal.recordBar(row));
     } else if (e.type === "decision") {
       const d = e.decision;

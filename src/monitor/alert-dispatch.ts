@@ -125,7 +125,7 @@ export class AlertDispatch implements MonitorPlugin {
     if (this.outageSaid || !this.monitor) return;
     this.outageSaid = true;
     // shown and journaled once per outage (until a send succeeds again); never sent to the failing webhook
-    this.monitor.raise({ level: "warning", category: "technical", kind: WEBHOOK_FAILED_KIND, message: `the alert webhook ${redactUrl(this.o.webhook!.url)} ${outcome.replace(/^failed: /, "failed: ")} (${this.failures} failed so far); alerts are still shown and journaled, trading is unaffected` });
+    this.monitor.raise({ level: "warning", category: "technical", kind: WEBHOOK_FAILED_KIND, message: `the alert webhook ${redactUrl(this.o.webhook!.url)} ${outcome} (${this.failures} failed so far); alerts are still shown and journaled, trading is unaffected` });
   }
 
   private record(alert: Alert, sent: string): void {

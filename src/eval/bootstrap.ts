@@ -40,23 +40,23 @@ function compounded(returns: Float64Array, index: Int32Array): number {
 }
 
 
-/**
- * Fills `index` with circular blocks of `blockBars` consecutive bars of a series of `seriesBars` from uniform
- * random starts, the last block truncated (`index` may be shorter than the series: a path of fewer bars).
- */
-function drawIndices(index: Int32Array, blockBars: number, rng: Rng, seriesBars = index.length): void {
-  const n = seriesBars;
+/** Fills `index` with circular blocks of `blockBars` consecutive bars from uniform random starts, the last block truncated. */
+function drawIndices(index: Int32Array, blockBars: number, rng: Rng): void {
+  const n = index.length;
   let k = 0;
-  while (k < index.length) {
+  while (k < n) {
     const start = Math.floor(rng.next() * n);
-    for (let j = 0; j < blockBars && k < index.length; j++) index[k++] = (start + j) % n;
+    for (let j = 0; j < blockBars && k < n; j++) index[k++] = (start + j) % n;
   }
 }
 
 /**
  * The distribution of the total return over `bars` bars (fewer than or as many as the series has), from
  * `samples` circular block-bootstrap paths of the per-bar returns, sorted ascending: what a live session
- * of that many bars could have returned if it traded like the backtest did.
+ * of that many bars could have returned if it traded like the backtest did. The paths are drawn as
+ * drawIndices draws them, but each block's growth comes from prefix sums of log(1 + r) over the series
+ * laid twice (for the wrap): O(bars / blockBars) a path instead of O(bars), so a live session asking
+ * for the band at 40,000 bars does not stall its event loop.
  */
 export function bootstrapTotalReturns(returns: Float64Array, bars: number, opts: Pick<BootstrapOptions, "samples" | "blockBars" | "seed"> = {}): Float64Array {
   const n = returns.length;
@@ -64,12 +64,17 @@ export function bootstrapTotalReturns(returns: Float64Array, bars: number, opts:
   if (!Number.isInteger(bars) || bars < 1) throw new Error(`bootstrapTotalReturns: bars must be a positive integer, got ${bars}`);
   const samples = opts.samples ?? 1000;
   const blockBars = Math.min(opts.blockBars ?? 60, n);
+  const logGrowth = new Float64Array(2 * n + 1);
+  for (let i = 0; i < 2 * n; i++) logGrowth[i + 1] = logGrowth[i] + Math.log1p(returns[i % n]);
   const rng = new Rng(opts.seed ?? 1);
-  const index = new Int32Array(bars);
   const totals = new Float64Array(samples);
   for (let s = 0; s < samples; s++) {
-    drawIndices(index, blockBars, rng, n);
-    totals[s] = compounded(returns, index);
+    let sum = 0;
+    for (let k = 0; k < bars; k += blockBars) {
+      const start = Math.floor(rng.next() * n);
+      sum += logGrowth[start + Math.min(blockBars, bars - k)] - logGrowth[start];
+    }
+    totals[s] = Math.expm1(sum);
   }
   return totals.sort();
 }

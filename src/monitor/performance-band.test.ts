@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { Rng } from "../core/random.ts";
 import { bootstrapTotalReturns } from "../eval/bootstrap.ts";
 import type { TrainingRun } from "../rl/run-dir.ts";
 import { PerformanceBand, backtestReturns, gridBars } from "./performance-band.ts";
@@ -13,6 +14,24 @@ describe("the backtest's band of k-bar returns", () => {
     const totals = bootstrapTotalReturns(new Float64Array(500).fill(0.001), 37, { samples: 50, blockBars: 10, seed: 3 });
     expect(totals.length).toBe(50);
     for (const t of totals) expect(t).toBeCloseTo(1.001 ** 37 - 1, 12);
+  });
+
+  it("equals compounding the drawn bars one by one (circular blocks, the last truncated), to 1e-12", () => {
+    const returns = Float64Array.from({ length: 997 }, (_, i) => 0.003 * Math.sin(i * 1.3) + 0.0001);
+    const [bars, blockBars, samples, seed] = [250, 60, 40, 9];
+    const direct = new Float64Array(samples);
+    const rng = new Rng(seed);
+    for (let s = 0; s < samples; s++) {
+      let growth = 1;
+      for (let k = 0; k < bars; ) {
+        const start = Math.floor(rng.next() * returns.length);
+        for (let j = 0; j < blockBars && k < bars; j++, k++) growth *= 1 + returns[(start + j) % returns.length];
+      }
+      direct[s] = growth - 1;
+    }
+    direct.sort();
+    const fast = bootstrapTotalReturns(returns, bars, { samples, blockBars, seed });
+    for (let s = 0; s < samples; s++) expect(Math.abs(fast[s] - direct[s])).toBeLessThan(1e-12);
   });
 
   it("widens with the number of bars and is repeatable for one seed", () => {

@@ -45,6 +45,8 @@ export async function backtestReturns(run: TrainingRun, model: string): Promise<
     const cols = await queryFloat64Columns(conn, `SELECT ${AGENT_COLUMN} FROM read_parquet(${lit(file)}) ORDER BY open_time`);
     const returns = barReturns(cols[AGENT_COLUMN]);
     if (returns.length < 2) return { reason: `${file} has fewer than 3 bars of the agent's equity: rerun rlt eval on a longer range` };
+    // compounding in logs needs every bar's growth positive: an account wiped out in the backtest has no band
+    if (returns.some((r) => !(r > -1))) return { reason: `the agent's equity in ${file} reaches zero (or is missing) in the backtest: there is no distribution of returns to hold the session against` };
     return { returns, file };
   } catch (err) {
     return { reason: `${file} is not readable (${(err as Error).message}): rerun rlt eval` };

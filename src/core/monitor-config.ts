@@ -6,7 +6,7 @@ export const AlertThresholdsSchema = z.strictObject({
   /** Drawdown from the session's peak equity (fraction). */
   drawdown: z.number().gt(0).lt(1).default(0.05),
   /** Margin held over equity (fraction). */
-  marginRatio: z.number().gt(0).max(1).default(0.5),
+  marginRatio: z.number().gt(0).max(1).default(0.8),
   /** Mark price within this fraction of the liquidation price. */
   liquidationNear: z.number().gt(0).lt(1).default(0.02),
   /** Losing trades in a row. */

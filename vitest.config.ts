@@ -8,5 +8,6 @@ export default defineConfig({
     // 2-core machines: integration tests spawn exchanges and CLIs; keep parallelism modest.
     maxWorkers: 2,
     typecheck: { enabled: false },
+    globalSetup: ["test/global-setup.ts"],
   },
 });

@@ -1,4 +1,4 @@
-// A picture of the terminal UI for the README: the recorded paper-session view (test/fixtures) rendered
+// A picture of the terminal UI for the README: the recorded paper-session view (test/fixtures, "screen") rendered
 // at 80×24 with ink-testing-library, as text and as an SVG of monospace lines in the UI's colours.
 //   npx tsx scripts/tui-snapshot.ts   → docs/img/tui.txt, docs/img/tui.svg
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -18,7 +18,7 @@ const CELL_H = 17;
 const FG = "#d0d0d0";
 const PALETTE: Record<number, string> = { 31: "#ff6b6b", 32: "#69db7c", 33: "#ffd43b", 34: "#74c0fc", 35: "#e599f7", 36: "#66d9e8", 37: "#f1f3f5", 90: "#868e96" };
 
-const view = fixtureView("position");
+const view = fixtureView("screen");
 const controls = { pauseEntries() {}, resume() {}, flattenNow: async () => {}, quit() {} };
 const ui = render(createElement(App, { source: { snapshot: () => view, subscribe: () => () => {} }, controls, opts: { size: { columns: COLUMNS, rows: ROWS }, nowMs: () => view.asOfMs }, onDone: () => {} }));
 await new Promise((r) => setTimeout(r, 100));

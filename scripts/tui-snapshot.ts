@@ -60,13 +60,36 @@ function runsOf(line: string): Run[] {
 }
 
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+const BLOCKS = "▁▂▃▄▅▆▇█";
+
+/** A run as SVG: text, except the sparkline's block characters, drawn as bars (fonts draw them unevenly). */
+function runSvg(r: Run, row: number): string {
+  const chars = [...r.text];
+  const baseline = 8 + (row + 1) * CELL_H - 2;
+  const out: string[] = [];
+  let textFrom = 0;
+  const flush = (to: number) => {
+    const t = chars.slice(textFrom, to).join("");
+    if (t.trim()) out.push(`<text x="${(8 + (r.col + textFrom) * CELL_W).toFixed(1)}" y="${(baseline - 2).toFixed(1)}" fill="${r.color}"${r.bold ? ' font-weight="bold"' : ""}${r.dim ? ' opacity="0.6"' : ""} xml:space="preserve">${esc(t)}</text>`);
+  };
+  chars.forEach((c, i) => {
+    const level = BLOCKS.indexOf(c);
+    if (level < 0) return;
+    flush(i);
+    textFrom = i + 1;
+    const h = ((level + 1) / BLOCKS.length) * (CELL_H - 2);
+    out.push(`<rect x="${(8 + (r.col + i) * CELL_W).toFixed(1)}" y="${(baseline - h).toFixed(1)}" width="${(CELL_W - 0.6).toFixed(1)}" height="${h.toFixed(1)}" fill="${r.color}"/>`);
+  });
+  flush(chars.length);
+  return out.join("");
+}
 const lines = frame.split("\n");
 const text = lines.map((l) => l.replace(/\x1b\[[0-9;]*m/g, "").trimEnd()).join("\n");
 const body = lines
   .map((line, row) =>
     runsOf(line)
       .filter((r) => r.text.trim())
-      .map((r) => `<text x="${(8 + r.col * CELL_W).toFixed(1)}" y="${(8 + (row + 1) * CELL_H - 4).toFixed(1)}" fill="${r.color}"${r.bold ? ' font-weight="bold"' : ""}${r.dim ? ' opacity="0.6"' : ""} xml:space="preserve">${esc(r.text)}</text>`)
+      .map((r) => runSvg(r, row))
       .join(""),
   )
   .join("\n");

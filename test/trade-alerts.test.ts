@@ -23,7 +23,7 @@ import { trainTinyRun } from "./helpers/trade-run.ts";
 
 const BARS = 120;
 /** Thresholds low enough that a barely trained agent on a day of minute bars trips the risk alerts. */
-const ALERTS = { drawdown: 0.002, losingStreak: 2, reconnects: 2 };
+const ALERTS = { drawdown: 0.002, losingStreak: 2, reconnects: 2, marginRatio: 0.4 };
 
 let work: string;
 let runDir: string;
@@ -119,7 +119,8 @@ describe("alerts of a paper session on the local exchange", () => {
   it("journals every alert shown, with its level, category and what became of its send", () => {
     console.log(`baseline session: ${BARS} bars in ${Math.round(baseline.elapsedMs)} ms, ${baseline.trades.length} trades; alerts ${kinds(baseline).join(", ")}`);
     expect(baseline.decisions.length).toBe(BARS);
-    expect(kinds(baseline)).toEqual(expect.arrayContaining(["drawdown", "performance-band-off"]));
+    // the risk and performance kinds a losing agent under a 0.3 % daily loss limit trips through the core
+    expect(kinds(baseline)).toEqual(expect.arrayContaining(["drawdown", "losing-streak", "margin-ratio", "performance-band-off", "trading-halted"]));
     for (const a of baseline.alerts) {
       expect(a.sent).toBe("no webhook");
       expect(["info", "warning", "critical"]).toContain(a.level);

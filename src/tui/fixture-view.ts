@@ -7,7 +7,7 @@ import type { MonitorView } from "../monitor/types.ts";
 
 export const FIXTURES = path.resolve(import.meta.dirname, "../../test/fixtures");
 
-export function fixtureView(name: "position" | "halted" | "screen"): MonitorView {
+export function fixtureView(name: "position" | "halted"): MonitorView {
   const file = path.join(FIXTURES, `monitor-view-${name}.json`);
   const m = parseMessage(JSON.stringify({ type: "view", view: JSON.parse(readFileSync(file, "utf8")) }));
   if (m.type !== "view") throw new Error(`${file} is not a MonitorView`);

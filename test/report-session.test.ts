@@ -172,8 +172,10 @@ describe.skipIf(!chromiumTool.available)("the session report in headless Chromiu
       expect(await page.$$eval("#metrics tbody tr", (rows) => rows.map((r) => r.querySelector("td")!.textContent))).toEqual(["live", "backtest1"]); // 1: the footnote on its end-of-data close
       expect(await page.locator("#trades tbody tr").count()).toBeGreaterThan(0);
       await expect(page.locator("#comparison").textContent()).resolves.toContain(`First difference at bar ${altered + 1}`);
+      // the README's picture (the explanation, the metrics, the two curves with the mark), when asked:
+      // RLT_UPDATE_PICTURES=1 npx vitest run test/report-session.test.ts
+      if (!process.env.RLT_UPDATE_PICTURES) return;
       mkdirSync(path.join(ROOT, "docs", "img"), { recursive: true });
-      // for the README: the explanation, the metrics and the two curves with the mark
       const top = (await page.locator("#comparison-section").boundingBox())!;
       const bottom = (await page.locator("#equity-section").boundingBox())!;
       await page.screenshot({ path: path.join(ROOT, "docs", "img", "report-session.png"), fullPage: true, clip: { x: top.x - 10, y: top.y - 10, width: top.width + 20, height: bottom.y + bottom.height - top.y + 20 } });

@@ -16,6 +16,7 @@ import { Journal, journalPath } from "../src/trade/journal.ts";
 import { runTrade } from "../src/trade/run.ts";
 import type { Decision, SessionEvent } from "../src/trade/session.ts";
 import type { Trade } from "../src/sim/account.ts";
+import { chromiumTool, openInChromium } from "./helpers/browser.ts";
 import { rlt, spawnRlt } from "./helpers/cli.ts";
 import { tempDir } from "./helpers/sample-store.ts";
 import { trainTinyRun } from "./helpers/trade-run.ts";
@@ -95,6 +96,39 @@ describe("rlt trade --paper on the local exchange", () => {
     expect(reasons.has("signal")).toBe(true);
     expect(reasons.has("stop-loss") || reasons.has("take-profit")).toBe(true);
   }, 180_000);
+
+  it.skipIf(!chromiumTool.available)("reports the parity session with live and backtest overlaid and agreeing on every bar, in headless Chromium", async () => {
+    const res = rlt(["report", "--session", "parity", "--run", runDir], { RLT_CONFIG: "" });
+    expect(res.status, res.stderr).toBe(0);
+    const bars = await (async () => {
+      const j = await Journal.open(journalPath(runDir, "parity"), { session: "parity", run: runDir, model: "best", exchange: "local", mode: "paper", symbol: "BTCUSDT", config: {} });
+      try {
+        return await j.count("bars");
+      } finally {
+        await j.close();
+      }
+    })();
+    expect(res.stdout).toContain(`Live and backtest agree on every one of the ${bars} bars`);
+    const opened = await openInChromium(path.join(runDir, "sessions", "parity", "report.html"));
+    try {
+      expect(opened.pageErrors).toEqual([]);
+      const lines = await opened.page.$eval("#chart-equity", (svg) =>
+        [...svg.querySelectorAll("path")].filter((p) => p.querySelector("title")).map((p) => ({ name: p.querySelector("title")!.textContent, d: p.getAttribute("d") ?? "" })),
+      );
+      const live = lines.find((l) => l.name === "live")!;
+      const backtest = lines.find((l) => l.name === "backtest")!;
+      // on top of each other: the same points but for the backtest's own close of what is open at the end
+      const points = (d: string) => d.split(/[ML]/).filter(Boolean);
+      const [a, b] = [points(live.d), points(backtest.d)];
+      expect(a.length).toBeGreaterThan(1000);
+      expect(Math.abs(a.length - b.length)).toBeLessThanOrEqual(1);
+      const n = Math.min(a.length, b.length) - 1;
+      expect(a.slice(0, n)).toEqual(b.slice(0, n));
+      expect(await opened.page.locator("[data-mark]").count()).toBe(0);
+    } finally {
+      await opened.browser.close();
+    }
+  }, 120_000);
 
   it("prints one line per decision and a summary, exits 0 after --bars, and never touches the keys", async () => {
     const run = readRun(runDir);

@@ -10,23 +10,10 @@ import type { SessionEvent, SessionState } from "../trade/session.ts";
 import { AlertDispatch, type AlertRow, webhookPayload } from "./alert-dispatch.ts";
 import { AlertWatch } from "./alerts.ts";
 import { SessionMonitor } from "./monitor.ts";
+import { ScriptedSession } from "./scripted-session.ts";
 import type { Alert } from "./types.ts";
 
 const T0 = Date.UTC(2024, 0, 2, 12, 0);
-
-class ScriptedSession {
-  private listeners: ((e: SessionEvent) => void)[] = [];
-  st: SessionState = { id: "s1", symbol: "BTCUSDT", mode: "paper", status: "trading", bars: 0, account: { balanceUsdt: 1000, equityUsdt: 1000, position: undefined }, realizedPnlUsdt: 0, feesUsdt: 0, fundingUsdt: 0, trades: 0 };
-  on(l: (e: SessionEvent) => void): void {
-    this.listeners.push(l);
-  }
-  state(): SessionState {
-    return this.st;
-  }
-  emit(e: SessionEvent): void {
-    for (const l of this.listeners) l(e);
-  }
-}
 
 function setup(over: Partial<ReturnType<typeof AlertThresholdsSchema.parse>> = {}, suppressMinutes = 15) {
   const clock = { now: T0 };

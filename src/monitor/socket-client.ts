@@ -4,7 +4,7 @@
 import { type Socket, connect } from "node:net";
 import { DataError } from "../core/errors.ts";
 import { findSocket } from "./socket-path.ts";
-import { type JournalDump, type SocketMessage, type SocketRequest, parseMessage } from "./socket-protocol.ts";
+import { type JournalDump, type SocketMessage, type SocketRequest, parseMessage, readLines } from "./socket-protocol.ts";
 import type { Alert, MonitorSource, MonitorView } from "./types.ts";
 
 /** A one-shot question's patience: a trader answers a view in well under a millisecond of work. */
@@ -41,7 +41,7 @@ async function ask(sessionDir: string, req: SocketRequest, timeoutMs: number): P
       if (err) reject(err);
       else resolve(m);
     };
-    lines(c, (line) => {
+    readLines(c, (line) => {
       const m = parseMessage(line);
       if (m.type === "error") finish(undefined, new DataError(`the trader of ${sessionDir} refused ${req.op}: ${m.message}`));
       else finish(m);
@@ -63,7 +63,7 @@ export async function attach(sessionDir: string): Promise<AttachedSource | undef
   const firstView = new Promise<boolean>((r) => (first = r));
   const ended = new Promise<void>((resolve) => c.on("close", () => resolve()));
   void ended.then(() => first(false));
-  lines(c, (line) => {
+  readLines(c, (line) => {
     const m = parseMessage(line);
     if (m.type === "view") {
       view = m.view;
@@ -109,19 +109,4 @@ function dial(file: string, timeoutMs: number): Promise<Socket | undefined> {
       resolve(undefined);
     });
   });
-}
-
-function lines(c: Socket, onLine: (line: string) => void): void {
-  c.setEncoding("utf8");
-  let buf = "";
-  c.on("data", (chunk: string) => {
-    buf += chunk;
-    let nl: number;
-    while ((nl = buf.indexOf("\n")) >= 0) {
-      const line = buf.slice(0, nl);
-      buf = buf.slice(nl + 1);
-      if (line.trim()) onLine(line);
-    }
-  });
-  c.on("error", () => c.destroy());
 }

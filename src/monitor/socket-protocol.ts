@@ -2,6 +2,7 @@
 // request only reads: {"op":"view"} → one view; {"op":"subscribe"} → a view now and after each change,
 // and alerts as they fire; {"op":"journal"} → the journal's rows (what a report of a running session
 // reads, since the running trader holds the DuckDB file). NaN travels as null (JSON has no NaN).
+import type { Socket } from "node:net";
 import { DataError } from "../core/errors.ts";
 import { JOURNAL_VERSION } from "../trade/journal-schema.ts";
 import type { Alert, MonitorView } from "./types.ts";
@@ -92,4 +93,24 @@ function nanForNull<T>(v: T): T {
   if (Array.isArray(v)) return v.map(nanForNull) as T;
   if (typeof v === "object") return Object.fromEntries(Object.entries(v as object).map(([k, x]) => [k, nanForNull(x)])) as T;
   return v;
+}
+
+/**
+ * Each whole line the socket receives, trimmed, empty ones skipped; `tooLong` when what is buffered
+ * without a newline passes maxPending characters (a peer that is not speaking this protocol).
+ */
+export function readLines(c: Socket, onLine: (line: string) => void, opts: { maxPending?: number; tooLong?: () => void } = {}): void {
+  c.setEncoding("utf8");
+  let buf = "";
+  c.on("data", (chunk: string) => {
+    buf += chunk;
+    let nl: number;
+    while ((nl = buf.indexOf("\n")) >= 0) {
+      const line = buf.slice(0, nl).trim();
+      buf = buf.slice(nl + 1);
+      if (line) onLine(line);
+    }
+    if (opts.maxPending !== undefined && buf.length > opts.maxPending) opts.tooLong?.();
+  });
+  c.on("error", () => c.destroy());
 }

@@ -9,7 +9,7 @@ import path from "node:path";
 import type { Journal } from "../trade/journal.ts";
 import type { MonitorPlugin, SessionMonitor } from "./monitor.ts";
 import { SOCKET_POINTER_FILE, findSocket, sessionSocketPath, socketPathFits } from "./socket-path.ts";
-import { type SocketMessage, type SocketRequest, dumpJournal } from "./socket-protocol.ts";
+import { type SocketMessage, type SocketRequest, dumpJournal, readLines } from "./socket-protocol.ts";
 import type { MonitorView } from "./types.ts";
 
 export interface SocketServerOptions {
@@ -76,22 +76,13 @@ export class SessionSocketServer implements MonitorPlugin {
   private accept(c: Socket): void {
     c.unref();
     this.clients.add(c);
-    c.setEncoding("utf8");
-    let buf = "";
-    c.on("data", (chunk: string) => {
-      buf += chunk;
-      let nl: number;
-      while ((nl = buf.indexOf("\n")) >= 0) {
-        const line = buf.slice(0, nl).trim();
-        buf = buf.slice(nl + 1);
-        if (line) void this.answer(c, line);
-      }
-      if (buf.length > MAX_REQUEST_BYTES) {
+    readLines(c, (line) => void this.answer(c, line), {
+      maxPending: MAX_REQUEST_BYTES,
+      tooLong: () => {
         send(c, { type: "error", message: `a request line longer than ${MAX_REQUEST_BYTES} bytes` });
         c.end();
-      }
+      },
     });
-    c.on("error", () => c.destroy());
     c.on("close", () => this.clients.delete(c));
   }
 

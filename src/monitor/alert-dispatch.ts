@@ -4,7 +4,7 @@
 // in the background through a small queue with a timeout: trading never waits for it, and a webhook
 // that fails is counted and said once per outage, never retried into a loop.
 import type { MonitorConfig } from "../core/monitor-config.ts";
-import type { MonitorContext } from "./install.ts";
+import type { MonitorContext } from "./context.ts";
 import type { AlertGate, MonitorPlugin, SessionMonitor } from "./monitor.ts";
 import type { Alert, AlertLevel } from "./types.ts";
 

@@ -7,7 +7,7 @@ import type { AlertThresholdsSchema } from "../core/monitor-config.ts";
 import type { HealthEvent } from "../trade/health.ts";
 import type { SessionEvent } from "../trade/session.ts";
 import type { z } from "zod";
-import type { MonitorContext } from "./install.ts";
+import type { MonitorContext } from "./context.ts";
 import type { MonitorPlugin, SessionMonitor } from "./monitor.ts";
 import { type Band, PerformanceBand, backtestReturns } from "./performance-band.ts";
 import type { Alert } from "./types.ts";

@@ -14,7 +14,7 @@ import type { TrainingRun } from "../rl/run-dir.ts";
 import { RUN_FILES } from "../rl/run-files.ts";
 import type { Journal } from "../trade/journal.ts";
 import type { SessionEvent } from "../trade/session.ts";
-import type { MonitorContext } from "./install.ts";
+import type { MonitorContext } from "./context.ts";
 import type { MonitorPlugin, SessionMonitor } from "./monitor.ts";
 import { psi } from "../features/psi.ts";
 import type { DriftView } from "./types.ts";

@@ -6,10 +6,10 @@ import { hostname } from "node:os";
 import path from "node:path";
 import { lockHolder } from "../core/lock.ts";
 import { isAlive } from "../core/process.ts";
-import { type SessionLocation, listSessions, loadSession } from "../report/session-data.ts";
 import { RUN_FILES } from "../rl/run-files.ts";
 import { sessionLockPath } from "../trade/journal.ts";
 import { journalView } from "./journal-view.ts";
+import { type SessionLocation, listSessions, loadSession } from "./session-files.ts";
 import { askView } from "./socket-client.ts";
 import type { MonitorView } from "./types.ts";
 

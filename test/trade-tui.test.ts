@@ -1,5 +1,6 @@
 // `rlt trade` as a person runs it: in a real pseudo-terminal (tmux, 80×24) it shows the interactive UI,
-// p pauses new entries, f then y flattens, q then k ends the session (journal: stop_reason quit), and the
+// p pauses new entries, `rlt trade status` in a second terminal attaches read-only (its f is refused, q
+// leaves), f then y flattens, q then k ends the session (journal: stop_reason quit), and the
 // summary line follows the UI. Piped (not a TTY) it prints plain decision and alert lines, no escape codes.
 import { execFileSync } from "node:child_process";
 import path from "node:path";
@@ -37,14 +38,16 @@ afterAll(async () => {
 });
 
 const sh = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-const screen = () => execFileSync(tmux.path!, ["-L", SOCKET, "capture-pane", "-p", "-t", SESSION], { encoding: "utf8" });
+const screen = (pane = SESSION) => execFileSync(tmux.path!, ["-L", SOCKET, "capture-pane", "-p", "-t", pane], { encoding: "utf8" });
 const keys = (...k: string[]) => execFileSync(tmux.path!, ["-L", SOCKET, "send-keys", "-t", SESSION, ...k]);
+/** The second terminal: `rlt trade status` attached to the running session. */
+const WATCH = "watch";
 
 /** Poll the screen until `ok` (a session warming up on the 2-core CI machine takes seconds). */
-async function waitForScreen(ok: (s: string) => boolean, what: string, timeoutMs = 90_000): Promise<string> {
+async function waitForScreen(ok: (s: string) => boolean, what: string, timeoutMs = 90_000, pane = SESSION): Promise<string> {
   const t0 = Date.now();
   for (;;) {
-    const s = screen();
+    const s = screen(pane);
     if (ok(s)) return s;
     if (s.includes("rlt exited") && what !== "rlt to exit") throw new Error(`rlt exited while waiting for ${what}; the screen:\n${s}`);
     if (Date.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; the screen:\n${s}`);
@@ -57,7 +60,7 @@ function tradeArgs(session: string, restUrl: string, wsUrl: string, bars: number
 }
 
 describe("rlt trade on a terminal", () => {
-  it.skipIf(!tmux.available)("shows the UI at 80x24, pauses on p, flattens on f y, and ends on q k", async () => {
+  it.skipIf(!tmux.available)("shows the UI at 80x24, pauses on p, is attached read-only from a second terminal, flattens on f y, and ends on q k", async () => {
     const test = readRun(runDir).info.splitMs.test;
     // slow enough that the session is still trading when the keys arrive
     ex = await startExchange({ dataDir, klineReplay: { fromMs: test.fromMs, barsPerSecond: 4 } });
@@ -72,6 +75,16 @@ describe("rlt trade on a terminal", () => {
     expect(Math.max(...trading.split("\n").map((l) => [...l].length))).toBeLessThanOrEqual(80);
     keys("p");
     await waitForScreen((s) => s.includes("PAUSED (new entries paused)"), "entries paused");
+    // from another terminal: the same UI, attached over the session's socket, read-only
+    const watch = [process.execPath, "bin/rlt.js", "trade", "status", "tui", "--run", runDir].map(sh).join(" ");
+    execFileSync(tmux.path!, ["-L", SOCKET, "new-session", "-d", "-s", WATCH, "-x", "80", "-y", "24", "-c", ROOT, `RLT_CONFIG= ${watch}; echo "status exited $?"; sleep 120`]);
+    const attached = await waitForScreen((s) => s.includes("PAUSED") && /attached to pid \d+: read-only/.test(s), "the attached view", 60_000, WATCH);
+    expect(attached).toContain("read-only view: q leave  ? help");
+    execFileSync(tmux.path!, ["-L", SOCKET, "send-keys", "-t", WATCH, "f"]);
+    await waitForScreen((s) => s.includes("read-only (attached): f acts only in the trader's own terminal"), "the attached view refusing f", 30_000, WATCH);
+    execFileSync(tmux.path!, ["-L", SOCKET, "send-keys", "-t", WATCH, "q"]);
+    await waitForScreen((s) => s.includes("status exited 0"), "the attached view to leave", 30_000, WATCH);
+    expect(screen()).toContain("POSITION"); // the trader did not notice
     keys("f");
     await waitForScreen((s) => s.includes("flatten the position now? y / n"), "the flatten question");
     keys("y");

@@ -33,7 +33,7 @@ export function registerTradeStatus(trade: Command): void {
       const print = (s: string): void => void process.stdout.write(`${s}\n`);
       if (session === undefined) {
         const entries = await Promise.all(all.map(sessionStatus));
-        if (opts.json) print(JSON.stringify(entries.map(({ view, ...e }) => ({ ...e, view: view && summaryOf(view) })), finite));
+        if (opts.json) print(JSON.stringify(entries.map(({ view, ...e }) => ({ ...e, view: view && summaryOf(view) }))));
         else print(entries.length ? statusTable(entries) : `no trading sessions under ${root}`);
         return;
       }
@@ -56,15 +56,12 @@ export function registerTradeStatus(trade: Command): void {
         }
       }
       if (entry.state === "unreadable") {
-        if (opts.json) print(JSON.stringify(entry, finite));
+        if (opts.json) print(JSON.stringify(entry));
         throw new DataError(`session ${entry.session} of ${entry.runDir} cannot be read: ${entry.error}`);
       }
-      print(opts.json ? JSON.stringify(entry, finite) : sessionLines(entry).join("\n"));
+      print(opts.json ? JSON.stringify(entry) : sessionLines(entry).join("\n"));
     });
 }
-
-/** NaN and infinities as null: JSON has neither. */
-const finite = (_k: string, v: unknown) => (typeof v === "number" && !Number.isFinite(v) ? null : v);
 
 function summaryOf(v: import("../src/monitor/types.ts").MonitorView) {
   return { status: v.status, statusMessage: v.statusMessage, mode: v.mode, exchange: v.exchange, symbol: v.symbol, bars: v.bars, trades: v.trades, equityUsdt: v.equityUsdt, startEquityUsdt: v.startEquityUsdt, realizedPnlUsdt: v.realizedPnlUsdt, position: v.position, risk: v.risk.state, lastBarOpenTimeMs: v.lastBarOpenTimeMs, startedMs: v.startedMs };

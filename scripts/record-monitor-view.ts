@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   const take = (name: string, v: MonitorView) => {
     if (taken[name]) return;
     taken[name] = v;
-    writeFileSync(path.join(FIXTURES, `monitor-view-${name}.json`), `${JSON.stringify(v, (_k, x) => (typeof x === "number" && !Number.isFinite(x) ? null : x), 2)}\n`);
+    writeFileSync(path.join(FIXTURES, `monitor-view-${name}.json`), `${JSON.stringify(v, null, 2)}\n`);
     console.log(`recorded ${name}: bar ${v.bars}, ${v.trades} trades, risk ${v.risk.state}, position ${v.position ? `${v.position.side} ${v.position.qty}` : "flat"}`);
   };
   try {

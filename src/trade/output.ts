@@ -52,12 +52,12 @@ export function alertLine(a: Alert): string {
 
 /** An alert as one JSON line ({"type":"alert", …}). */
 export function alertJson(a: Alert): string {
-  return JSON.stringify({ type: "alert", ...a, at: new Date(a.atMs).toISOString() }, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v));
+  return JSON.stringify({ type: "alert", ...a, at: new Date(a.atMs).toISOString() });
 }
 
 /** The event as one JSON line (numbers as they are; NaN as null). */
 export function eventJson(e: SessionEvent): string {
-  return JSON.stringify({ ...e, at: new Date().toISOString() }, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v));
+  return JSON.stringify({ ...e, at: new Date().toISOString() });
 }
 
 /** A session's closed trades as a table, and its summary line. */

@@ -84,7 +84,6 @@ export interface DecisionRow {
   note?: string;
 }
 
-/** A bar's drift: the index of each feature's rolling window against the training deciles, and of the live action mix. */
 /** What a session has realized, paid and closed so far (SessionState's totals). */
 export interface SessionTotals {
   realizedPnlUsdt: number;
@@ -93,6 +92,7 @@ export interface SessionTotals {
   trades: number;
 }
 
+/** A bar's drift: the index of each feature's rolling window against the training deciles, and of the live action mix. */
 export interface DriftRow {
   barOpenMs: number;
   window: number;

@@ -5,9 +5,9 @@ import { renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { removeDeadStaging, writeDirAtomically } from "../core/staging.ts";
 import { barCloseMs, isoMinute } from "../core/time.ts";
-import { queryFloat64Columns } from "../data/duck.ts";
 import { Store } from "../data/store.ts";
 import { METRIC_COLUMNS } from "../eval/format.ts";
+import { storeFunding } from "../rl/data.ts";
 import { readRun } from "../rl/run-dir.ts";
 import type { ModelChoice } from "../rl/run-files.ts";
 import { loadRunPolicy } from "../rl/run-policy.ts";
@@ -75,7 +75,7 @@ export async function buildSessionReport(opts: SessionReportOptions): Promise<Se
       { label: "bars", value: `${n.toLocaleString("en-US")}: ${isoMinute(bars.market.openTime[0])} → ${isoMinute(lastClose)} UTC` },
       { label: "state", value: Number.isFinite(info.stoppedMs) ? `stopped ${isoMinute(info.stoppedMs)} UTC (${info.stopReason})` : "running" },
       { label: "model", value: `${info.model} (${backend})` },
-      { label: "backtest", value: `the kernel's replay of the journaled bars and features, ${funding ? `funding from ${funding.from}` : "no funding rates known (no data store): none charged"}, spread: the config's default ${run.cfg.sim.defaultHalfSpreadBps} bps half spread` },
+      { label: "backtest", value: `the kernel's replay of the journaled bars and features, ${funding ? `funding from ${funding.from}` : "no funding rates known (no data store): none charged"}, spread: each bar's journaled book spread, else the config's default ${run.cfg.sim.defaultHalfSpreadBps} bps half spread` },
       { label: "costs", value: `taker ${(run.cfg.sim.takerFeeRate * 100).toFixed(3)} %, slippage ${run.cfg.sim.slippageBps} bps, leverage ${run.cfg.sim.leverage}×` },
     ],
     timeMs,
@@ -106,19 +106,20 @@ export async function buildSessionReport(opts: SessionReportOptions): Promise<Se
     config: JSON.stringify({ sim: run.cfg.sim, risk: run.cfg.risk, env: run.cfg.env }, null, 2),
   };
   const backtestView: ReportData = { ...data, position: Array.from(backtest.position), trades: backtest.trades };
+  // each chart drawn once: inline in the page and as its own SVG file
+  const svgs = { "equity.svg": overlayChart(data, "equity"), "drawdown.svg": overlayChart(data, "drawdown"), "position.svg": positionChart(data), "position-backtest.svg": positionChart(backtestView, "chart-position-backtest") };
   const sections: PageSection[] = [
     { id: "comparison-section", title: "Live vs backtest", html: `<p id="comparison" data-first-difference="${difference ? difference.index : ""}">${explain(difference, n)}</p>`, sub: "Bar by bar: the fills inside each bar, the decision at its close, the equity at its close." },
     { id: "metrics-section", title: "Metrics", html: renderMetrics(data), sub: "The live session and the backtest over the same bars." },
-    { id: "equity-section", title: "Equity", html: overlayChart(data, "equity"), sub: "Account equity per bar: live (the journal's, solid) and the backtest's (dashed, on top), overlaid." },
-    { id: "drawdown-section", title: "Drawdown", html: overlayChart(data, "drawdown"), sub: "Underwater curve: fall from the running equity peak." },
-    { id: "position-section", title: "Decisions over price (live)", html: positionChart(data), sub: "Shaded: the live side per bar. ▲ long entry, ▼ short entry, ○ exit (green win, red loss)." },
-    { id: "backtest-position-section", title: "Decisions over price (backtest)", html: positionChart(backtestView, "chart-position-backtest"), sub: "The backtest's side per bar and trades over the same bars." },
+    { id: "equity-section", title: "Equity", html: svgs["equity.svg"], sub: "Account equity per bar: live (the journal's, solid) and the backtest's (dashed, on top), overlaid." },
+    { id: "drawdown-section", title: "Drawdown", html: svgs["drawdown.svg"], sub: "Underwater curve: fall from the running equity peak." },
+    { id: "position-section", title: "Decisions over price (live)", html: svgs["position.svg"], sub: "Shaded: the live side per bar. ▲ long entry, ▼ short entry, ○ exit (green win, red loss)." },
+    { id: "backtest-position-section", title: "Decisions over price (backtest)", html: svgs["position-backtest.svg"], sub: "The backtest's side per bar and trades over the same bars." },
     { id: "trades-section", title: "Trade journal", html: renderTrades(trades), sub: tradeStats(trades) || "no closed trades in the session" },
     { id: "alerts-section", title: "Alerts", html: alertsSection(dump, timeMs, marks) },
     { id: "drift-section", title: "Drift", html: driftSection(dump, marks) },
     { id: "config-section", title: "Config", html: `<pre class="config">${escapeHtml(data.config)}</pre>`, sub: "The run's sim, risk and env sections the backtest ran under." },
   ];
-  const svgs = { "equity.svg": overlayChart(data, "equity"), "drawdown.svg": overlayChart(data, "drawdown"), "position.svg": positionChart(data), "position-backtest.svg": positionChart(backtestView, "chart-position-backtest") };
   const written = await writeFiles(record.sessionDir, renderPage(data, sections), svgs);
   return { ...written, bars: n, source: record.source, difference };
 }
@@ -150,10 +151,10 @@ async function fundingOf(dataDir: string | undefined, symbol: string, fromMs: nu
     return undefined; // no store there: the report says the backtest charged no funding
   }
   try {
-    const rel = store.scan("funding", symbol);
-    if (!rel) return undefined;
-    const f = await queryFloat64Columns(store.db, `SELECT funding_time, funding_rate, mark_price FROM ${rel} WHERE funding_time >= ${fromMs} AND funding_time < ${toMs} ORDER BY funding_time`);
-    return { schedule: { timeMs: f.funding_time, rate: f.funding_rate, markPrice: f.mark_price }, from: `the data store (${f.funding_time.length} settlement${f.funding_time.length === 1 ? "" : "s"})` };
+    const schedule = await storeFunding(store, symbol, { fromMs, toMs });
+    if (!schedule) return undefined;
+    const n = schedule.timeMs.length;
+    return { schedule, from: `the data store (${n} settlement${n === 1 ? "" : "s"})` };
   } finally {
     store.close();
   }

@@ -54,17 +54,22 @@ export async function loadTrainingData(featuresDir: string, dataDir?: string, ex
   if (dataDir) {
     const store = await Store.open(dataDir);
     try {
-      const rel = store.scan("funding", manifest.symbol);
-      if (rel) {
-        const f = await queryFloat64Columns(store.db, `SELECT funding_time, funding_rate, mark_price FROM ${rel} ORDER BY funding_time`);
-        funding = { timeMs: f.funding_time, rate: f.funding_rate, markPrice: f.mark_price };
-      }
+      funding = await storeFunding(store, manifest.symbol);
     } finally {
       store.close();
     }
   }
   if (k !== FEATURE_COUNT) throw new DataError(`${featuresDir} holds ${k} features; the environment needs ${FEATURE_COUNT} (${FEATURE_NAMES.length} named in docs/features.md)`);
   return { manifest, openTime: cols.openTime, features: cols.normalized, raw: cols.raw, market, funding, symbol: manifest.symbol };
+}
+
+/** The store's funding settlements of `symbol` (within [fromMs, toMs) when given) as the simulator's schedule; undefined when it has none. */
+export async function storeFunding(store: Store, symbol: string, range?: { fromMs: number; toMs: number }): Promise<FundingSchedule | undefined> {
+  const rel = store.scan("funding", symbol);
+  if (!rel) return undefined;
+  const where = range ? ` WHERE funding_time >= ${range.fromMs} AND funding_time < ${range.toMs}` : "";
+  const f = await queryFloat64Columns(store.db, `SELECT funding_time, funding_rate, mark_price FROM ${rel}${where} ORDER BY funding_time`);
+  return { timeMs: f.funding_time, rate: f.funding_rate, markPrice: f.mark_price };
 }
 
 /** Train / validation / test by time, with `gapBars` left out between them. */

@@ -92,12 +92,27 @@ export function journalView(dump: JournalDump): MonitorView {
   return view;
 }
 
+/** The journal's trades table as trades; undefined for a journal from before it (version 1). */
+export function tradesTable(dump: JournalDump): Trade[] | undefined {
+  return dump.tables.trades?.map((r) => ({
+    side: num(r.side) > 0 ? 1 : -1,
+    qty: num(r.qty),
+    entryTimeMs: num(r.entry_time_ms),
+    exitTimeMs: num(r.exit_time_ms),
+    entryPrice: num(r.entry_price),
+    exitPrice: num(r.exit_price),
+    pnlUsdt: num(r.pnl_usdt),
+    feesUsdt: num(r.fees_usdt),
+    fundingUsdt: num(r.funding_usdt),
+    holdingBars: num(r.holding_bars),
+    exitReason: String(r.exit_reason) as Trade["exitReason"],
+  }));
+}
+
 /** The session's closed trades: its trades table, or for a journal from before it, its fills folded into round trips. */
 export function tradesOf(dump: JournalDump): Trade[] {
-  const rows = dump.tables.trades;
-  if (rows) {
-    return rows.map((r) => ({ side: num(r.side) as 1 | -1, qty: num(r.qty), entryTimeMs: num(r.entry_time_ms), exitTimeMs: num(r.exit_time_ms), entryPrice: num(r.entry_price), exitPrice: num(r.exit_price), pnlUsdt: num(r.pnl_usdt), feesUsdt: num(r.fees_usdt), fundingUsdt: num(r.funding_usdt), holdingBars: num(r.holding_bars), exitReason: String(r.exit_reason) as Trade["exitReason"] }));
-  }
+  const table = tradesTable(dump);
+  if (table) return table;
   const fold = new FillTrades();
   const out: Trade[] = [];
   for (const f of dump.tables.fills ?? []) {

@@ -9,6 +9,7 @@ import type { TrainingRun } from "../rl/run-dir.ts";
 import type { Trade } from "../sim/account.ts";
 import type { FundingSchedule, MarketColumns } from "../sim/simulator.ts";
 import { DataError } from "../core/errors.ts";
+import { tradesTable } from "../monitor/journal-view.ts";
 import type { JournalDump } from "../monitor/socket-protocol.ts";
 import type { BarTrack, TrackFill } from "./session-compare.ts";
 import { num, rows } from "./session-data.ts";
@@ -61,21 +62,9 @@ function tradeFills(openTime: Float64Array, trades: Trade[], out: TrackFill[][])
   for (const fills of out) fills.sort((a, b) => Number(a.what === "entry") - Number(b.what === "entry"));
 }
 
-/** The closed trades the journal recorded. */
+/** The closed trades the journal recorded (none in a version 1 journal: it kept no trades table). */
 export function journalTrades(dump: JournalDump): Trade[] {
-  return rows(dump, "trades").map((r) => ({
-    side: num(r.side) > 0 ? 1 : -1,
-    entryTimeMs: num(r.entry_time_ms),
-    exitTimeMs: num(r.exit_time_ms),
-    entryPrice: num(r.entry_price),
-    exitPrice: num(r.exit_price),
-    qty: num(r.qty),
-    feesUsdt: num(r.fees_usdt),
-    fundingUsdt: num(r.funding_usdt),
-    pnlUsdt: num(r.pnl_usdt),
-    holdingBars: num(r.holding_bars),
-    exitReason: String(r.exit_reason) as Trade["exitReason"],
-  }));
+  return tradesTable(dump) ?? [];
 }
 
 /** Per bar: the last equity row of each bar (a restart may write two). */

@@ -5,22 +5,19 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { DriftConfig } from "../core/monitor-config.ts";
-import type { ActionShares } from "../eval/action-shares.ts";
 import { EVAL_FILES } from "../eval/run.ts";
 import { type FeatureManifest, MANIFEST_FILE, checkManifest, expectationFrom } from "../features/artifact.ts";
 import { DECILE_BINS, MIN_FINITE_SHARE, baselineFor, decileBin } from "../features/deciles.ts";
 import { ACTIONS, NUM_ACTIONS } from "../kernel/actions.ts";
 import type { TrainingRun } from "../rl/run-dir.ts";
-import { RUN_FILES } from "../rl/run-files.ts";
 import type { Journal } from "../trade/journal.ts";
 import type { SessionEvent } from "../trade/session.ts";
 import type { MonitorContext } from "./context.ts";
 import type { MonitorPlugin, SessionMonitor } from "./monitor.ts";
 import { psi } from "../features/psi.ts";
+import { otherModel, testEvaluation } from "./test-evaluation.ts";
 import type { DriftView } from "./types.ts";
 
-/** The evaluation the live actions are held against: the run's test range, as `rlt eval` writes it by default. */
-const EVAL_LABEL = "test";
 
 export const OLD_MANIFEST_REASON = "the feature manifest predates drift monitoring: rerun rlt features (and rlt train on it)";
 
@@ -59,21 +56,11 @@ export function driftReference(run: TrainingRun, model: string, window: number):
     });
     if (!out.features.length) out.reason = "no feature had a finite value over the training range";
   }
-  const metricsFile = path.join(run.dir, RUN_FILES.evaluations, EVAL_LABEL, EVAL_FILES.metrics);
-  if (!existsSync(metricsFile)) {
-    out.actionReason = `no evaluation on the test range to compare the live actions with (${metricsFile} is missing): run rlt eval`;
-    return out;
-  }
-  let result: { model?: string; actionShares?: ActionShares };
-  try {
-    result = JSON.parse(readFileSync(metricsFile, "utf8"));
-  } catch (err) {
-    out.actionReason = `${metricsFile} is not readable JSON (${(err as Error).message}): rerun rlt eval`;
-    return out;
-  }
-  if (!result.actionShares) out.actionReason = `the evaluation predates drift monitoring (${metricsFile} has no action distribution): rerun rlt eval`;
-  else if (result.model !== model) out.actionReason = `the test-range evaluation is of the ${result.model} model, this session trades the ${model} one: rlt eval --checkpoint ${model}`;
-  else out.actions = Float64Array.from(ACTIONS.map((a) => result.actionShares![a]));
+  const evaluation = testEvaluation(run, EVAL_FILES.metrics, "to compare the live actions with");
+  const shares = "reason" in evaluation ? undefined : evaluation.metrics.actionShares;
+  const why = "reason" in evaluation ? evaluation.reason : !shares ? `the evaluation predates drift monitoring (${path.join(evaluation.dir, EVAL_FILES.metrics)} has no action distribution): rerun rlt eval` : otherModel(evaluation, model);
+  if (why) out.actionReason = why;
+  else out.actions = Float64Array.from(ACTIONS.map((a) => shares![a]));
   return out;
 }
 

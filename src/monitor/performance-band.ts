@@ -2,17 +2,14 @@
 // returned. The run's test-range evaluation (rlt eval) wrote the agent's equity per bar; its per-bar
 // returns are block-bootstrapped (src/eval/bootstrap.ts) into paths of k bars, and the live session's
 // cumulative return is held against the tails of their total returns.
-import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { quantile } from "../core/sorted.ts";
 import { bootstrapTotalReturns } from "../eval/bootstrap.ts";
 import { EVAL_FILES } from "../eval/run.ts";
 import type { TrainingRun } from "../rl/run-dir.ts";
-import { RUN_FILES } from "../rl/run-files.ts";
 import { barReturns } from "../sim/metrics.ts";
+import { otherModel, testEvaluation } from "./test-evaluation.ts";
 
-/** The evaluation the live session is held against: the test range, as rlt eval writes it by default. */
-const EVAL_LABEL = "test";
 const AGENT_COLUMN = "equity_agent";
 /** Paths per band: 500 put a 5 % quantile within about ±1 % (in probability) of the true one. */
 const BAND_SAMPLES = 500;
@@ -29,16 +26,11 @@ export interface Band {
 
 /** The backtest's per-bar returns of the agent (the model this session trades), or why there are none. */
 export async function backtestReturns(run: TrainingRun, model: string): Promise<{ returns: Float64Array; file: string } | { reason: string }> {
-  const dir = path.join(run.dir, RUN_FILES.evaluations, EVAL_LABEL);
-  const file = path.join(dir, EVAL_FILES.equity);
-  if (!existsSync(file)) return { reason: `no evaluation on the test range to compare the live return with (${file} is missing): run rlt eval` };
-  let evaluated: string | undefined;
-  try {
-    evaluated = (JSON.parse(readFileSync(path.join(dir, EVAL_FILES.metrics), "utf8")) as { model?: string }).model;
-  } catch (err) {
-    return { reason: `${path.join(dir, EVAL_FILES.metrics)} is not readable (${(err as Error).message}): rerun rlt eval` };
-  }
-  if (evaluated !== model) return { reason: `the test-range evaluation is of the ${evaluated} model, this session trades the ${model} one: rlt eval --checkpoint ${model}` };
+  const evaluation = testEvaluation(run, EVAL_FILES.equity, "to compare the live return with");
+  if ("reason" in evaluation) return evaluation;
+  const other = otherModel(evaluation, model);
+  if (other) return { reason: other };
+  const file = path.join(evaluation.dir, EVAL_FILES.equity);
   const { lit, openDuck, queryFloat64Columns } = await import("../data/duck.ts");
   const { instance, conn } = await openDuck();
   try {

@@ -9,7 +9,7 @@ import type { UserStream, UserStreamHandlers } from "./types.ts";
 type Close = (opts?: object) => Promise<void>;
 
 /** What the user stream reports to a session's Health (structural: the venue does not depend on trade). */
-export interface StreamHealth {
+export interface UserStreamHealth {
   streamUp(route: string): void;
   streamDown(route: string, reason: string): void;
   streamEvent(route: string): void;
@@ -20,7 +20,7 @@ export interface StreamHealth {
 const USER_ROUTE = "user";
 type Open = (cb: (m: any) => void) => Promise<Close>;
 
-export async function openUserStream(open: Open, handlers: UserStreamHandlers, health?: StreamHealth): Promise<UserStream> {
+export async function openUserStream(open: Open, handlers: UserStreamHandlers, health?: UserStreamHealth): Promise<UserStream> {
   let close: Close | undefined;
   let closed = false;
   let opens = 0;

@@ -9,7 +9,7 @@ import { MINUTE_MS, sleep } from "../core/time.ts";
 import { type ClientAuth, binanceClient } from "../exchange/binance.ts";
 import { weightInfoKey } from "../fetch/client.ts";
 import { parseAlgo, parseOrder, parsePosition, parseUserTrade } from "./binance-parse.ts";
-import { type StreamHealth, openUserStream } from "./binance-stream.ts";
+import { type UserStreamHealth, openUserStream } from "./binance-stream.ts";
 import type { RestHealth } from "../fetch/client.ts";
 import { OrderRejected, mapVendorError, NOT_FOUND_CODES } from "./errors.ts";
 import { assertMarketOrder, formatOnStep, parseFilters, roundMarketQty, roundTriggerPrice } from "./filters.ts";
@@ -38,7 +38,7 @@ export interface BinanceVenueOptions extends ApiKeys {
    */
   mainnetOptIn?: boolean;
   /** A trading session's connection health (src/trade/health.ts): REST latency and errors, the clock offset, the user stream. */
-  health?: RestHealth & StreamHealth;
+  health?: RestHealth & UserStreamHealth;
 }
 
 /** Binance's mainnet futures hosts: an order sent there is real money, whatever `exchange` says. */
@@ -83,7 +83,7 @@ export class BinanceVenue implements Venue {
 
   private readonly requestTimeoutMs: number;
   private readonly orderBudget: number;
-  private readonly health?: RestHealth & StreamHealth;
+  private readonly health?: RestHealth & UserStreamHealth;
 
   // the options are not kept: a venue printed or serialized must not carry the secret
   constructor(o: BinanceVenueOptions) {

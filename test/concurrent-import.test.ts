@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { acquireLock } from "../src/core/lock.ts";
 import { queryRows } from "../src/data/duck.ts";
 import { Store } from "../src/data/store.ts";
+import { until } from "./helpers/poll.ts";
 import { expectNoStackTrace, spawnRlt as rlt } from "./helpers/cli.ts";
 import { treeHashes } from "./helpers/files.ts";
 import { tempDir } from "./helpers/sample-store.ts";
@@ -27,13 +28,6 @@ function klineCsv(dir: string, name: string, fromMin: number, toMin: number): st
   const file = path.join(dir, name);
   writeFileSync(file, `${lines.join("\n")}\n`);
   return file;
-}
-
-async function until(what: string, cond: () => boolean, timeoutMs = 90_000): Promise<void> {
-  for (const t0 = Date.now(); !cond(); ) {
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 async function storedCloses(dataDir: string): Promise<number[]> {
@@ -64,10 +58,10 @@ describe("concurrent writers of one partition", () => {
       const first = rlt(importArgs(morning, dataDir), { RLT_TEST_MERGE_PAUSE_UNTIL_FILE: release });
       // the store's staging folder (.rlt-tmp-<pid>-<ms>-<id>) appears once the merge has read the day
       const staging = new RegExp(`^\\.rlt-tmp-${first.child.pid}-\\d+-[a-z0-9]+$`);
-      await until("the first import to read the day", () => existsSync(dataDir) && readdirSync(dataDir).some((f) => staging.test(f)));
+      await until("the first import to read the day", () => existsSync(dataDir) && readdirSync(dataDir).some((f) => staging.test(f)), 90_000);
       const second = rlt(importArgs(evening, dataDir));
       // go once the second is waiting for the lock (or, without a lock, once it has written and exited)
-      await until("the second import to wait or finish", () => second.stderrSoFar().includes("waiting for") || second.child.exitCode !== null);
+      await until("the second import to wait or finish", () => second.stderrSoFar().includes("waiting for") || second.child.exitCode !== null, 90_000);
       writeFileSync(release, "");
       const [a, b] = await Promise.all([first.done, second.done]);
       expect(a.code, a.stderr).toBe(0);

@@ -11,6 +11,7 @@ import { readRun } from "../src/rl/run-dir.ts";
 import { Journal, journalPath } from "../src/trade/journal.ts";
 import { JOURNAL_VERSION } from "../src/trade/journal-schema.ts";
 import { expectNoStackTrace, rlt, spawnRlt } from "./helpers/cli.ts";
+import { until } from "./helpers/poll.ts";
 import { trainTinyRun } from "./helpers/trade-run.ts";
 
 let runDir: string;
@@ -30,23 +31,15 @@ afterAll(async () => {
 const trade = (session: string, bars: number) => spawnRlt(["trade", "--run", runDir, "--paper", "--exchange", "local", "--rest-url", ex.restUrl, "--ws-url", ex.wsUrl, "--data-dir", dataDir, "--bars", String(bars), "--session", session, "--headless"]);
 const status = (...args: string[]) => rlt(["trade", "status", ...args, "--run", runDir]);
 
-async function until(what: () => boolean, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (!what()) {
-    if (Date.now() > end) throw new Error("timed out waiting");
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 describe("rlt trade status", () => {
   it("shows a running session from its socket and a stopped one from its journal, with the same numbers", async () => {
     const t = trade("live1", 40);
     const sessionDir = path.join(runDir, "sessions", "live1");
-    await until(() => {
+    await until("live1 running with 3 bars", () => {
       const r = status("--json");
       const list = JSON.parse(r.stdout || "[]") as { session: string; state: string; view?: { bars: number } }[];
       return list.some((s) => s.session === "live1" && s.state === "running" && (s.view?.bars ?? 0) >= 3);
-    }, 60_000);
+    }, 60_000, 100);
     const running = status("live1", "--once");
     expect(running.status, running.stderr).toBe(0);
     expect(running.stdout).toMatch(/^session live1 of .*: running \(pid \d+\)$/m);
@@ -77,8 +70,8 @@ describe("rlt trade status", () => {
   it("says a killed trader's session ended without stopping, and refuses what it cannot read", async () => {
     const t = trade("killed", 400);
     const sessionDir = path.join(runDir, "sessions", "killed");
-    await until(() => findSocket(sessionDir) !== undefined, 60_000);
-    await until(() => JSON.parse(status("killed", "--json").stdout).view?.bars >= 2, 60_000);
+    await until("the trader's socket", () => findSocket(sessionDir) !== undefined, 60_000, 100);
+    await until("2 bars traded", () => JSON.parse(status("killed", "--json").stdout).view?.bars >= 2, 60_000, 100);
     t.child.kill("SIGKILL");
     await t.done;
     const killed = status("killed", "--json");

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } fr
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { until } from "../../test/helpers/poll.ts";
 import { Health } from "../trade/health.ts";
 import { Journal } from "../trade/journal.ts";
 import { JOURNAL_VERSION } from "../trade/journal-schema.ts";
@@ -33,14 +34,6 @@ async function serve(dir: string, journal?: Journal) {
   return { session, monitor, server, infos, journal: j };
 }
 
-const until = async (what: () => boolean, ms = 5000) => {
-  const end = Date.now() + ms;
-  while (!what()) {
-    if (Date.now() > end) throw new Error("timed out waiting");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-};
-
 describe("session socket", () => {
   it("answers a view, follows a subscriber with views and alerts, and removes itself at the end", async () => {
     const dir = path.join(root, "a");
@@ -63,9 +56,9 @@ describe("session socket", () => {
     session.st = { ...session.st, bars: 5 };
     session.emit({ type: "status", status: "paused", message: "new entries paused" });
     monitor.raise({ level: "warning", category: "risk", kind: "drawdown", message: "drawdown 6%" });
-    await until(() => alerts.length === 1 && views.some((x) => x.statusMessage === "new entries paused" && x.bars === 5));
+    await until("the alert and the paused view", () => alerts.length === 1 && views.some((x) => x.statusMessage === "new entries paused" && x.bars === 5), 5000, 10);
     // views are coalesced (at most 5 a second), the last change is never dropped
-    await until(() => attached!.snapshot().alerts.length === 1);
+    await until("the view with the alert", () => attached!.snapshot().alerts.length === 1, 5000, 10);
     expect(attached!.snapshot().alerts.map((a) => a.kind)).toEqual(["drawdown"]);
 
     const dump = await askJournal(dir);
@@ -133,7 +126,7 @@ describe("session socket", () => {
     c.setEncoding("utf8");
     c.on("data", (d: string) => (got += d));
     c.write('not json\n{"op":"write"}\n');
-    await until(() => got.split("\n").length >= 3);
+    await until("two answers", () => got.split("\n").length >= 3, 5000, 10);
     const [a, b] = got.trim().split("\n").map((l) => JSON.parse(l) as { type: string; message: string });
     expect(a).toMatchObject({ type: "error", message: "not JSON: not json" });
     expect(b.message).toBe('unknown op "write": view, subscribe or journal');

@@ -5,15 +5,14 @@ import { render } from "ink-testing-library";
 import { afterEach, describe, expect, it } from "vitest";
 import { cleanup } from "ink-testing-library";
 import type { MonitorSource, MonitorView, TradeControls } from "../monitor/types.ts";
+import { until } from "../../test/helpers/poll.ts";
 import { App, type TuiOptions } from "./app.tsx";
 import { fixtureView } from "./fixture-view.ts";
 
 const tick = (ms = 30) => new Promise((r) => setTimeout(r, ms));
 
 /** Poll (a loaded machine renders slowly): until `ok` holds, at most 3 s. */
-async function until(ok: () => boolean, what: string): Promise<void> {
-  for (const t0 = Date.now(); !ok(); await tick(10)) if (Date.now() - t0 > 3000) throw new Error(`timed out waiting for ${what}`);
-}
+const shown = (ok: () => boolean, what: string) => until(what, ok, 3000, 10);
 const ESC = "\u001b";
 
 function sourceOf(view: MonitorView): MonitorSource & { push(v: MonitorView): void } {
@@ -47,7 +46,7 @@ function show(view: MonitorView, controls?: TradeControls, opts: TuiOptions = {}
   /** A key, then the screen showing `shows` (each key here says something in the status line). */
   const press = async (key: string, shows: string) => {
     r.stdin.write(key);
-    await until(() => frame().includes(shows), `"${shows}" after ${JSON.stringify(key)}`);
+    await shown(() => frame().includes(shows), `"${shows}" after ${JSON.stringify(key)}`);
   };
   return { ...r, frame, press, done: () => done };
 }
@@ -133,7 +132,7 @@ describe("terminal UI panels", () => {
 describe("terminal UI keys", () => {
   async function started(controls?: TradeControls, opts: TuiOptions = {}) {
     const ui = show(fixtureView("position"), controls, opts);
-    await until(() => ui.frame().includes("POSITION"), "the first frame");
+    await shown(() => ui.frame().includes("POSITION"), "the first frame");
     await tick(50); // useInput listens from the first effects on
     return ui;
   }
@@ -185,21 +184,21 @@ describe("terminal UI keys", () => {
     await ui.press("\x03", "quitting, flattening the position");
     expect(calls).toEqual(["quit flatten"]);
     ui.stdin.write("\x03");
-    await until(() => calls.length === 2, "the insisting Ctrl-C");
+    await shown(() => calls.length === 2, "the insisting Ctrl-C");
     expect(calls).toEqual(["quit flatten", "force quit"]);
   });
 
   it("redraws on a resize of the terminal", async () => {
     const v = fixtureView("position");
     const r = render(<App source={sourceOf(v)} opts={{}} onDone={() => {}} />);
-    await until(() => (r.lastFrame() ?? "").includes("POSITION"), "the first frame");
+    await shown(() => (r.lastFrame() ?? "").includes("POSITION"), "the first frame");
     // the testing library's terminal is 100 columns wide; a terminal narrowed to 70 is too small
     Object.defineProperty(r.stdout, "columns", { value: 70, configurable: true });
     r.stdout.emit("resize");
-    await until(() => r.lastFrame() === "terminal too small: 70x24, needs 80x24", "the too-small message");
+    await shown(() => r.lastFrame() === "terminal too small: 70x24, needs 80x24", "the too-small message");
     Object.defineProperty(r.stdout, "columns", { value: 90, configurable: true });
     r.stdout.emit("resize");
-    await until(() => (r.lastFrame() ?? "").includes("POSITION long"), "the UI again");
+    await shown(() => (r.lastFrame() ?? "").includes("POSITION long"), "the UI again");
     expect(Math.max(...(r.lastFrame() ?? "").split("\n").map((l) => [...l].length))).toBeLessThanOrEqual(90);
   });
 
@@ -209,7 +208,7 @@ describe("terminal UI keys", () => {
     const ui = await started(controls, { ended: new Promise<void>((r) => (end = r)) });
     expect(ui.done()).toBe(0);
     end();
-    await until(() => ui.done() === 1, "the UI to end");
+    await shown(() => ui.done() === 1, "the UI to end");
   });
 
   it("an attached view is read-only: acting keys say so, q leaves, ? shows the help", async () => {
@@ -219,6 +218,6 @@ describe("terminal UI keys", () => {
     await ui.press("?", "f  flatten the position now (asks y/n first");
     await ui.press("x", "POSITION long");
     ui.stdin.write("q");
-    await until(() => ui.done() === 1, "q to leave the view");
+    await shown(() => ui.done() === 1, "q to leave the view");
   });
 });

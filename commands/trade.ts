@@ -41,8 +41,9 @@ export function registerTrade(program: Command): void {
     .action(async (opts: TradeFlags, cmd: Command) => {
       const { UsageError } = await import("../src/core/errors.ts");
       const { loadConfig } = await import("../src/core/config.ts");
-      const { runTrade } = await import("../src/trade/run.ts");
-      const { alertJson, alertLine, eventJson, eventLine } = await import("../src/trade/output.ts");
+      const { runTrade } = await import("../src/live/run.ts");
+      const { eventJson, eventLine } = await import("../src/trade/output.ts");
+      const { alertJson, alertLine } = await import("../src/monitor/alert-text.ts");
       const flags = globalFlags(cmd);
       if (!opts.run) throw new UsageError("rlt trade needs --run <dir>", { hint: "e.g. rlt trade --run runs/ppo-btcusdt --paper" });
       if (opts.checkpoint !== "best" && opts.checkpoint !== "final") throw new UsageError(`--checkpoint must be best or final, not "${opts.checkpoint}"`);

@@ -8,7 +8,7 @@ import { startExchange } from "../src/exchange/server.ts";
 import type { SessionMonitor } from "../src/monitor/monitor.ts";
 import type { MonitorView, TradeControls } from "../src/monitor/types.ts";
 import { readRun } from "../src/rl/run-dir.ts";
-import { runTrade } from "../src/trade/run.ts";
+import { runTrade } from "../src/live/run.ts";
 import { trainTinyRun } from "../test/helpers/trade-run.ts";
 
 const FIXTURES = path.resolve(import.meta.dirname, "../test/fixtures");

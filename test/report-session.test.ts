@@ -13,7 +13,7 @@ import { SessionMonitor } from "../src/monitor/monitor.ts";
 import { SessionSocketServer } from "../src/monitor/socket-server.ts";
 import { Health } from "../src/trade/health.ts";
 import { Journal } from "../src/trade/journal.ts";
-import { runTrade } from "../src/trade/run.ts";
+import { runTrade } from "../src/live/run.ts";
 import type { SessionState } from "../src/trade/session.ts";
 import { chromiumTool, openInChromium } from "./helpers/browser.ts";
 import { ROOT, rlt, spawnRlt } from "./helpers/cli.ts";

@@ -10,7 +10,7 @@ import { startExchange } from "../src/exchange/server.ts";
 import type { RunningExchange } from "../src/exchange/types.ts";
 import { readRun } from "../src/rl/run-dir.ts";
 import { journalPath } from "../src/trade/journal.ts";
-import { runTrade } from "../src/trade/run.ts";
+import { runTrade } from "../src/live/run.ts";
 import type { SessionEvent } from "../src/trade/session.ts";
 import { BinanceVenue } from "../src/venue/binance.ts";
 import { EXCHANGE_RISK, trainTinyRun, writeKeyFile } from "./helpers/trade-run.ts";

@@ -13,7 +13,7 @@ import type { RunningExchange } from "../src/exchange/types.ts";
 import { readRun } from "../src/rl/run-dir.ts";
 import type { Trade } from "../src/sim/account.ts";
 import { journalPath } from "../src/trade/journal.ts";
-import { runTrade } from "../src/trade/run.ts";
+import { runTrade } from "../src/live/run.ts";
 import type { Decision, SessionEvent } from "../src/trade/session.ts";
 import { writeFileSync } from "node:fs";
 import path from "node:path";

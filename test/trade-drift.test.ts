@@ -17,7 +17,7 @@ import { startExchange } from "../src/exchange/server.ts";
 import { driftReference } from "../src/monitor/drift.ts";
 import { readRun } from "../src/rl/run-dir.ts";
 import { journalPath } from "../src/trade/journal.ts";
-import { runTrade } from "../src/trade/run.ts";
+import { runTrade } from "../src/live/run.ts";
 import { SAMPLE_FUNDING, SAMPLE_KLINES, tempDir } from "./helpers/sample-store.ts";
 import { trainTinyRun } from "./helpers/trade-run.ts";
 

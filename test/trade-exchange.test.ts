@@ -15,7 +15,7 @@ import { loadTrainingData } from "../src/rl/data.ts";
 import { readRun } from "../src/rl/run-dir.ts";
 import { loadRunPolicy } from "../src/rl/run-policy.ts";
 import { rowsOf } from "../src/eval/run.ts";
-import { runTrade } from "../src/trade/run.ts";
+import { runTrade } from "../src/live/run.ts";
 import type { Decision, SessionEvent } from "../src/trade/session.ts";
 import type { Trade } from "../src/sim/account.ts";
 import { rlt, spawnRlt } from "./helpers/cli.ts";

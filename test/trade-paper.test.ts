@@ -13,7 +13,7 @@ import { readRun } from "../src/rl/run-dir.ts";
 import { loadRunPolicy } from "../src/rl/run-policy.ts";
 import { rowsOf } from "../src/eval/run.ts";
 import { Journal, journalPath } from "../src/trade/journal.ts";
-import { runTrade } from "../src/trade/run.ts";
+import { runTrade } from "../src/live/run.ts";
 import type { Decision, SessionEvent } from "../src/trade/session.ts";
 import type { Trade } from "../src/sim/account.ts";
 import { chromiumTool, openInChromium } from "./helpers/browser.ts";

@@ -18,7 +18,7 @@ import { startExchange } from "../src/exchange/server.ts";
 import type { FaultConfig, RunningExchange } from "../src/exchange/types.ts";
 import { readRun } from "../src/rl/run-dir.ts";
 import { parseClientOrderId } from "../src/trade/order-ids.ts";
-import { runTrade } from "../src/trade/run.ts";
+import { runTrade } from "../src/live/run.ts";
 import type { SessionEvent } from "../src/trade/session.ts";
 import { BinanceVenue } from "../src/venue/binance.ts";
 import { rlt } from "./helpers/cli.ts";

@@ -26,7 +26,7 @@ import { loadBars } from "../src/features/sources.ts";
 import { readRun } from "../src/rl/run-dir.ts";
 import { type MarketStream, STREAM_SOURCES, planStreams } from "../src/trade/features.ts";
 import { Journal, journalPath } from "../src/trade/journal.ts";
-import { runTrade } from "../src/trade/run.ts";
+import { runTrade } from "../src/live/run.ts";
 import type { SessionEvent } from "../src/trade/session.ts";
 import { rlt } from "./helpers/cli.ts";
 import { SAMPLE_CAPTURE_2024, SAMPLE_KLINES, SAMPLE_LAST_MS, tempDir } from "./helpers/sample-store.ts";

@@ -4,6 +4,7 @@
 // in the background through a small queue with a timeout: trading never waits for it, and a webhook
 // that fails is counted and said once per outage, never retried into a loop.
 import type { MonitorConfig } from "../core/monitor-config.ts";
+import { repeatsText } from "./alert-text.ts";
 import type { MonitorContext } from "./context.ts";
 import type { AlertGate, MonitorPlugin, SessionMonitor } from "./monitor.ts";
 import type { Alert, AlertLevel } from "./types.ts";
@@ -149,8 +150,7 @@ export function webhookPayload(w: Pick<WebhookConfig, "format" | "chatId">, aler
 }
 
 export function alertText(alert: Alert, session: { id: string; symbol: string }): string {
-  const repeats = alert.suppressed ? ` (${alert.suppressed} repeat${alert.suppressed === 1 ? "" : "s"} suppressed)` : "";
-  return `[${alert.level.toUpperCase()}] ${session.symbol} ${session.id}: ${alert.message}${repeats}`;
+  return `[${alert.level.toUpperCase()}] ${session.symbol} ${session.id}: ${alert.message}${repeatsText(alert)}`;
 }
 
 function clip(s: string, max: number): string {

@@ -3,6 +3,7 @@
 // all speak these types: one view, plain JSON (no Maps, no typed arrays, NaN as null on the wire).
 import type { RiskState } from "../sim/risk-gate.ts";
 import type { Side } from "../sim/costs.ts";
+import type { HealthView } from "../trade/health.ts";
 import type { SessionStatus } from "../trade/session.ts";
 
 export type AlertLevel = "info" | "warning" | "critical";
@@ -24,27 +25,8 @@ export interface Alert {
   suppressed?: number;
 }
 
-export interface StreamHealth {
-  /** "/market", "/public" (market streams) or "user" (the user data stream). */
-  route: string;
-  up: boolean;
-  /** Times connected (1 = never reconnected). */
-  connections: number;
-  /** Wall ms of the last event received (undefined: none yet). */
-  lastEventMs?: number;
-  /** Why it is down, while it is. */
-  downReason?: string;
-}
-
-export interface HealthView {
-  streams: StreamHealth[];
-  rest: { requests: number; errors: number; lastLatencyMs?: number; meanLatencyMs?: number; lastError?: string };
-  /** Exchange clock minus local clock (ms), as last measured; undefined in paper sessions that never asked. */
-  clockOffsetMs?: number;
-  listenKeyExpiries: number;
-  /** Reconciliations that found the exchange and the journal apart. */
-  reconcileDifferences: number;
-}
+// a session's connection health is the trading core's own account of it (trade/health.ts)
+export type { HealthView, StreamHealth } from "../trade/health.ts";
 
 export interface FeatureDrift {
   name: string;

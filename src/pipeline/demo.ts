@@ -17,7 +17,7 @@ import { type PipelineResult, runPipeline } from "./pipeline.ts";
 import { BAR_MS } from "../core/time.ts";
 import { readRun } from "../rl/run-dir.ts";
 import type { Trade } from "../sim/account.ts";
-import { runTrade } from "../trade/run.ts";
+import { runTrade } from "../live/run.ts";
 import type { SessionState } from "../trade/session.ts";
 
 export interface DemoOptions {

@@ -1,7 +1,27 @@
 // Connection health of a trading session: the market and user streams, REST calls, the exchange clock
 // and reconciliations. The pieces that talk to the exchange report here as things happen (they hold an
 // optional Health); the monitor reads the view and the technical alerts react to the events.
-import type { HealthView, StreamHealth } from "../monitor/types.ts";
+export interface StreamHealth {
+  /** "/market", "/public" (market streams) or "user" (the user data stream). */
+  route: string;
+  up: boolean;
+  /** Times connected (1 = never reconnected). */
+  connections: number;
+  /** Wall ms of the last event received (undefined: none yet). */
+  lastEventMs?: number;
+  /** Why it is down, while it is. */
+  downReason?: string;
+}
+
+export interface HealthView {
+  streams: StreamHealth[];
+  rest: { requests: number; errors: number; lastLatencyMs?: number; meanLatencyMs?: number; lastError?: string };
+  /** Exchange clock minus local clock (ms), as last measured; undefined in paper sessions that never asked. */
+  clockOffsetMs?: number;
+  listenKeyExpiries: number;
+  /** Reconciliations that found the exchange and the journal apart. */
+  reconcileDifferences: number;
+}
 
 export type HealthEvent =
   | { kind: "stream-up"; route: string; connections: number }

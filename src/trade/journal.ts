@@ -7,7 +7,6 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import type { DuckDBConnection, DuckDBInstance, DuckDBPreparedStatement, DuckDBValue } from "@duckdb/node-api";
 import { DataError } from "../core/errors.ts";
-import type { Alert } from "../monitor/types.ts";
 import type { Trade } from "../sim/account.ts";
 import { redactSecrets } from "../venue/keys.ts";
 import type { TradeReport } from "../venue/types.ts";
@@ -82,6 +81,18 @@ export interface DecisionRow {
   targetSide: number;
   targetQty: number;
   note?: string;
+}
+
+/** An alert as the journal keeps it (the shape of monitor/types.ts Alert, which the journal does not import). */
+export interface JournalAlert {
+  atMs: number;
+  barOpenTimeMs?: number;
+  level: string;
+  category: string;
+  kind: string;
+  subject?: string;
+  message: string;
+  suppressed?: number;
 }
 
 /** What a session has realized, paid and closed so far (SessionState's totals). */
@@ -375,7 +386,7 @@ export class Journal {
   }
 
   /** An alert as shown, with what became of its webhook send (monitor/alert-dispatch.ts). */
-  async recordAlert(r: { alert: Alert; sent: string }): Promise<void> {
+  async recordAlert(r: { alert: JournalAlert; sent: string }): Promise<void> {
     const a = r.alert;
     await this.run("INSERT INTO alerts VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)", [a.atMs, a.barOpenTimeMs ?? null, a.level, a.category, a.kind, a.subject ?? null, redactSecrets(a.message), a.suppressed ?? 0, r.sent]);
   }

@@ -3,7 +3,6 @@
 import { isoMinute } from "../core/time.ts";
 import type { Trade } from "../sim/account.ts";
 import type { Side } from "../sim/costs.ts";
-import type { Alert } from "../monitor/types.ts";
 import type { SessionEvent } from "./session.ts";
 
 const SIDE = { "1": "long", "0": "flat", "-1": "short" } as const;
@@ -41,18 +40,6 @@ export function eventLine(e: SessionEvent): string | undefined {
       return `${isoMinute(e.timeMs)} equity ${usdt(a.equityUsdt)} USDT, ${pos}`;
     }
   }
-}
-
-/** An alert as one headless line: "2026-12-03 06:10 ALERT warning risk drawdown: …". */
-export function alertLine(a: Alert): string {
-  const subject = a.subject ? ` ${a.subject}` : "";
-  const suppressed = a.suppressed ? ` (${a.suppressed} repeat${a.suppressed === 1 ? "" : "s"} suppressed)` : "";
-  return `${isoMinute(a.atMs)} ALERT ${a.level} ${a.category} ${a.kind}${subject}: ${a.message}${suppressed}`;
-}
-
-/** An alert as one JSON line ({"type":"alert", …}). */
-export function alertJson(a: Alert): string {
-  return JSON.stringify({ type: "alert", ...a, at: new Date(a.atMs).toISOString() });
 }
 
 /** The event as one JSON line (numbers as they are; NaN as null). */

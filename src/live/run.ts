@@ -1,8 +1,9 @@
 // `rlt trade`: a trained run trading one symbol bar by bar. Where the market and the account live
 // (mainnet, demo, the local exchange) and how orders fill (paper: the bar simulator; or the exchange)
 // are two independent choices. This file wires the pieces: the run's policy and features, history for
-// the warm-up, the market streams the model's features need (market-streams.ts), the session core and
-// its output.
+// the warm-up, the market streams the model's features need (trade/market-streams.ts), the session core
+// and its output, and what watches it (monitor/): it sits above both, which know nothing of each other's
+// assembly.
 import { killPoint } from "../core/kill-point.ts";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -18,19 +19,19 @@ import { type ModelChoice, RUN_FILES } from "../rl/run-files.ts";
 import { loadRunPolicy } from "../rl/run-policy.ts";
 import type { BarInput } from "../features/bar-input.ts";
 import type { FeatureManifest } from "../features/artifact.ts";
-import type { Kline } from "./bars.ts";
+import type { Kline } from "../trade/bars.ts";
 import { RiskEngine } from "../risk/index.ts";
 import { BinanceVenue } from "../venue/binance.ts";
 import { loadKeys } from "../venue/keys.ts";
 import type { TrainingRun } from "../rl/run-dir.ts";
-import { ExchangeClient } from "./exchange-client.ts";
-import { PaperClient } from "./execution.ts";
-import { Journal, journalPath, sessionLockPath } from "./journal.ts";
-import { type MarketStream, SessionFeatures, type StreamPlan, planStreams } from "./features.ts";
-import { MarketFeed } from "./market-streams.ts";
-import { fundingInBar, restBars, warmUpColumns } from "./history.ts";
-import { type SessionEvent, type SessionState, TradeSession } from "./session.ts";
-import { Health } from "./health.ts";
+import { ExchangeClient } from "../trade/exchange-client.ts";
+import { PaperClient } from "../trade/execution.ts";
+import { Journal, journalPath, sessionLockPath } from "../trade/journal.ts";
+import { type MarketStream, SessionFeatures, type StreamPlan, planStreams } from "../trade/features.ts";
+import { MarketFeed } from "../trade/market-streams.ts";
+import { fundingInBar, restBars, warmUpColumns } from "../trade/history.ts";
+import { type SessionEvent, type SessionState, TradeSession } from "../trade/session.ts";
+import { Health } from "../trade/health.ts";
 import { SessionMonitor } from "../monitor/monitor.ts";
 import { installMonitors } from "../monitor/install.ts";
 import type { TradeControls } from "../monitor/types.ts";

@@ -1,6 +1,6 @@
 // Headless alert lines: the plain line a log or cron mail shows, and the --json object.
 import { describe, expect, it } from "vitest";
-import { alertJson, alertLine } from "./output.ts";
+import { alertJson, alertLine } from "./alert-text.ts";
 
 const AT = Date.UTC(2026, 11, 3, 6, 10, 42);
 

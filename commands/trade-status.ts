@@ -4,6 +4,7 @@
 import path from "node:path";
 import type { Command } from "commander";
 import { globalFlags } from "./shared.ts";
+import { interactiveUiBlocked } from "../src/core/terminal.ts";
 
 interface StatusFlags {
   run?: string;
@@ -45,7 +46,7 @@ export function registerTradeStatus(trade: Command): void {
         throw new UsageError(`session ${session} is in ${matches.length} runs (${matches.map((m) => path.basename(m.runDir)).join(", ")}): give --run runs/<name>`);
       }
       const entry = await sessionStatus(matches[0]);
-      if (!opts.json && !opts.once && entry.state === "running" && process.stdout.isTTY && process.stdin.isTTY) {
+      if (!opts.json && !opts.once && entry.state === "running" && !interactiveUiBlocked()) {
         const { attach } = await import("../src/monitor/socket-client.ts");
         const attached = await attach(entry.sessionDir);
         if (attached) {

@@ -2,6 +2,7 @@
 import path from "node:path";
 import type { Command } from "commander";
 import { globalFlags, parsePositiveInt } from "./shared.ts";
+import { interactiveUiBlocked, NOT_A_TERMINAL } from "../src/core/terminal.ts";
 import { registerTradeStatus } from "./trade-status.ts";
 
 interface TradeFlags {
@@ -64,7 +65,9 @@ export function registerTrade(program: Command): void {
       process.on("SIGTERM", onSigint);
       const print = (line: string | undefined) => line !== undefined && process.stdout.write(`${line}\n`);
       // the interactive UI on a terminal (it owns stdout: no lines go there while it runs); plain lines when piped, --json or --headless
-      const ui = !opts.headless && !opts.json && process.stdout.isTTY && process.stdin.isTTY ? (await import("../src/tui/trade-ui.ts")).tradeUi({ ctrlCExit: opts.onExit, onForceQuit: () => process.exit(130) }) : undefined;
+      const blocked = opts.headless || opts.json ? undefined : interactiveUiBlocked();
+      if (blocked && blocked !== NOT_A_TERMINAL) process.stderr.write(`${blocked}\n`);
+      const ui = opts.headless || opts.json || blocked ? undefined : (await import("../src/tui/trade-ui.ts")).tradeUi({ ctrlCExit: opts.onExit, onForceQuit: () => process.exit(130) });
       try {
         const result = await runTrade({
           runDir: path.resolve(opts.run),

@@ -29,7 +29,7 @@ const ex = await startExchange({ dataDir, klineReplay: { fromMs: readRun(runDir)
 try {
   const cmd = [process.execPath, "bin/rlt.js", "trade", "--run", runDir, "--paper", "--exchange", "local", "--rest-url", ex.restUrl, "--ws-url", ex.wsUrl, "--data-dir", dataDir, "--session", "demo"].map(sh).join(" ");
   // ink's 16 colours, which frame-svg.ts draws
-  tmux("new-session", "-d", "-s", "rlt", "-x", String(COLUMNS), "-y", String(ROWS), "-c", ROOT, `RLT_CONFIG=${sh(config)} FORCE_COLOR=1 ${cmd}; sleep 30`);
+  tmux("new-session", "-d", "-s", "rlt", "-x", String(COLUMNS), "-y", String(ROWS), "-c", ROOT, `env -u CI -u CONTINUOUS_INTEGRATION RLT_CONFIG=${sh(config)} FORCE_COLOR=1 ${cmd}; sleep 30`);
   let frame = "";
   for (const t0 = Date.now(); ; await new Promise((r) => setTimeout(r, 250))) {
     const plain = tmux("capture-pane", "-p", "-t", "rlt");

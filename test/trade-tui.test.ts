@@ -40,6 +40,8 @@ afterAll(async () => {
 const sh = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 const screen = (pane = SESSION) => execFileSync(tmux.path!, ["-L", SOCKET, "capture-pane", "-p", "-t", pane], { encoding: "utf8" });
 const keys = (...k: string[]) => execFileSync(tmux.path!, ["-L", SOCKET, "send-keys", "-t", SESSION, ...k]);
+/** A person's terminal: a CI runner's CI variable would turn the UI into plain lines (src/core/terminal.ts). */
+const UI_ENV = "env -u CI -u CONTINUOUS_INTEGRATION RLT_CONFIG=";
 /** The second terminal: `rlt trade status` attached to the running session. */
 const WATCH = "watch";
 
@@ -66,7 +68,7 @@ describe("rlt trade on a terminal", () => {
     ex = await startExchange({ dataDir, klineReplay: { fromMs: test.fromMs, barsPerSecond: 4 } });
     const cmd = [process.execPath, "bin/rlt.js", ...tradeArgs("tui", ex.restUrl, ex.wsUrl, 100_000)].map(sh).join(" ");
     const t0 = Date.now();
-    execFileSync(tmux.path!, ["-L", SOCKET, "new-session", "-d", "-s", SESSION, "-x", "80", "-y", "24", "-c", ROOT, `RLT_CONFIG= ${cmd}; echo "rlt exited $?"; sleep 120`]);
+    execFileSync(tmux.path!, ["-L", SOCKET, "new-session", "-d", "-s", SESSION, "-x", "80", "-y", "24", "-c", ROOT, `${UI_ENV} ${cmd}; echo "rlt exited $?"; sleep 120`]);
     const trading = await waitForScreen((s) => /TRADING/.test(s) && /DECISIONS/.test(s) && /\d\d:\d\d (buy|sell|hold) /.test(s), "the UI trading");
     const shownMs = Date.now() - t0;
     expect(trading).toContain("POSITION");
@@ -77,7 +79,7 @@ describe("rlt trade on a terminal", () => {
     await waitForScreen((s) => s.includes("PAUSED (new entries paused)"), "entries paused");
     // from another terminal: the same UI, attached over the session's socket, read-only
     const watch = [process.execPath, "bin/rlt.js", "trade", "status", "tui", "--run", runDir].map(sh).join(" ");
-    execFileSync(tmux.path!, ["-L", SOCKET, "new-session", "-d", "-s", WATCH, "-x", "80", "-y", "24", "-c", ROOT, `RLT_CONFIG= ${watch}; echo "status exited $?"; sleep 120`]);
+    execFileSync(tmux.path!, ["-L", SOCKET, "new-session", "-d", "-s", WATCH, "-x", "80", "-y", "24", "-c", ROOT, `${UI_ENV} ${watch}; echo "status exited $?"; sleep 120`]);
     const attached = await waitForScreen((s) => s.includes("PAUSED") && /attached to pid \d+: read-only/.test(s), "the attached view", 60_000, WATCH);
     expect(attached).toContain("read-only view: q leave  ? help");
     execFileSync(tmux.path!, ["-L", SOCKET, "send-keys", "-t", WATCH, "f"]);

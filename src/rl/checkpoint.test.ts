@@ -12,7 +12,8 @@ import { loadTf } from "./backend.ts";
 import { RolloutStateSchema, type TrainerState, decodeNumber, encodeJson, readCheckpoint, writeCheckpoint } from "./checkpoint.ts";
 import { EnvStateSchema, TradingEnv } from "./env.ts";
 import { METRICS, metricsLine, repairMetrics, startMetrics } from "./metrics-file.ts";
-import { PpoConfigSchema, TfPpoLearner } from "./ppo.ts";
+import { PpoConfigSchema } from "./learner.ts";
+import { TfPpoLearner } from "./ppo.ts";
 import { RewardConfigSchema } from "./reward.ts";
 import { syntheticMarket } from "./synthetic.ts";
 

@@ -9,7 +9,7 @@ import { ConfigError } from "../core/errors.ts";
 import { ACTION_SCHEMES, DEFAULT_ACTION_SCHEME } from "../kernel/actions.ts";
 import { DEFAULT_RISK_CONFIG, RiskConfigSchema } from "../risk/index.ts";
 import { SimConfigSchema } from "../sim/config.ts";
-import { PpoConfigSchema } from "./ppo.ts";
+import { PpoConfigSchema } from "./learner.ts";
 import { RewardConfigSchema } from "./reward.ts";
 
 /** A run name is a folder name under runs/: no separators, no spaces. */

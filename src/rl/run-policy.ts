@@ -6,7 +6,8 @@ import { observationSize } from "../kernel/observation.ts";
 import type { Policy } from "../kernel/policy.ts";
 import { loadTf } from "./backend.ts";
 import type { TrainConfig } from "./config.ts";
-import { type Learner, TfPpoLearner } from "./ppo.ts";
+import type { Learner } from "./learner.ts";
+import { TfPpoLearner } from "./ppo.ts";
 import { type TrainingRun, modelDir } from "./run-dir.ts";
 import type { ModelChoice } from "./run-files.ts";
 

@@ -38,25 +38,27 @@ beforeAll(async () => {
 });
 
 describe("rlt train on the bundled real sample", () => {
-  it("completes and writes a complete run directory; the model loads with tf.loadLayersModel", async () => {
+  it("completes and writes a complete run directory on the wasm-simd learner; the model loads with tf.loadLayersModel; the TF.js learner resumes it", async () => {
     const runs = path.join(work, "runs");
     const res = rlt(["train", "--config", writeConfig("ppo.yaml"), "--runs-dir", runs, "--json"]);
     expect(res.status, res.stderr).toBe(0);
     const result = JSON.parse(res.stdout);
     expect(result).toMatchObject({ updates: 2, globalStep: 512, stoppedBy: "max-updates" });
-    expect(["wasm", "tensorflow", "cpu"]).toContain(result.backend);
+    expect(result.backend).toMatch(/^wasm-simd \(\d+ threads?\)$/);
     const run = path.join(runs, "sample");
     for (const f of ["config.yaml", "run.json", "feature-manifest.json", "metrics.csv", "checkpoint/format.json", "checkpoint/trainer.json", "weights.sha256", "checkpoint/learner/policy/model.json", "best/value/weights.bin", "model/policy/model.json", "model/value/model.json"]) {
       expect(existsSync(path.join(run, f)), f).toBe(true);
     }
     const runInfo = JSON.parse(readFileSync(path.join(run, "run.json"), "utf8"));
-    expect(runInfo.backend).toBe(result.backend);
+    expect(runInfo).toMatchObject({ backend: result.backend, learner: "wasm-simd" });
+    expect(runInfo.threads).toBeGreaterThanOrEqual(1);
     // 43,199 bars: train 70 %, then a 1440-bar gap, validation 15 %, a gap, the test range
     expect(runInfo.split.train).toEqual({ from: 0, to: 30_239 });
     expect(runInfo.split.validation).toEqual({ from: 31_679, to: 38_158 });
     expect(runInfo.split.test).toEqual({ from: 39_598, to: 43_199 });
     expect(JSON.parse(readFileSync(path.join(run, "feature-manifest.json"), "utf8"))).toEqual(JSON.parse(readFileSync(path.join(featuresDir, "manifest.json"), "utf8")));
     expect(readFileSync(path.join(run, "config.yaml"), "utf8")).toMatch(/clipCoef: 0.2/); // defaults resolved into the copy
+    expect(readFileSync(path.join(run, "config.yaml"), "utf8")).toMatch(/learner: wasm-simd/);
 
     const [header, ...rows] = readFileSync(path.join(run, "metrics.csv"), "utf8").trim().split("\n");
     const cols = header.split(",");
@@ -79,9 +81,10 @@ describe("rlt train on the bundled real sample", () => {
     const again = rlt(["train", "--config", writeConfig("ppo.yaml"), "--runs-dir", runs]);
     expect(again.status).toBe(2);
     expect(again.stderr).toMatch(/already holds a run[\s\S]*--resume/);
-    const resumed = rlt(["train", "--config", writeConfig("ppo.yaml"), "--runs-dir", runs, "--resume", "--max-updates", "3", "--json"]);
+    // across learners: the TF.js learner continues from the wasm-simd learner's weights and Adam state
+    const resumed = rlt(["train", "--config", writeConfig("ppo-tfjs.yaml", { ppo: { numEnvs: 2, numSteps: 256, updateEpochs: 2, learner: "tfjs" } }), "--runs-dir", runs, "--resume", "--max-updates", "3", "--json"]);
     expect(resumed.status, resumed.stderr).toBe(0);
-    expect(JSON.parse(resumed.stdout)).toMatchObject({ updates: 3, globalStep: 768 });
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ updates: 3, globalStep: 768, backend: expect.stringMatching(/^tfjs \((wasm|cpu|tensorflow)\)$/) });
     expect(readFileSync(path.join(run, "metrics.csv"), "utf8").trim().split("\n")).toHaveLength(4);
 
     // resuming against a feature artifact with other normalization is refused, naming what differs

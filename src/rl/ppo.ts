@@ -112,7 +112,7 @@ export class TfPpoLearner implements Learner {
     const tf = this.tf;
     const cfg = this.cfg;
     (this.optimizer as unknown as { learningRate: number }).learningRate = learningRate;
-    const vars = [...this.policy.trainableWeights, ...this.value.trainableWeights].map((w) => (w as unknown as { val: import("@tensorflow/tfjs").Variable }).val);
+    const vars = this.trainableVariables();
     const mb = newMinibatch(cfg.minibatchSize, this.obsSize);
     return runEpochs(cfg, n, random, (rows) => {
       gatherMinibatch(batch, rows, this.obsSize, mb);
@@ -120,8 +120,29 @@ export class TfPpoLearner implements Learner {
     });
   }
 
-  /** One gradient step on a minibatch; returns [policy loss, value loss, entropy, approx KL, clip fraction]. */
-  private minibatchStep({ obs, actions, oldLogp, adv, ret }: ReturnType<typeof newMinibatch>, m: number, vars: import("@tensorflow/tfjs").Variable[]): StepStats {
+  /**
+   * The loss's statistics and gradients (every variable's, flattened in the variables' order) on the
+   * minibatch of `rows` of the batch, without a step: what the learners' equivalence test compares.
+   */
+  gradients(batch: Batch, rows: number[]): { stats: StepStats; grads: Float32Array } {
+    const mb = newMinibatch(rows.length, this.obsSize);
+    gatherMinibatch(batch, rows, this.obsSize, mb);
+    let grads = new Float32Array(0);
+    const stats = this.minibatchStep(mb, rows.length, this.trainableVariables(), (g) => {
+      grads = Float32Array.from(Object.values(g).flatMap((t) => Array.from(t.dataSync() as Float32Array)));
+    });
+    return { stats, grads };
+  }
+
+  private trainableVariables(): import("@tensorflow/tfjs").Variable[] {
+    return [...this.policy.trainableWeights, ...this.value.trainableWeights].map((w) => (w as unknown as { val: import("@tensorflow/tfjs").Variable }).val);
+  }
+
+  /**
+   * One gradient step on a minibatch; returns [policy loss, value loss, entropy, approx KL, clip fraction].
+   * With `inspect`, the gradients go there instead of into a step.
+   */
+  private minibatchStep({ obs, actions, oldLogp, adv, ret }: ReturnType<typeof newMinibatch>, m: number, vars: import("@tensorflow/tfjs").Variable[], inspect?: (grads: Record<string, Tensor>) => void): StepStats {
     const tf = this.tf;
     const cfg = this.cfg;
     let stats: Tensor[] = [];
@@ -146,6 +167,7 @@ export class TfPpoLearner implements Learner {
         stats = [pg, vLoss, entropy, approxKl, clipFrac].map((t) => tf.keep(t));
         return tf.add(tf.sub(pg, tf.mul(cfg.entCoef, entropy)), tf.mul(cfg.vfCoef, vLoss)) as import("@tensorflow/tfjs").Scalar;
       }, vars);
+      if (inspect) return inspect(grads);
       // global gradient-norm clip
       const names = Object.keys(grads);
       const norm = Math.sqrt(names.reduce((s, k) => s + (tf.sum(tf.square(grads[k])).dataSync()[0] as number), 0));
@@ -184,7 +206,7 @@ export class TfPpoLearner implements Learner {
   }
 
   private async loadOptimizer(dir: string, required: boolean): Promise<void> {
-    const vars = [...this.policy.trainableWeights, ...this.value.trainableWeights].map((w) => (w as unknown as { val: import("@tensorflow/tfjs").Variable }).val);
+    const vars = this.trainableVariables();
     const state = readOptimizerFiles(dir, required, vars.map((v) => v.shape));
     if (!state) return; // a model without optimizer state: fresh Adam moments
     await this.optimizer.setWeights([

@@ -4,17 +4,16 @@
 import { DataError } from "../core/errors.ts";
 import { observationSize } from "../kernel/observation.ts";
 import type { Policy } from "../kernel/policy.ts";
-import { loadTf } from "./backend.ts";
 import type { TrainConfig } from "./config.ts";
 import type { Learner } from "./learner.ts";
-import { TfPpoLearner } from "./ppo.ts";
+import { openLearner } from "./learners.ts";
 import { type TrainingRun, modelDir } from "./run-dir.ts";
 import type { ModelChoice } from "./run-files.ts";
 
 export interface LoadedPolicy {
   policy: Policy;
   learner: Learner;
-  /** The TF.js backend it runs on. */
+  /** The learner it runs on ("wasm-simd (1 thread)", "tfjs (wasm)"). */
   backend: string;
   dir: string;
 }
@@ -35,8 +34,10 @@ export async function loadRunPolicy(run: TrainingRun, choice: ModelChoice): Prom
 
 /** The model in `dir`, refused unless its inputs match what the config's observation gives. */
 export async function loadPolicyFrom(cfg: TrainConfig, dir: string, what = dir): Promise<LoadedPolicy> {
-  const { tf, backend } = await loadTf();
-  const learner = await TfPpoLearner.load(tf, cfg.ppo, dir, { optimizer: "skip" });
+  // TF.js's tensors of an inference learner live as long as the process: no scope to release
+  const source = await openLearner(cfg.ppo, "infer");
+  const learner = await source.load(dir, "skip");
+  const backend = source.description;
   const expected = observationSize(cfg.env.positionInObs);
   if (learner.obsSize !== expected) throw new DataError(`${what} takes ${learner.obsSize} inputs; the run's config (env.positionInObs: ${cfg.env.positionInObs}) gives ${expected}`, { hint: "the model and config.yaml of a run belong together: restore the run's own config" });
   return { policy: learnerPolicy(learner), learner, backend, dir };

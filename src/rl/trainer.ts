@@ -10,7 +10,6 @@ import type { Reporter } from "../core/log.ts";
 import { Rng } from "../core/random.ts";
 import { isDiskFull, removeDeadStaging } from "../core/staging.ts";
 import { type ArtifactExpectation, type FeatureManifest, expectationFrom } from "../features/artifact.ts";
-import { loadTf } from "./backend.ts";
 import { type RolloutState, type TrainerState, checkpointDir, hasCheckpoint, readCheckpoint, writeCheckpoint } from "./checkpoint.ts";
 import type { TrainConfig } from "./config.ts";
 import { type Range, type Splits, type TrainingData, episodeStarts, loadTrainingData, splitByTime } from "./data.ts";
@@ -20,7 +19,8 @@ import { learnerPolicy } from "./run-policy.ts";
 import { computeGae } from "./gae.ts";
 import { appendMetricsRow, repairMetrics, replaceFile, startMetrics } from "./metrics-file.ts";
 import { readJsonFile } from "./model-io.ts";
-import { TfPpoLearner } from "./ppo.ts";
+import type { Learner } from "./learner.ts";
+import { type LearnerSource, openLearner } from "./learners.ts";
 import { REWARD_COMPONENTS } from "./reward.ts";
 import { RUN_FILES } from "./run-files.ts";
 
@@ -78,15 +78,14 @@ export async function trainOn(cfg: TrainConfig, data: TrainingData, opts: TrainO
     opts.reporter.warn(`the features' normalization was fitted up to ${new Date(data.manifest.trainRange.toMs).toISOString()}, past the training range's end (${new Date(trainEndMs).toISOString()}): validation and test statistics leak into the inputs; rebuild with rlt features --train-to`);
   }
   const starts = episodeStarts(data.openTime, split.train, cfg.env.episodeBars);
-  const { tf, backend } = await loadTf();
   try {
     // one trainer per run: a second `rlt train --resume` of it waits, then refuses naming this one
     return await withLock(path.join(opts.runDir, RUN_FILES.trainLock), { purpose: `the training run ${opts.runDir}`, onWait: (m) => opts.reporter.warn(m), signal: opts.signal }, async () => {
-      tf.engine().startScope();
+      const source = await openLearner(cfg.ppo, "train");
       try {
-        return await trainLocked(cfg, data, opts, { tf, backend, split, starts });
+        return await trainLocked(cfg, data, opts, { source, split, starts });
       } finally {
-        tf.engine().endScope();
+        source.release();
       }
     });
   } catch (err) {
@@ -95,13 +94,13 @@ export async function trainOn(cfg: TrainConfig, data: TrainingData, opts: TrainO
 }
 
 interface Setup {
-  tf: Awaited<ReturnType<typeof loadTf>>["tf"];
-  backend: string;
+  source: LearnerSource;
   split: Splits;
   starts: number[];
 }
 
-async function trainLocked(cfg: TrainConfig, data: TrainingData, opts: TrainOptions, { tf, backend, split, starts }: Setup): Promise<TrainResult> {
+async function trainLocked(cfg: TrainConfig, data: TrainingData, opts: TrainOptions, { source, split, starts }: Setup): Promise<TrainResult> {
+  const backend = source.description;
   const n = data.openTime.length;
   // a trainer killed inside the checkpoint's swap left the previous checkpoint aside: put it back
   removeDeadStaging(checkpointDir(opts.runDir));
@@ -117,10 +116,10 @@ async function trainLocked(cfg: TrainConfig, data: TrainingData, opts: TrainOpti
   const epReturn = new Float64Array(E);
   const epComponents = envs.map(() => Object.fromEntries(REWARD_COMPONENTS.map((c) => [c, 0])) as Record<string, number>);
   const metricsFile = path.join(opts.runDir, RUN_FILES.metrics);
-  let learner: TfPpoLearner;
+  let learner: Learner;
   let state: TrainerState;
   if (opts.resume) {
-    const ck = await readCheckpoint(opts.runDir, (dir) => TfPpoLearner.load(tf, cfg.ppo, dir, { optimizer: "require" }));
+    const ck = await readCheckpoint(opts.runDir, (dir) => source.load(dir, "require"));
     checkFits(ck.rollout, ck.learner.obsSize, E, obsSize, opts.runDir);
     learner = ck.learner;
     state = ck.trainer;
@@ -142,10 +141,10 @@ async function trainLocked(cfg: TrainConfig, data: TrainingData, opts: TrainOpti
     for (const note of repairMetrics(metricsFile, state.update, state.metricsRow)) opts.reporter.warn(`${metricsFile}: ${note}`);
     opts.reporter.info(`resuming ${opts.runDir} after update ${state.update} (${state.globalStep} steps)`);
   } else {
-    learner = TfPpoLearner.create(tf, cfg.ppo, obsSize, cfg.seed);
+    learner = source.create(obsSize, cfg.seed);
     state = { update: 0, globalStep: 0, rngState: rng.state, bestValidationReturn: -Infinity, bestUpdate: 0, evalsWithoutBest: 0, metricsRow: {} };
     envs.forEach((env, e) => nextObs.set(env.reset(), e * obsSize));
-    writeRunFiles(cfg, opts.runDir, backend, split, data);
+    writeRunFiles(cfg, opts.runDir, source, split, data);
     startMetrics(metricsFile);
   }
   opts.reporter.info(`training on ${backend}: ${n} bars, train ${split.train.to - split.train.from} / validation ${split.validation.to - split.validation.from} / test ${split.test.to - split.test.from}, ${starts.length} episode starts`);
@@ -277,13 +276,13 @@ async function trainLocked(cfg: TrainConfig, data: TrainingData, opts: TrainOpti
 
 /** The run's own copy of what it was trained on; evaluation and resume check against it. */
 
-function writeRunFiles(cfg: TrainConfig, runDir: string, backend: string, split: Splits, data: TrainingData): void {
+function writeRunFiles(cfg: TrainConfig, runDir: string, source: LearnerSource, split: Splits, data: TrainingData): void {
   const t = data.openTime;
   // the ranges in time too: evaluation on another artifact compares times, not row numbers
   const ms = (r: Range) => ({ fromMs: t[r.from], toMs: barCloseMs(t[r.to - 1]) });
   const splitMs = { train: ms(split.train), validation: ms(split.validation), test: ms(split.test) };
   replaceFile(path.join(runDir, RUN_FILES.config), toYaml(cfg), "the run's config");
-  replaceFile(path.join(runDir, RUN_FILES.info), JSON.stringify({ symbol: data.manifest.symbol, backend, split, splitMs, features: path.resolve(cfg.features), createdAt: new Date().toISOString() }, null, 2), "run.json");
+  replaceFile(path.join(runDir, RUN_FILES.info), JSON.stringify({ symbol: data.manifest.symbol, backend: source.description, learner: source.learner, ...(source.threads ? { threads: source.threads } : {}), split, splitMs, features: path.resolve(cfg.features), createdAt: new Date().toISOString() }, null, 2), "run.json");
   // the feature manifest (definitions, normalization) the model is trained on travels with the run
   replaceFile(path.join(runDir, RUN_FILES.manifest), `${JSON.stringify(data.manifest, null, 2)}\n`, "the run's feature manifest");
 }

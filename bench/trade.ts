@@ -12,9 +12,8 @@ import { loadBars } from "../src/features/sources.ts";
 import type { FeatureManifest } from "../src/features/artifact.ts";
 import { DEFAULT_ACTION_SCHEME } from "../src/kernel/actions.ts";
 import { observationSize } from "../src/kernel/observation.ts";
-import { loadTf } from "../src/rl/backend.ts";
 import { PpoConfigSchema } from "../src/rl/learner.ts";
-import { TfPpoLearner } from "../src/rl/ppo.ts";
+import { openLearner } from "../src/rl/learners.ts";
 import { learnerPolicy } from "../src/rl/run-policy.ts";
 import { SimConfigSchema } from "../src/sim/config.ts";
 import { PaperClient } from "../src/trade/execution.ts";
@@ -39,8 +38,9 @@ async function sampleInputs(prefix: string) {
 
 export async function run(): Promise<BenchResult[]> {
   const { cols, n, manifest } = await sampleInputs("rlt-bench-trade-");
-  const { tf, backend } = await loadTf();
-  const policy = learnerPolicy(TfPpoLearner.create(tf, PpoConfigSchema.parse({}), observationSize(true), 1));
+  const source = await openLearner(PpoConfigSchema.parse({}), "infer");
+  const backend = source.description;
+  const policy = learnerPolicy(source.create(observationSize(true), 1));
   const features = new SessionFeatures(manifest);
   const session = new TradeSession({ id: "bench", symbol: "BTCUSDT", policy, actions: DEFAULT_ACTION_SCHEME, positionInObs: true, features, execution: new PaperClient(SimConfigSchema.parse({}), { symbol: "BTCUSDT" }) });
   for (let i = 0; i < WARMUP_BARS; i++) features.push(barAt(cols, i));
@@ -83,8 +83,7 @@ export async function exchangeLatency(): Promise<BenchResult[]> {
   const sim = SimConfigSchema.parse({ stopLossPct: 0.01 });
   const venue = new BinanceVenue({ exchange: "local", restUrl: ex.restUrl, wsUrl: ex.wsUrl, ...key });
   const execution = await ExchangeClient.open({ venue, journal, symbol: "BTCUSDT", session: "bench", sim, risk: RiskConfigSchema.parse({}), adopt: false, onWarning: () => {} });
-  const { tf } = await loadTf();
-  const policy = learnerPolicy(TfPpoLearner.create(tf, PpoConfigSchema.parse({}), observationSize(true), 2));
+  const policy = learnerPolicy((await openLearner(PpoConfigSchema.parse({}), "infer")).create(observationSize(true), 2));
   const features = new SessionFeatures(manifest);
   for (let i = 0; i < first; i++) features.push(barAt(cols, i));
   const session = new TradeSession({ id: "bench", symbol: "BTCUSDT", policy, actions: DEFAULT_ACTION_SCHEME, positionInObs: true, features, execution });

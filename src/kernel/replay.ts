@@ -122,8 +122,8 @@ export function replayActions(data: ReplayData, range: RowRange, simCfg: SimConf
   return run;
 }
 
-/** Rows per batched forward pass: the WASM backend is fastest per row around 512–2048. */
-const INFERENCE_BATCH = 1024;
+/** Rows per batched forward pass of a replay whose observations do not wait for the position (TF.js's WASM backend is fastest per row around 512–2048; the kernels do not mind). */
+export const INFERENCE_BATCH = 1024;
 
 /**
  * A policy over a range. Without position inputs every observation is known in advance, so the policy

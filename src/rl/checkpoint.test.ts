@@ -12,7 +12,8 @@ import { loadTf } from "./backend.ts";
 import { RolloutStateSchema, type TrainerState, decodeNumber, encodeJson, readCheckpoint, writeCheckpoint } from "./checkpoint.ts";
 import { EnvStateSchema, TradingEnv } from "./env.ts";
 import { METRICS, metricsLine, repairMetrics, startMetrics } from "./metrics-file.ts";
-import { PpoConfigSchema } from "./learner.ts";
+import { LEARNERS, PpoConfigSchema } from "./learner.ts";
+import { openLearner } from "./learners.ts";
 import { TfPpoLearner } from "./ppo.ts";
 import { RewardConfigSchema } from "./reward.ts";
 import { syntheticMarket } from "./synthetic.ts";
@@ -59,10 +60,11 @@ describe("the checkpoint's JSON", () => {
   });
 });
 
-describe("the learner written and read back", () => {
+describe.each(LEARNERS)("the %s learner written and read back", (learner) => {
   it("holds the same weights and Adam state: its next update gives the same weights as the original's", async () => {
-    const { tf } = await loadTf();
-    const cfg = PpoConfigSchema.parse({ hidden: [8], minibatchSize: 16, updateEpochs: 2, numSteps: 64, numEnvs: 1 });
+    const cfg = PpoConfigSchema.parse({ learner, threads: 1, hidden: [8], minibatchSize: 16, updateEpochs: 2, numSteps: 64, numEnvs: 1 });
+    const source = await openLearner(cfg, "train");
+    const load = (dir: string, optimizer: "require" | "if-present" = "if-present") => source.load(dir, optimizer);
     const obsSize = 5;
     const n = 64;
     const r = new Rng(1);
@@ -73,11 +75,11 @@ describe("the learner written and read back", () => {
       advantages: Float32Array.from({ length: n }, () => r.next() - 0.5),
       returns: Float32Array.from({ length: n }, () => r.next()),
     });
-    const original = TfPpoLearner.create(tf, cfg, obsSize, 7);
+    const original = source.create(obsSize, 7);
     for (let i = 0; i < 3; i++) original.update(batch(), n, 1e-2, new Rng(i).next);
     const dir = path.join(tempDir("rlt-learner-"), "learner");
     await original.save(dir);
-    const copy = await TfPpoLearner.load(tf, cfg, dir, { optimizer: "require" });
+    const copy = await load(dir, "require");
     expect(copy.weightsHash()).toBe(original.weightsHash());
     const next = batch();
     original.update(next, n, 1e-2, new Rng(99).next);
@@ -88,17 +90,17 @@ describe("the learner written and read back", () => {
     const weights = path.join(dir, "policy", "weights.bin");
     const size = readFileSync(weights).byteLength;
     truncateSync(weights, size - 10);
-    await expect(TfPpoLearner.load(tf, cfg, dir)).rejects.toMatchObject({ name: "DataError", exitCode: 1, message: `${weights} is truncated (${size - 10} bytes, model.json needs ${size})`, hint: expect.stringMatching(/restore the folder from a copy or train the run again/) });
+    await expect(load(dir)).rejects.toMatchObject({ name: "DataError", exitCode: 1, message: `${weights} is truncated (${size - 10} bytes, model.json needs ${size})`, hint: expect.stringMatching(/restore the folder from a copy or train the run again/) });
     await original.save(dir);
     writeFileSync(path.join(dir, "value", "model.json"), '{"modelTopology": {"class_name": "Sequ');
-    await expect(TfPpoLearner.load(tf, cfg, dir)).rejects.toThrow(new RegExp(`^${path.join(dir, "value", "model.json")} is not valid JSON`));
+    await expect(load(dir)).rejects.toThrow(new RegExp(`^${path.join(dir, "value", "model.json")} is not valid JSON`));
     await original.save(dir);
     const optimizerBin = path.join(dir, "optimizer.bin");
     truncateSync(optimizerBin, 100);
-    await expect(TfPpoLearner.load(tf, cfg, dir, { optimizer: "require" })).rejects.toThrow(new RegExp(`^${optimizerBin} is truncated \\(100 bytes, optimizer.json needs \\d+\\)`));
+    await expect(load(dir, "require")).rejects.toThrow(new RegExp(`^${optimizerBin} is truncated \\(100 bytes, optimizer.json needs \\d+\\)`));
     rmSync(path.join(dir, "optimizer.json"));
-    await expect(TfPpoLearner.load(tf, cfg, dir, { optimizer: "require" })).rejects.toThrow(`${path.join(dir, "optimizer.json")} is missing`);
-    await expect(TfPpoLearner.load(tf, cfg, dir)).resolves.toBeInstanceOf(TfPpoLearner); // a policy to trade needs no optimizer
+    await expect(load(dir, "require")).rejects.toThrow(`${path.join(dir, "optimizer.json")} is missing`);
+    await expect(load(dir)).resolves.toHaveProperty("obsSize", obsSize); // a policy to trade needs no optimizer
 
     // a model folder of an older rlt: the optimizer index a bare list led by the int32 step count
     await original.save(dir);
@@ -107,8 +109,9 @@ describe("the learner written and read back", () => {
     const iter = Buffer.alloc(4);
     iter.writeInt32LE(index.iterations);
     writeFileSync(optimizerBin, Buffer.concat([iter, readFileSync(optimizerBin)]));
-    const legacy = await TfPpoLearner.load(tf, cfg, dir, { optimizer: "require" });
+    const legacy = await load(dir, "require");
     expect(legacy.weightsHash()).toBe(original.weightsHash());
+    source.release();
   });
 });
 

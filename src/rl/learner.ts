@@ -12,7 +12,7 @@ export type LearnerName = (typeof LEARNERS)[number];
 export const PpoConfigSchema = z.strictObject({
   /** The numeric core (docs/training.md): the WebAssembly kernels, or TF.js as before them. */
   learner: z.enum(LEARNERS).default("wasm-simd"),
-  /** Threads the wasm-simd learner splits each minibatch's gradient over (default: the machine's cores; a tuner running one trial per core sets 1). */
+  /** Threads the wasm-simd learner splits each minibatch's gradient over (default: the machine's cores, at most one per 16 minibatch rows; a tuner running one trial per core sets 1). */
   threads: z.number().int().min(1).max(64).optional(),
   learningRate: z.number().positive().default(3e-4),
   /** Anneal the learning rate linearly to 0 over the run (§5.5 "adaptive"). */

@@ -30,9 +30,12 @@ export interface WasmLearnerOptions {
   threads?: number;
 }
 
-/** The thread count a config asks for: ppo.threads, else every core. */
+/** Below this many minibatch rows per thread, waking another thread costs more than its share saves. */
+const MIN_ROWS_PER_THREAD = 16;
+
+/** The thread count a config asks for: ppo.threads, else every core (at most one per 16 minibatch rows). */
 export function learnerThreads(cfg: PpoConfig): number {
-  return cfg.threads ?? os.availableParallelism();
+  return cfg.threads ?? Math.max(1, Math.min(os.availableParallelism(), Math.floor(cfg.minibatchSize / MIN_ROWS_PER_THREAD)));
 }
 
 export class WasmPpoLearner implements Learner {

@@ -1,12 +1,14 @@
-// `rlt --help` stays fast: it must not load DuckDB, TensorFlow.js or the exchange client (house style rule 10).
+// `rlt --help` stays fast: it must not load DuckDB, TensorFlow.js, the learner's WebAssembly kernels or
+// the exchange client (house style rule 10).
 import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 
 const root = path.resolve(import.meta.dirname, "..");
-const HEAVY = ["@duckdb/", "@tensorflow/", "binance-api-node", "apache-arrow"];
+const HEAVY = ["@duckdb/", "@tensorflow/", "binance-api-node", "apache-arrow", "wasm/"];
 
-// A module-resolution hook that prints every bare specifier resolved while the CLI runs.
+// A module-resolution hook that prints every bare specifier resolved while the CLI runs, and every
+// relative one into the kernels' folder (src/rl/wasm/).
 const hook = `
 import { register } from "node:module";
 register("data:text/javascript," + encodeURIComponent(\`
@@ -27,7 +29,7 @@ describe("rlt --help", () => {
     expect(res.stdout).toMatch(/data/);
     const loaded = res.stderr.split("\n").filter((l) => l.startsWith("LOADED ")).map((l) => l.slice(7));
     expect(loaded).toContain("commander"); // the hook works
-    for (const heavy of HEAVY) expect(loaded.filter((m) => m.startsWith(heavy))).toEqual([]);
+    for (const heavy of HEAVY) expect(loaded.filter((m) => m.startsWith(heavy) || (heavy === "wasm/" && m.includes(heavy)))).toEqual([]);
   });
 
   it("exits 2 with a message on an unknown command", () => {

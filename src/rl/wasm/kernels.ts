@@ -26,20 +26,22 @@ export const MAX_PAGES = 16384;
 
 let compiled: WebAssembly.Module | undefined;
 
-/** The compiled module, or a ConfigError that says how to build it. */
-export function kernelModule(): WebAssembly.Module {
-  if (compiled) return compiled;
-  if (!existsSync(KERNELS_FILE)) {
-    throw new ConfigError(`the WebAssembly kernels of the wasm-simd learner are not built: ${KERNELS_FILE} is missing`, {
+/** The compiled module (of `file`, for a test), or a ConfigError that says how to build it. */
+export function kernelModule(file = KERNELS_FILE): WebAssembly.Module {
+  if (compiled && file === KERNELS_FILE) return compiled;
+  if (!existsSync(file)) {
+    throw new ConfigError(`the WebAssembly kernels of the wasm-simd learner are not built: ${file} is missing`, {
       hint: "npm ci builds them (or npm run build:kernels); ppo.learner: tfjs in the training config uses TF.js instead",
     });
   }
+  let module: WebAssembly.Module;
   try {
-    compiled = new WebAssembly.Module(readFileSync(KERNELS_FILE));
+    module = new WebAssembly.Module(readFileSync(file));
   } catch (err) {
-    throw new ConfigError(`${KERNELS_FILE} is not a WebAssembly module this Node.js can compile (${(err as Error).message})`, { cause: err, hint: "rebuild it with npm run build:kernels (it needs WebAssembly SIMD and threads, in Node.js 20 and later)" });
+    throw new ConfigError(`${file} is not a WebAssembly module this Node.js can compile (${(err as Error).message})`, { cause: err, hint: "rebuild it with npm run build:kernels (it needs WebAssembly SIMD and threads, in Node.js 20 and later)" });
   }
-  return compiled;
+  if (file === KERNELS_FILE) compiled = module;
+  return module;
 }
 
 /** A shared memory of `pages` pages (fixed: it never grows, so views on it stay valid). */

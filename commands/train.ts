@@ -16,10 +16,10 @@ interface TrainFlags {
 export function registerTrain(program: Command): void {
   program
     .command("train")
-    .description("train a PPO agent (TensorFlow.js) in the futures simulator; writes runs/<name>/")
+    .description("train a PPO agent (WebAssembly SIMD kernels, or TF.js with ppo.learner: tfjs) in the futures simulator; writes runs/<name>/")
     .option("--config <file>", "training config (see configs/ppo.yaml); required")
     .option("--name <name>", "run name (default: the config's name)")
-    .option("--seed <n>", "random seed (same seed, same backend → same weights)")
+    .option("--seed <n>", "random seed (same seed, learner and threads → same weights)")
     .option("--max-updates <n>", "override training.maxUpdates")
     .option("--resume", "continue the run in runs/<name>/ from its last checkpoint")
     .option("--runs-dir <dir>", "where runs are written", "runs")

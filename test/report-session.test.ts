@@ -101,7 +101,7 @@ describe("rlt report --session", () => {
   it("marks the first differing bar of a journal with one decision altered, and accepts the session's folder", () => {
     const res = rlt(["report", "--session", path.join(sessions(), "altered")], { RLT_CONFIG: "" });
     expect(res.status, res.stderr).toBe(0);
-    expect(res.stdout).toMatch(new RegExp(`First difference at bar ${altered + 1} of ${BARS} \\(.* UTC\\), in the decision: live (buy → long|sell → short); backtest .*Why: on the same journaled features the policy decides (buy|sell) where live decided (buy|sell): another model than the session's, or the decision row was altered`));
+    expect(res.stdout).toMatch(new RegExp(`First difference at bar ${altered + 1} of ${BARS} \\(.* UTC\\), in the decision: live (buy → long|sell → short); backtest .*Why: on the same journaled features the policy decides (buy|sell|hold) where live decided (buy|sell): another model than the session's, or the decision row was altered`));
     const html = readFileSync(path.join(sessions(), "altered", "report.html"), "utf8");
     expect(html).toContain(`data-first-difference="${altered}"`);
     expect(html.match(/data-mark="first difference: bar \d+ \(decision\)"/g)?.length).toBeGreaterThanOrEqual(3);

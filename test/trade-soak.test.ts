@@ -49,6 +49,9 @@ const FAULTS: Partial<FaultConfig> = {
   banRate: 0.005,
   banMs: 0,
 };
+// The short form sees a few dozen order requests and user events (about ten trades in 240 bars): at
+// these rates a kind of order or user-event fault could miss it, so those four rates are doubled there.
+if (BARS < 2880) for (const k of ["orderUnknownErrorRate", "orderTimeoutRate", "userEventDropRate", "userEventDelayRate"] as const) FAULTS[k] = (FAULTS[k] as number) * 2;
 // the long form doubles every rate, for ≥ 1,000 faults in all over its 2,880 bars (the short form stays near 2 minutes)
 if (BARS >= 2880) for (const k of Object.keys(FAULTS) as (keyof FaultConfig)[]) if (k.endsWith("Rate")) FAULTS[k] = (FAULTS[k] as number) * 2;
 const KINDS = ["unknownError503AfterApply", "timeout1007AfterApply", "userEventDropped", "userEventDelayed", "wsDropped", "listenKeyExpired", "clockSkew", "rateLimit429", "ban418"] as const;

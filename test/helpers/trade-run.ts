@@ -54,7 +54,10 @@ async function train(work: string, dataDir: string, name: string, over: { sim?: 
   const features = path.join(work, "features");
   expect(rlt(["features", "BTCUSDT", "--data-dir", dataDir, "--out", features]).status).toBe(0);
   const cfg = path.join(work, "ppo.yaml");
-  writeFileSync(cfg, toYaml({ name, features, dataDir, seed: 5, ppo: { numEnvs: 2, numSteps: 256, updateEpochs: 2 }, ...over, training: { maxUpdates: 2, evalEvery: 1, earlyStopPatience: 0 } }));
+  // seed 1: on the wasm-simd learner a policy that changes its mind often enough for every fault kind of the
+  // soak (≈ 240 trades over the test range; seed 5 gives 15), and not so often that one trade's fees move the
+  // live/backtest equity comparison past 0.1 % (seed 6: ≈ 600)
+  writeFileSync(cfg, toYaml({ name, features, dataDir, seed: 1, ppo: { numEnvs: 2, numSteps: 256, updateEpochs: 2 }, ...over, training: { maxUpdates: 2, evalEvery: 1, earlyStopPatience: 0 } }));
   const trained = rlt(["train", "--config", cfg, "--runs-dir", path.join(work, "runs"), "-q"]);
   expect(trained.status, trained.stderr).toBe(0);
 }

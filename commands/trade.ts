@@ -65,9 +65,10 @@ export function registerTrade(program: Command): void {
       process.on("SIGTERM", onSigint);
       const print = (line: string | undefined) => line !== undefined && process.stdout.write(`${line}\n`);
       // the interactive UI on a terminal (it owns stdout: no lines go there while it runs); plain lines when piped, --json or --headless
-      const blocked = opts.headless || opts.json ? undefined : interactiveUiBlocked();
+      const plainAsked = opts.headless || opts.json;
+      const blocked = plainAsked ? undefined : interactiveUiBlocked();
       if (blocked && blocked !== NOT_A_TERMINAL) process.stderr.write(`${blocked}\n`);
-      const ui = opts.headless || opts.json || blocked ? undefined : (await import("../src/tui/trade-ui.ts")).tradeUi({ ctrlCExit: opts.onExit, onForceQuit: () => process.exit(130) });
+      const ui = plainAsked || blocked ? undefined : (await import("../src/tui/trade-ui.ts")).tradeUi({ ctrlCExit: opts.onExit, onForceQuit: () => process.exit(130) });
       try {
         const result = await runTrade({
           runDir: path.resolve(opts.run),

@@ -9,7 +9,7 @@ import path from "node:path";
 import { DataError } from "../core/errors.ts";
 import { writeDirAtomically } from "../core/staging.ts";
 import type { Tf } from "./backend.ts";
-import { type Batch, type Learner, type PpoConfig, type StepStats, type UpdateStats, gatherMinibatch, newMinibatch, pickActions, runEpochs } from "./learner.ts";
+import { type Batch, type Learner, type Minibatch, type PpoConfig, type StepStats, type UpdateStats, gatherMinibatch, newMinibatch, pickActions, runEpochs } from "./learner.ts";
 import { loadLayersModel, writeLayersModel } from "./model-io.ts";
 import { readOptimizerFiles, writeOptimizerFiles } from "./optimizer-files.ts";
 import { NUM_ACTIONS } from "../kernel/actions.ts";
@@ -142,7 +142,7 @@ export class TfPpoLearner implements Learner {
    * One gradient step on a minibatch; returns [policy loss, value loss, entropy, approx KL, clip fraction].
    * With `inspect`, the gradients go there instead of into a step.
    */
-  private minibatchStep({ obs, actions, oldLogp, adv, ret }: ReturnType<typeof newMinibatch>, m: number, vars: import("@tensorflow/tfjs").Variable[], inspect?: (grads: Record<string, Tensor>) => void): StepStats {
+  private minibatchStep({ obs, actions, oldLogp, adv, ret }: Minibatch, m: number, vars: import("@tensorflow/tfjs").Variable[], inspect?: (grads: Record<string, Tensor>) => void): StepStats {
     const tf = this.tf;
     const cfg = this.cfg;
     let stats: Tensor[] = [];

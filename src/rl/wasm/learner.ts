@@ -119,16 +119,24 @@ export class WasmPpoLearner implements Learner {
 
   // ---- inference: chunks of INFER_ROWS through thread 0's buffers ----
 
-  /** Run `net` (thread 0's policy or value descriptor) over n observations; `take(out, start, rows)` reads each chunk's output. */
-  private forwardChunks(obs: Float32Array, n: number, nets: number[], take: (outputs: Float32Array[], start: number, rows: number) => void): void {
+  /** Thread 0's policy and value networks as inference runs them: descriptor and output width. */
+  private get policyNet(): { at: number; width: number } {
+    return { at: this.layout.threads[0].policyNet, width: NUM_ACTIONS };
+  }
+  private get valueNet(): { at: number; width: number } {
+    return { at: this.layout.threads[0].valueNet, width: 1 };
+  }
+
+  /** Run `nets` over n observations; `take(outputs, start, rows)` reads each chunk's outputs. */
+  private forwardChunks(obs: Float32Array, n: number, nets: { at: number; width: number }[], take: (outputs: Float32Array[], start: number, rows: number) => void): void {
     const x = this.layout.x / 4;
-    const outs = nets.map((net) => this.kernels.outputOf(net) / 4);
+    const outs = nets.map((net) => this.kernels.outputOf(net.at) / 4);
     for (let start = 0; start < n; start += INFER_ROWS) {
       const rows = Math.min(INFER_ROWS, n - start);
       this.f32.set(obs.subarray(start * this.obsSize, (start + rows) * this.obsSize), x);
-      for (const net of nets) this.kernels.forward(net, this.layout.x, rows);
+      for (const net of nets) this.kernels.forward(net.at, this.layout.x, rows);
       take(
-        nets.map((net, i) => this.f32.subarray(outs[i], outs[i] + rows * (net === this.layout.threads[0].policyNet ? NUM_ACTIONS : 1))),
+        nets.map((net, i) => this.f32.subarray(outs[i], outs[i] + rows * net.width)),
         start,
         rows,
       );
@@ -137,13 +145,13 @@ export class WasmPpoLearner implements Learner {
 
   probabilities(obs: Float32Array, n: number): Float32Array {
     const probs = new Float32Array(n * NUM_ACTIONS);
-    this.forwardChunks(obs, n, [this.layout.threads[0].policyNet], ([logits], start, rows) => softmaxRows(logits, rows, probs, start));
+    this.forwardChunks(obs, n, [this.policyNet], ([logits], start, rows) => softmaxRows(logits, rows, probs, start));
     return probs;
   }
 
   greedy(obs: Float32Array, n: number): Int32Array {
     const actions = new Int32Array(n);
-    this.forwardChunks(obs, n, [this.layout.threads[0].policyNet], ([logits], start, rows) => {
+    this.forwardChunks(obs, n, [this.policyNet], ([logits], start, rows) => {
       for (let r = 0; r < rows; r++) {
         let a = 0;
         for (let k = 1; k < NUM_ACTIONS; k++) if (logits[r * NUM_ACTIONS + k] > logits[r * NUM_ACTIONS + a]) a = k;
@@ -155,15 +163,14 @@ export class WasmPpoLearner implements Learner {
 
   values(obs: Float32Array, n: number): Float32Array {
     const values = new Float32Array(n);
-    this.forwardChunks(obs, n, [this.layout.threads[0].valueNet], ([v], start) => values.set(v, start));
+    this.forwardChunks(obs, n, [this.valueNet], ([v], start) => values.set(v, start));
     return values;
   }
 
   act(obs: Float32Array, n: number, opts: { deterministic: boolean; random?: () => number }) {
     const probs = new Float32Array(n * NUM_ACTIONS);
     const values = new Float32Array(n);
-    const t0 = this.layout.threads[0];
-    this.forwardChunks(obs, n, [t0.policyNet, t0.valueNet], ([logits, v], start, rows) => {
+    this.forwardChunks(obs, n, [this.policyNet, this.valueNet], ([logits, v], start, rows) => {
       softmaxRows(logits, rows, probs, start);
       values.set(v, start);
     });
@@ -282,7 +289,8 @@ export class WasmPpoLearner implements Learner {
       writeDenseNet(path.join(dir, name), { ...this.netOf(net, names), init });
     }
     // TF.js creates its moments at the first step: before it, the state lists none
-    const moments = this.iterations === 0 ? [] : [...this.variables(this.layout.adamM / 4), ...this.variables(this.layout.adamV / 4)].map((v, i, all) => ({ ...v, name: `${v.name}/${i < all.length / 2 ? "m" : "v"}` }));
+    const named = (base: number, suffix: string) => this.variables(base).map((v) => ({ ...v, name: `${v.name}/${suffix}` }));
+    const moments = this.iterations === 0 ? [] : [...named(this.layout.adamM / 4, "m"), ...named(this.layout.adamV / 4, "v")];
     writeOptimizerFiles(dir, { iterations: this.iterations, accBeta1: this.accBeta1, accBeta2: this.accBeta2, moments });
   }
 

@@ -74,6 +74,7 @@ describe.each(LEARNERS)("the %s learner written and read back", (learner) => {
       logp: Float32Array.from({ length: n }, () => Math.log(1 / 3)),
       advantages: Float32Array.from({ length: n }, () => r.next() - 0.5),
       returns: Float32Array.from({ length: n }, () => r.next()),
+      values: Float32Array.from({ length: n }, () => r.next()),
     });
     const original = source.create(obsSize, 7);
     for (let i = 0; i < 3; i++) original.update(batch(), n, 1e-2, new Rng(i).next);

@@ -40,6 +40,8 @@ export interface Batch {
   logp: Float32Array;
   advantages: Float32Array;
   returns: Float32Array;
+  /** The value estimates the rollout was collected with (what value-loss clipping clips around). */
+  values: Float32Array;
 }
 
 export interface UpdateStats {

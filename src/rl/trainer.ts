@@ -211,7 +211,7 @@ async function trainLocked(cfg: TrainConfig, data: TrainingData, opts: TrainOpti
     const { advantages, returns } = computeGae(rewBuf, valBuf, doneBuf, learner.values(nextObs, E), T, E, cfg.ppo.gamma, cfg.ppo.gaeLambda);
 
     // ---- learn ----
-    const stats = learner.update({ obs: obsBuf, actions: actBuf, logp: logpBuf, advantages, returns }, T * E, lr, rng.next);
+    const stats = learner.update({ obs: obsBuf, actions: actBuf, logp: logpBuf, advantages, returns, values: valBuf }, T * E, lr, rng.next);
     state.update++;
 
     // ---- log ----

@@ -42,10 +42,10 @@ function expectClose(what: string, a: ArrayLike<number>, b: ArrayLike<number>): 
 function makeBatch(tfLearner: TfPpoLearner, seed: number): Batch {
   const rng = new Rng(seed);
   const obs = Float32Array.from({ length: N * OBS }, () => gaussian(rng.next));
-  const { actions, logp } = tfLearner.act(obs, N, { deterministic: false, random: rng.next });
+  const { actions, logp, values } = tfLearner.act(obs, N, { deterministic: false, random: rng.next });
   // old log-probabilities a little off the current policy's, so ratios move and some clip
   const oldLogp = logp.map((l) => l + 0.15 * gaussian(rng.next));
-  return { obs, actions, logp: oldLogp, advantages: Float32Array.from({ length: N }, () => gaussian(rng.next)), returns: Float32Array.from({ length: N }, () => 0.5 * gaussian(rng.next)) };
+  return { obs, actions, logp: oldLogp, advantages: Float32Array.from({ length: N }, () => gaussian(rng.next)), returns: Float32Array.from({ length: N }, () => 0.5 * gaussian(rng.next)), values };
 }
 
 /** Both learners from one set of initial weights: TF.js creates them, the wasm learner loads its files. */

@@ -38,6 +38,9 @@ describe("rlt eval on the sample's test range", () => {
     for (const name of ["agent", "buy & hold", "flat", "momentum 60", "random \\(median\\)"]) expect(res.stdout).toMatch(new RegExp(`^${name}\\s+-?\\d`, "m"));
     expect(res.stdout).toMatch(/random policy over 20 seeds: return/);
     expect(res.stdout).toMatch(/block bootstrap \(200 resamples of 60-bar blocks\): Sharpe -?[\d.]+ \[95 %: -?[\d.]+, -?[\d.]+\].*P\(beats buy & hold\)/);
+    expect(res.stdout).toMatch(/^What the agent does:\n {2}actions: buy [\d.]+ %, sell [\d.]+ %, hold [\d.]+ % of 3,600 decisions/m);
+    expect(res.stdout).toMatch(/^ {2}agent\s+[\d.]+ %\s+[\d.]+ %\s+[\d.]+ %\s+[\d.]+\s+/m);
+    expect(res.stdout).toMatch(/^agent: the return is (not distinguishable from zero|positive beyond noise|negative beyond noise) \(95 % interval /m);
 
     const out = path.join(run, "eval", "test");
     const result = JSON.parse(readFileSync(path.join(out, "metrics.json"), "utf8"));
@@ -63,6 +66,21 @@ describe("rlt eval on the sample's test range", () => {
       expect(eq.equity_agent[3600] / eq.equity_agent[0] - 1).toBeCloseTo(result.strategies[0].metrics.totalReturn, 12);
       const tr = await queryFloat64Columns(conn, `SELECT count(*) AS n FROM read_parquet('${path.join(out, "trades.parquet")}')`);
       expect(tr.n[0]).toBe(result.strategies[0].metrics.trades);
+      // what the agent does: its shares are those of the position column's bars 1..3600
+      const b = result.behaviour;
+      const lived = Array.from(eq.position).slice(1);
+      expect(b.positions.bars).toBe(3600);
+      expect(b.positions.long + b.positions.short + b.positions.flat).toBeCloseTo(1, 12);
+      expect(b.positions.long).toBe(lived.filter((x) => x > 0).length / 3600);
+      expect(b.positions.short).toBe(lived.filter((x) => x < 0).length / 3600);
+      expect(b.positions.flat).toBe(lived.filter((x) => x === 0).length / 3600);
+      expect(1 - b.positions.flat).toBeCloseTo(result.strategies[0].metrics.exposure, 12);
+      expect(b.tradesPerDay).toBeCloseTo(result.strategies[0].metrics.trades / 2.5, 12);
+      expect(b.actions).toEqual(result.actionShares);
+      expect(b.verdict.degenerate).toBe(b.verdict.reasons.length > 0);
+      expect(result.strategies[1].behaviour.positions).toEqual({ long: 1, short: 0, flat: 0, bars: 3600 });
+      const { low, high } = result.bootstrap.totalReturn;
+      expect(result.verdict.returnVsZero).toBe(low > 0 ? "positive" : high < 0 ? "negative" : "indistinguishable");
     } finally {
       conn.closeSync();
       instance.closeSync();
@@ -117,6 +135,7 @@ describe("rlt eval --walk-forward", () => {
     const r = JSON.parse(res.stdout);
     expect(r.label).toBe("walk-forward-2");
     expect(r.folds).toHaveLength(2);
+    for (const f of r.folds) expect(f.behaviour.positions.long + f.behaviour.positions.short + f.behaviour.positions.flat).toBeCloseTo(1, 12);
     for (const f of r.folds) expect(f.testMs.fromMs).toBeGreaterThanOrEqual(f.trainMs.toMs); // never tested on its own training rows
     expect(r.folds[1].trainMs.fromMs).toBeGreaterThan(r.folds[0].trainMs.fromMs); // a rolling window
     // 43,199 bars in 3 segments of 14,399: fold 1 tests 14,459 → 28,798, fold 2 tests 28,858 → 43,199
@@ -156,6 +175,9 @@ describe("rlt report on the sample's test range", () => {
     const res = rlt(["report", "--run", run]);
     expect(res.status, res.stderr).toBe(0);
     expect(res.stdout).toContain(html);
+    const page = readFileSync(html, "utf8");
+    expect(page).toContain(`<table id="behaviour">`);
+    expect(page).toMatch(/<dt>return vs zero<\/dt><dd>the return is /);
     for (const svg of ["equity.svg", "drawdown.svg", "rolling-sharpe.svg", "position.svg", "training.svg"]) {
       const text = readFileSync(path.join(run, "eval", "test", "charts", svg), "utf8");
       expect(text, svg).toMatch(/^<\?xml|^<svg/);

@@ -19,6 +19,7 @@ import { type Metrics, barReturns, computeMetrics } from "../sim/metrics.ts";
 import { tradesCsv } from "./trades.ts";
 import { type ActionShares, actionShares } from "./action-shares.ts";
 import { type RiskSummary, summarizeRisk } from "../kernel/risk-summary.ts";
+import { type Behaviour, type ReturnVsZero, type StrategyBehaviour, agentBehaviour, returnVsZero, strategyBehaviour } from "./behaviour.ts";
 import { expectationFrom } from "../features/artifact.ts";
 import { RUN_FILES } from "../rl/run-files.ts";
 
@@ -50,6 +51,8 @@ export interface StrategyMetrics {
   metrics: Metrics;
   /** What the risk engine refused and raised, and the trades' exit reasons (docs/risk.md). */
   risk: RiskSummary;
+  /** Long / short / flat shares of the bars and trades per day (absent in evaluations written before them). */
+  behaviour?: StrategyBehaviour;
   note?: string;
 }
 
@@ -73,6 +76,10 @@ export interface EvalResult {
   bootstrap: BootstrapResult;
   /** The agent's buy / sell / hold mix over the range (absent in evaluations written before drift monitoring). */
   actionShares?: ActionShares;
+  /** What the agent does: actions, position shares, trades per day, the degenerate verdict (docs/evaluation.md; absent in older evaluations). */
+  behaviour?: Behaviour;
+  /** The agent's return against zero by the bootstrap's 95 % interval (absent in older evaluations). */
+  verdict?: { returnVsZero: ReturnVsZero };
   outDir: string;
 }
 
@@ -162,14 +169,24 @@ export function strategiesOf(runs: StrategyRuns, opts: Pick<EvalOptions, "random
 /** Metrics of every strategy, the random distribution and the agent's bootstrap intervals. */
 export function summarize(runs: StrategyRuns, opts: Pick<EvalOptions, "randomRepeats" | "momentumBars" | "bootstrapSamples" | "blockBars" | "seed" | "model">, meta: ResultMeta): EvalResult {
   const { agent } = runs;
+  const strategies = strategiesOf(runs, opts);
+  const bootstrap = blockBootstrap(barReturns(agent.equity), barReturns(runs.bh.equity), { samples: opts.bootstrapSamples, blockBars: opts.blockBars, seed: opts.seed });
   return {
     ...meta,
     range: { fromMs: agent.openTime[0], toMs: barCloseMs(agent.openTime[agent.openTime.length - 1]), bars: agent.openTime.length },
-    strategies: strategiesOf(runs, opts).map(({ name, column, run, note }) => ({ name, column, metrics: computeMetrics({ equity: run.equity, position: run.position, trades: run.trades }), risk: summarizeRisk(run), note })),
+    strategies: strategies.map(({ name, column, run, note }) => ({ name, column, metrics: computeMetrics({ equity: run.equity, position: run.position, trades: run.trades }), risk: summarizeRisk(run), behaviour: strategyBehaviour(run), note })),
     random: { repeats: opts.randomRepeats, totalReturn: quantiles(runs.randoms.map((r) => r.totalReturn)), sharpe: quantiles(runs.randoms.map((r) => r.sharpe)) },
-    bootstrap: blockBootstrap(barReturns(agent.equity), barReturns(runs.bh.equity), { samples: opts.bootstrapSamples, blockBars: opts.blockBars, seed: opts.seed }),
+    bootstrap,
     ...(agent.actions ? { actionShares: actionShares(agent.actions) } : {}),
+    behaviour: behaviourAgainstBaselines(runs, strategies),
+    verdict: { returnVsZero: returnVsZero(bootstrap.totalReturn) },
   };
+}
+
+/** The agent's behaviour, its positions held against the deterministic baselines' (not the random median: a coincidence there says nothing). */
+export function behaviourAgainstBaselines(runs: StrategyRuns, strategies: Strategy[] = []): Behaviour {
+  const named = (run: PolicyRun, fallback: string) => ({ name: strategies.find((s) => s.run === run)?.name ?? fallback, position: run.position });
+  return agentBehaviour(runs.agent, [named(runs.bh, "buy & hold"), named(runs.none, "flat"), named(runs.mom, "momentum")]);
 }
 
 function medianRun(runs: PolicyRun[]): PolicyRun {

@@ -16,7 +16,8 @@ import { MODEL_PARTS, modelFolderName } from "../rl/run-files.ts";
 import { loadPolicyFrom } from "../rl/run-policy.ts";
 import { trainOn } from "../rl/trainer.ts";
 import { barReturns, sharpeRatio } from "../sim/metrics.ts";
-import { type EvalOptions, type EvalResult, type StrategyRuns, loadData, strategiesOf, summarize, tradeAll, writeArtifacts } from "./run.ts";
+import { type EvalOptions, type EvalResult, type StrategyRuns, behaviourAgainstBaselines, loadData, strategiesOf, summarize, tradeAll, writeArtifacts } from "./run.ts";
+import { type FoldBehaviour, foldBehaviour } from "./behaviour.ts";
 import { type RiskSummary, summarizeRisk } from "../kernel/risk-summary.ts";
 import { barCloseMs, isoMinute } from "../core/time.ts";
 import { RUN_FILES } from "../rl/run-files.ts";
@@ -29,6 +30,8 @@ export interface FoldSummary {
   buyAndHoldReturn: number;
   /** Each strategy's risk summary over this fold's test window (the order of `strategies`). */
   risk: { name: string; risk: RiskSummary }[];
+  /** The fold's agent: long / short / flat shares, trades per day, degenerate or not (absent in older results). */
+  behaviour?: FoldBehaviour;
 }
 
 export type WalkForwardResult = EvalResult & { folds: FoldSummary[] };
@@ -81,6 +84,7 @@ export async function walkForward(opts: Omit<EvalOptions, "split" | "fromMs" | "
       agentReturn: runs.agent.totalReturn,
       buyAndHoldReturn: runs.bh.totalReturn,
       risk: strategiesOf(runs, opts).map((s) => ({ name: s.name, risk: summarizeRisk(s.run) })),
+      behaviour: foldBehaviour(behaviourAgainstBaselines(runs, strategiesOf(runs, opts))),
     });
   }
   const chained: StrategyRuns = {

@@ -6,7 +6,9 @@ import { DataError } from "../core/errors.ts";
 import { asDiskError, lockFileFor, removeDeadStaging, writeDirAtomically } from "../core/staging.ts";
 import { withLock } from "../core/lock.ts";
 import { lit, openDuck, queryFloat64Columns } from "../data/duck.ts";
-import { METRIC_COLUMNS } from "../eval/format.ts";
+import { METRIC_COLUMNS, beatsBuyAndHold } from "../eval/format.ts";
+import { returnVsZeroLine } from "../eval/behaviour.ts";
+import { reportBehaviour } from "./behaviour.ts";
 import { denialDetail, haltDetail } from "../eval/format-risk.ts";
 import { PROTECTIVE_EXITS } from "../kernel/risk-summary.ts";
 import { drawdownSeries, rollingSharpe } from "../sim/metrics.ts";
@@ -63,11 +65,15 @@ async function reportData(run: TrainingRun, runDir: string, evalDir: string): Pr
   const series = result.strategies.map((s) => ({ name: s.name, eq: cols[s.column] })).filter((s) => s.eq);
   const b = result.bootstrap;
   const fmtPct = (x: number | null) => (x === null || !Number.isFinite(x) ? "—" : `${(100 * x).toFixed(2)} %`);
+  const behaviour = reportBehaviour(result);
   const data: ReportData = {
     title: `${run.name} — ${result.symbol} ${result.label} range`,
     generatedAt: new Date().toISOString(),
-    warnings: result.warnings,
+    // the degenerate verdict stands with the warnings on the first screen, before any return is read
+    warnings: [...result.warnings, ...(behaviour?.degenerate ? [behaviour.degenerate] : [])],
     summary: [
+      // an older evaluation has the interval too: the verdict is read from it
+      { label: "return vs zero", value: returnVsZeroLine(b.totalReturn) },
       { label: "run", value: run.dir },
       { label: "range", value: `${isoMinute(result.range.fromMs)} → ${isoMinute(result.range.toMs)} UTC` },
       { label: "bars", value: result.range.bars.toLocaleString("en-US") },
@@ -88,10 +94,11 @@ async function reportData(run: TrainingRun, runDir: string, evalDir: string): Pr
       rows: result.strategies.map((s) => ({ name: s.name, note: s.note, values: Object.fromEntries(Object.entries(s.metrics).map(([k, v]) => [k, v === null ? Number.NaN : Number(v)])) })),
     },
     risk: riskRows(result),
+    behaviour,
     uncertainty: [
       { label: `agent Sharpe, 95 % block-bootstrap interval (${b.samples} resamples, ${b.blockBars}-bar blocks)`, value: `${b.sharpe.estimate.toFixed(2)} [${b.sharpe.low.toFixed(2)}, ${b.sharpe.high.toFixed(2)}]` },
       { label: "agent return, 95 % interval", value: `${fmtPct(b.totalReturn.estimate)} [${fmtPct(b.totalReturn.low)}, ${fmtPct(b.totalReturn.high)}]` },
-      { label: "P(agent's return beats buy & hold), paired resamples", value: fmtPct(b.probBeatsBenchmark) },
+      { label: "P(agent's return beats buy & hold), paired resamples", value: beatsBuyAndHold(result) },
       { label: `random policy return over ${result.random.repeats} seeds (5th / median / 95th)`, value: `${fmtPct(result.random.totalReturn.p5)} / ${fmtPct(result.random.totalReturn.median)} / ${fmtPct(result.random.totalReturn.p95)}` },
     ],
     training: readTraining(path.join(runDir, RUN_FILES.metrics)),

@@ -27,6 +27,20 @@ export interface ReportRiskRow {
   exits: Record<string, number>;
 }
 
+/** What the agent does, beside each strategy's position shares (the report's Behaviour section). */
+export interface ReportBehaviour {
+  /** The agent's buy / sell / hold shares of its decisions (absent for a run without actions). */
+  actions?: { buy: number; sell: number; hold: number; decisions: number };
+  /** Bars the shares are of. */
+  bars: number;
+  /** The agent first, then each baseline, then the agent of each walk-forward fold. */
+  rows: { name: string; long: number; short: number; flat: number; tradesPerDay: number; meanHoldBars: number | null; degenerate?: boolean }[];
+  /** The warning line when the agent is degenerate ("DEGENERATE: long on 99.6 % of bars — …"). */
+  degenerate?: string;
+  /** The agent's return against zero in words, with the 95 % interval. */
+  returnVsZero: string;
+}
+
 export type MetricFormat = "pct" | "num" | "usdt" | "int" | "bars";
 
 export interface ReportData {
@@ -65,6 +79,8 @@ export interface ReportData {
    * before eval recorded it.
    */
   risk?: { exitColumns: string[]; rows: ReportRiskRow[] };
+  /** What the agent does (absent for an evaluation written before rlt eval recorded it). */
+  behaviour?: ReportBehaviour;
   /** Bootstrap intervals etc. */
   uncertainty?: { label: string; value: string }[];
   /**

@@ -10,6 +10,7 @@ import {
   trainingCharts,
 } from "./charts.ts";
 import type { MetricFormat, ReportData, ReportTrade } from "./data.ts";
+import { renderBehaviour } from "./behaviour.ts";
 import { renderRiskTable } from "./risk-table.ts";
 import { escapeXml, formatFixed, utcDateTime } from "./svg.ts";
 
@@ -54,6 +55,9 @@ header .gen{color:var(--muted);font-size:12.5px;margin:0 0 14px}
 .warnings strong{display:block;color:#b91c1c;font-size:13px;text-transform:uppercase;letter-spacing:.04em;margin-bottom:2px}
 .warnings ul{margin:0;padding-left:20px}
 .warnings li{font-weight:600;overflow-wrap:anywhere}
+.degenerate{background:#fef2f2;border:1px solid #fca5a5;border-left:6px solid #dc2626;color:#7f1d1d;border-radius:8px;padding:8px 14px;margin:0 0 10px;font-weight:650}
+p.verdict{margin:0 0 8px}
+.flag{color:#b91c1c;font-size:11.5px;font-weight:650;text-transform:uppercase;letter-spacing:.04em;margin-left:4px}
 .summary{display:grid;grid-template-columns:repeat(auto-fill,minmax(200px,1fr));gap:10px;margin:0}
 .summary div{background:var(--card);border:1px solid var(--border);border-radius:8px;padding:8px 12px;min-width:0}
 .summary dt{color:var(--muted);font-size:11.5px;text-transform:uppercase;letter-spacing:.04em}
@@ -276,6 +280,14 @@ export function renderReportHtml(data: ReportData): string {
   const training = trainingCharts(data);
   const sections: PageSection[] = [
     { id: "metrics-section", title: "Metrics", html: renderMetrics(data), sub: "Agent (highlighted) and baselines over the same bars." },
+    {
+      id: "behaviour-section",
+      title: "Behaviour",
+      html: renderBehaviour(data.behaviour),
+      sub: data.behaviour
+        ? `What each strategy held over the ${data.behaviour.bars.toLocaleString("en-US")} bars and how often it traded. Degenerate: one position on more than 95 % of bars, or the same positions as a baseline bar for bar.`
+        : undefined,
+    },
     {
       id: "risk-section",
       title: "Risk engine",

@@ -38,7 +38,7 @@ export function registerCheck(program: Command): void {
       const flags = globalFlags(cmd);
       const points = parsePositiveInt("--points", opts.points);
       const window = parsePositiveInt("--window", opts.window);
-      const trained = opts.run ? readRun(path.resolve(opts.run)) : undefined;
+      const trained = opts.run ? readRun(path.resolve(opts.run), "rlt check lookahead checks one agent's decisions") : undefined;
       const run = trained && { symbol: trained.info.symbol, cfg: trained.cfg, manifest: trained.manifest };
       if (!symbolArg && !run) throw new UsageError("rlt check lookahead needs a SYMBOL or --run <dir>", { hint: "e.g. rlt check lookahead BTCUSDT" });
       const symbol = symbolArg ? parseSymbol(symbolArg) : run!.symbol;

@@ -59,6 +59,29 @@ export function registerEval(program: Command): void {
         seed: parseNonNegativeInt("--seed", opts.seed),
       };
       const { createReporter } = await import("../src/core/log.ts");
+      const { isRunGroup } = await import("../src/rl/run-group.ts");
+      // a seed group (rlt train --seeds): every seed, then the median and the spread across seeds
+      if (isRunGroup(runDir)) {
+        if (opts.walkForward !== undefined) throw new UsageError(`${opts.run ?? runDir} is a seed group: --walk-forward trains a fresh agent per fold from one run, one seed at a time`, { hint: `e.g. rlt eval --run ${path.join(opts.run ?? runDir, "seed-<k>")} --walk-forward ${opts.walkForward}` });
+        if (opts.model) throw new UsageError(`${opts.model} is not a model folder of a run: ${runDir} is a seed group`, { hint: `pass --run ${runDir} for the group, or --model ${path.join(runDir, "seed-<k>", "best")}` });
+        const { evaluateGroup } = await import("../src/eval/group.ts");
+        const { formatGroupEval } = await import("../src/eval/group-format.ts");
+        const reporter = createReporter({ quiet: flags.quiet || opts.json });
+        // as for one run, the lock's wait line is not silenced by --json
+        const waits = createReporter({ quiet: flags.quiet });
+        const group = await evaluateGroup({
+          ...common,
+          groupDir: runDir,
+          onWait: (m) => waits.warn(m),
+          onSeed: (seed, i, n) => reporter.info(`evaluating seed ${seed} (${i + 1} of ${n})`),
+          split: opts.split as "test" | "validation" | undefined,
+          fromMs: parseTimeFlag("--from", opts.from),
+          toMs: parseTimeFlag("--to", opts.to),
+          allowOverlap: Boolean(opts.allowOverlap),
+        });
+        process.stdout.write(opts.json ? `${JSON.stringify(group, jsonNumbers, 2)}\n` : formatGroupEval(group));
+        return;
+      }
       let result;
       if (opts.walkForward !== undefined) {
         if (opts.split || opts.from || opts.to) throw new UsageError("--walk-forward chooses its own ranges: drop --split / --from / --to");

@@ -24,6 +24,8 @@ export function registerReport(program: Command): void {
       }
       const { UsageError } = await import("../src/core/errors.ts");
       if (!opts.run) throw new UsageError("rlt report needs --run runs/<name> (and --session <session> for a trading session)");
+      const { refuseRunGroup } = await import("../src/rl/run-group.ts");
+      refuseRunGroup(path.resolve(opts.run), "rlt report --run reports one agent's evaluation (rlt eval --run of the group prints the group's table)");
       const { buildReport } = await import("../src/report/build.ts");
       const out = await buildReport(path.resolve(opts.run), opts.eval, { onWait: (m) => reporter.warn(m) });
       process.stdout.write(`report: ${out.html}\ncharts: ${out.charts.map((c) => path.basename(c)).join(", ")} in ${path.dirname(out.charts[0])}\n`);

@@ -47,6 +47,9 @@ export function registerTrade(program: Command): void {
       const { alertJson, alertLine } = await import("../src/monitor/alert-text.ts");
       const flags = globalFlags(cmd);
       if (!opts.run) throw new UsageError("rlt trade needs --run <dir>", { hint: "e.g. rlt trade --run runs/ppo-btcusdt --paper" });
+      // a seed group (rlt train --seeds) holds several agents: refused before any connection or key
+      const { refuseRunGroup } = await import("../src/rl/run-group.ts");
+      refuseRunGroup(path.resolve(opts.run), "rlt trade trades one agent");
       if (opts.checkpoint !== "best" && opts.checkpoint !== "final") throw new UsageError(`--checkpoint must be best or final, not "${opts.checkpoint}"`);
       if (opts.onExit !== "keep" && opts.onExit !== "flatten") throw new UsageError(`--on-exit must be keep or flatten, not "${opts.onExit}"`);
       const named = [opts.testnet || opts.demo ? "demo" : undefined, opts.mainnet ? "mainnet" : undefined].filter(Boolean);

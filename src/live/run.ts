@@ -93,7 +93,7 @@ export async function runTrade(options: TradeOptions): Promise<TradeResult> {
   let onExit = options.onExit;
   const opts: TradeOptions = { ...options, signal: quit.signal };
   const health = new Health();
-  const run = readRun(opts.runDir);
+  const run = readRun(opts.runDir, "rlt trade trades one agent");
   const symbol = run.info.symbol;
   const plan = streamPlan(run.manifest);
   const { policy, backend } = await loadRunPolicy(run, opts.model);

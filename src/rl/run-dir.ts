@@ -9,6 +9,7 @@ import { type TrainConfig, parseTrainConfig } from "./config.ts";
 import type { Splits } from "./data.ts";
 import { readJsonFile } from "./model-io.ts";
 import { MODEL_PARTS, type ModelChoice, RUN_FILES, modelFolderName } from "./run-files.ts";
+import { refuseRunGroup } from "./run-group.ts";
 
 export interface MsRange {
   fromMs: number;
@@ -32,8 +33,13 @@ export interface TrainingRun {
   manifest: FeatureManifest;
 }
 
-export function readRun(dir: string): TrainingRun {
+/**
+ * `use` says why the caller needs one agent ("rlt trade trades one agent"): a seed group
+ * (rlt train --seeds) is refused with it, naming the seed folders to choose from.
+ */
+export function readRun(dir: string, use?: string): TrainingRun {
   if (!existsSync(dir)) throw new DataError(`no run at ${dir}`, { hint: "train one with: rlt train --config configs/ppo.yaml" });
+  refuseRunGroup(dir, use);
   const required = [RUN_FILES.config, RUN_FILES.info, RUN_FILES.manifest];
   const missing = required.filter((f) => !existsSync(path.join(dir, f)));
   if (missing.length) throw new DataError(`${dir} is not a complete run: ${missing.join(", ")} missing`, { hint: "rlt train writes these; re-run it or point --run at another run" });

@@ -15,7 +15,8 @@ import { RiskConfigSchema } from "../risk/index.ts";
 import { SimConfigSchema } from "../sim/config.ts";
 import { buyAndHold, flat, momentum, randomPolicy } from "./baselines.ts";
 import { formatEval } from "./format.ts";
-import { EVAL_FILES, type StrategyRuns, summarize, writeArtifacts } from "./run.ts";
+import { foldBehaviour } from "./behaviour.ts";
+import { EVAL_FILES, type StrategyRuns, behaviourAgainstBaselines, summarize, writeArtifacts } from "./run.ts";
 
 const BARS = 2 * 1440 + 1;
 const sim = SimConfigSchema.parse({});
@@ -115,5 +116,14 @@ describe("rlt eval's behaviour figures", () => {
     expect(text).toContain(`share of 2,880 bars; ${warning}`);
     expect(text).toContain("P(beats buy & hold) — identical to buy & hold");
     expect(text).not.toMatch(/P\(beats buy & hold\) 0\.00 %/);
+  });
+
+  it("prints each walk-forward fold's shares, trades per day and degenerate flag under its line", () => {
+    const trading = runsWith(Uint8Array.from({ length: BARS }, (_, t) => (t < 300 ? HOLD : Math.floor((t - 300) / 240) % 2 === 0 ? BUY : SELL)));
+    const buying = runsWith(new Uint8Array(BARS).fill(BUY));
+    const fold = (k: number, runs: StrategyRuns) => ({ fold: k, trainMs: { fromMs: 0, toMs: 1 }, testMs: { fromMs: Date.UTC(2024, 0, 1), toMs: Date.UTC(2024, 0, 3) }, agentReturn: runs.agent.totalReturn, buyAndHoldReturn: runs.bh.totalReturn, risk: [], behaviour: foldBehaviour(behaviourAgainstBaselines(runs)) });
+    const text = formatEval({ ...summarize(trading, opts, meta("/nowhere")), folds: [fold(1, trading), fold(2, buying)] } as Parameters<typeof formatEval>[0]);
+    expect(text).toMatch(/^fold 1: test 2024-01-01T00:00 → 2024-01-03T00:00, agent -?\d+\.\d\d %, buy & hold -?\d+\.\d\d %\n {2}agent long 47\.9 % \/ short 41\.7 % \/ flat 10\.4 % of bars, 5\.50 trades\/day$/m);
+    expect(text).toMatch(/^ {2}agent long 100\.0 % \/ short 0\.0 % \/ flat 0\.0 % of bars, 0\.50 trades\/day, DEGENERATE \(identical to buy & hold; long on 100 % of bars\)$/m);
   });
 });

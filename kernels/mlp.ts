@@ -308,9 +308,10 @@ export function refreshTransposes(net: usize): void {
 // The PPO loss over a slice of a minibatch, and the gradients of every weight (one job per thread).
 // Job descriptor (4-byte words): [0] policy net, [1] value net, [2] x (this slice's observations),
 // [3] rows, [4] actions (i32), [5] old log-probabilities, [6] normalized advantages, [7] returns,
-// [8] stats out (f64 × 5: Σ policy loss, Σ (v − R)², Σ entropy, Σ approx-KL, clipped count),
+// [8] stats out (f64 × 5: Σ policy loss, Σ squared value error, Σ entropy, Σ approx-KL, clipped count),
 // [9] 1/m (f32, m the whole minibatch), [10] 1 − clip, [11] 1 + clip, [12] clip, [13] entropy coef,
-// [14] value coef, [15] dlogits scratch (rows × actions), [16] dvalue scratch (rows).
+// [14] value coef, [15] dlogits scratch (rows × actions), [16] dvalue scratch (rows), [17] the
+// rollout's value estimates, [18] clip the value loss (i32 0/1, ppo.clipValueLoss).
 
 @inline function fword(p: usize, i: i32): f32 {
   return load<f32>(p + (<usize>i << 2));
@@ -334,6 +335,8 @@ export function ppoGrad(job: usize): void {
   const vfCoef = fword(job, 14);
   const dLogits = <usize>word(job, 15);
   const dValue = <usize>word(job, 16);
+  const oldValues = <usize>word(job, 17);
+  const clipValues = word(job, 18) != 0;
   forward(pnet, x, rows);
   forward(vnet, x, rows);
   const logits = outputOf(pnet);
@@ -376,9 +379,28 @@ export function ppoGrad(job: usize): void {
     entSum += <f64>h;
     klSum += <f64>(ratio - 1 - logRatio);
     if (abs(ratio - 1) > clip) clipped += 1;
-    const diff = load<f32>(values + (<usize>r << 2)) - load<f32>(ret + (<usize>r << 2));
-    vSum += <f64>diff * <f64>diff;
-    store<f32>(dValue + (<usize>r << 2), invM * vfCoef * diff);
+    const v = load<f32>(values + (<usize>r << 2));
+    const R = load<f32>(ret + (<usize>r << 2));
+    const diff = v - R;
+    if (clipValues) {
+      // CleanRL's clip_vloss, with TF.js's subgradient (src/rl/ppo.ts clippedSquaredError): the larger
+      // of the two squared errors, a tie to the unclipped one; through the clamp only on [−clip, clip]
+      const old = load<f32>(oldValues + (<usize>r << 2));
+      const d = v - old;
+      const diffClipped = old + min(max(d, -clip), clip) - R;
+      const l1 = diff * diff;
+      const l2 = diffClipped * diffClipped;
+      let g: f32 = diff;
+      if (l1 >= l2) vSum += <f64>l1;
+      else {
+        vSum += <f64>l2;
+        g = d >= -clip && d <= clip ? diffClipped : 0;
+      }
+      store<f32>(dValue + (<usize>r << 2), invM * vfCoef * g);
+    } else {
+      vSum += <f64>diff * <f64>diff;
+      store<f32>(dValue + (<usize>r << 2), invM * vfCoef * diff);
+    }
   }
   store<f64>(stats, pgSum);
   store<f64>(stats, vSum, 8);

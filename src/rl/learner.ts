@@ -20,6 +20,11 @@ export const PpoConfigSchema = z.strictObject({
   gamma: z.number().min(0).max(1).default(0.99),
   gaeLambda: z.number().min(0).max(1).default(0.95),
   clipCoef: z.number().positive().default(0.2),
+  /**
+   * Clip the value loss as CleanRL's clip_vloss does: the new value moves at most clipCoef from the
+   * rollout's estimate, and the loss is the larger of the clipped and unclipped squared errors.
+   */
+  clipValueLoss: z.boolean().default(false),
   vfCoef: z.number().min(0).default(0.5),
   entCoef: z.number().min(0).default(0.01),
   minibatchSize: z.number().int().positive().default(64),
@@ -115,6 +120,8 @@ export interface Minibatch {
   oldLogp: Float32Array;
   adv: Float32Array;
   ret: Float32Array;
+  /** The rollout's value estimates (what ppo.clipValueLoss clips around). */
+  oldValues: Float32Array;
 }
 
 export function gatherMinibatch(batch: Batch, mb: number[], obsSize: number, out: Minibatch): void {
@@ -126,6 +133,7 @@ export function gatherMinibatch(batch: Batch, mb: number[], obsSize: number, out
     out.oldLogp[r] = batch.logp[k];
     out.adv[r] = batch.advantages[k];
     out.ret[r] = batch.returns[k];
+    out.oldValues[r] = batch.values[k];
   }
   let mean = 0;
   for (let r = 0; r < m; r++) mean += out.adv[r] / m;
@@ -136,7 +144,7 @@ export function gatherMinibatch(batch: Batch, mb: number[], obsSize: number, out
 }
 
 export function newMinibatch(m: number, obsSize: number): Minibatch {
-  return { obs: new Float32Array(m * obsSize), actions: new Int32Array(m), oldLogp: new Float32Array(m), adv: new Float32Array(m), ret: new Float32Array(m) };
+  return { obs: new Float32Array(m * obsSize), actions: new Int32Array(m), oldLogp: new Float32Array(m), adv: new Float32Array(m), ret: new Float32Array(m), oldValues: new Float32Array(m) };
 }
 
 /** Actions from n rows of probabilities: the most likely, or one drawn with `random`; with their log-probabilities. */

@@ -2,7 +2,8 @@
 // src/rl/learner.ts that the WebAssembly learner (src/rl/wasm/) shares. Follows the well-known implementation
 // details (Huang et al., "The 37 Implementation Details of PPO"): separate policy and value MLPs with
 // orthogonal init (gain √2 hidden, 0.01 policy head, 1 value head), tanh, Adam ε = 1e-5, advantages
-// normalized per minibatch, clipped surrogate, global gradient-norm clip, approx-KL and clip fraction.
+// normalized per minibatch, clipped surrogate, optional value-loss clipping (ppo.clipValueLoss), global
+// gradient-norm clip, approx-KL and clip fraction.
 import { mkdirSync } from "node:fs";
 import { createHash } from "node:crypto";
 import path from "node:path";
@@ -142,7 +143,7 @@ export class TfPpoLearner implements Learner {
    * One gradient step on a minibatch; returns [policy loss, value loss, entropy, approx KL, clip fraction].
    * With `inspect`, the gradients go there instead of into a step.
    */
-  private minibatchStep({ obs, actions, oldLogp, adv, ret }: Minibatch, m: number, vars: import("@tensorflow/tfjs").Variable[], inspect?: (grads: Record<string, Tensor>) => void): StepStats {
+  private minibatchStep({ obs, actions, oldLogp, adv, ret, oldValues }: Minibatch, m: number, vars: import("@tensorflow/tfjs").Variable[], inspect?: (grads: Record<string, Tensor>) => void): StepStats {
     const tf = this.tf;
     const cfg = this.cfg;
     let stats: Tensor[] = [];
@@ -160,7 +161,7 @@ export class TfPpoLearner implements Learner {
         const ratio = tf.exp(logRatio);
         const pg = tf.mean(tf.maximum(tf.mul(tf.neg(advT), ratio), tf.mul(tf.neg(advT), tf.clipByValue(ratio, 1 - cfg.clipCoef, 1 + cfg.clipCoef))));
         const v = tf.reshape(this.value.apply(x) as Tensor, [-1]);
-        const vLoss = tf.mul(0.5, tf.mean(tf.square(tf.sub(v, retT))));
+        const vLoss = tf.mul(0.5, tf.mean(cfg.clipValueLoss ? this.clippedSquaredError(v, oldValues, retT) : tf.square(tf.sub(v, retT))));
         const entropy = tf.neg(tf.mean(tf.sum(tf.mul(tf.softmax(logits), logProbs), 1)));
         const approxKl = tf.mean(tf.sub(tf.sub(ratio, 1), logRatio));
         const clipFrac = tf.mean(tf.cast(tf.greater(tf.abs(tf.sub(ratio, 1)), cfg.clipCoef), "float32"));
@@ -178,6 +179,18 @@ export class TfPpoLearner implements Learner {
     const out = stats.map((t) => t.dataSync()[0] as number);
     stats.forEach((t) => t.dispose());
     return out as StepStats;
+  }
+
+  /**
+   * CleanRL's clip_vloss per row: max((v − R)², (v_old + clamp(v − v_old, ±clip) − R)²). Its subgradient
+   * is TF.js's, which the wasm kernels' loss head copies: a tie goes to the unclipped term (maximum's
+   * gradient takes a ≥ b), and the clamp passes the gradient on its closed interval [−clip, clip].
+   */
+  private clippedSquaredError(v: Tensor, oldValues: Float32Array, retT: Tensor): Tensor {
+    const tf = this.tf;
+    const oldV = tf.tensor1d(oldValues);
+    const vClipped = tf.add(oldV, tf.clipByValue(tf.sub(v, oldV), -this.cfg.clipCoef, this.cfg.clipCoef));
+    return tf.maximum(tf.square(tf.sub(v, retT)), tf.square(tf.sub(vClipped, retT)));
   }
 
   async save(dir: string): Promise<void> {

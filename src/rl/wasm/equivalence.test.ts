@@ -1,8 +1,8 @@
 // The wasm-simd learner computes what the TF.js learner computes: from the same initial weights (one
 // learner's files loaded by the other) and the same batch, the same actions and log-probabilities, the
 // same losses and gradients, and the same weights and Adam moments after a minibatch step and after full
-// 10-epoch updates (target-KL stop on and off, gradient clip on and off), per tensor within
-// max |a − b| ≤ 1e-5 × max |a| + 1e-7.
+// 10-epoch updates (target-KL stop on and off, gradient clip on and off, value-loss clipping on and
+// off), per tensor within max |a − b| ≤ 1e-5 × max |a| + 1e-7.
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -38,15 +38,29 @@ function expectClose(what: string, a: ArrayLike<number>, b: ArrayLike<number>): 
   return diff / tolerance;
 }
 
-/** A batch as a rollout gives one: observations, the TF.js policy's sampled actions and log-probabilities, advantages and returns. */
-function makeBatch(tfLearner: TfPpoLearner, seed: number): Batch {
+/**
+ * A batch as a rollout gives one: observations, the TF.js policy's sampled actions and log-probabilities,
+ * advantages and returns. With `valueNoise`, the rollout's values are moved off the current ones by that
+ * standard deviation (from a stream of their own, so the rest of the batch stays as without).
+ */
+function makeBatch(tfLearner: TfPpoLearner, seed: number, valueNoise = 0): Batch {
   const rng = new Rng(seed);
   const obs = Float32Array.from({ length: N * OBS }, () => gaussian(rng.next));
   const { actions, logp, values } = tfLearner.act(obs, N, { deterministic: false, random: rng.next });
   // old log-probabilities a little off the current policy's, so ratios move and some clip
   const oldLogp = logp.map((l) => l + 0.15 * gaussian(rng.next));
-  return { obs, actions, logp: oldLogp, advantages: Float32Array.from({ length: N }, () => gaussian(rng.next)), returns: Float32Array.from({ length: N }, () => 0.5 * gaussian(rng.next)), values };
+  const noise = new Rng(seed + 1000);
+  const oldValues = valueNoise ? values.map((v) => v + valueNoise * gaussian(noise.next)) : values;
+  return { obs, actions, logp: oldLogp, advantages: Float32Array.from({ length: N }, () => gaussian(rng.next)), returns: Float32Array.from({ length: N }, () => 0.5 * gaussian(rng.next)), values: oldValues };
 }
+
+/** Rows whose new value lies more than clipCoef from the rollout's (where value-loss clipping bites). */
+function clippedValueShare(batch: Batch, current: Float32Array, clipCoef: number): number {
+  return current.filter((v, i) => Math.abs(v - batch.values[i]) > clipCoef).length / current.length;
+}
+
+/** Value-loss clipping's batches: old values ≈ 0.4 sd off the current ones, so about 60 % of rows clip. */
+const VALUE_NOISE = 0.4;
 
 /** Both learners from one set of initial weights: TF.js creates them, the wasm learner loads its files. */
 async function pair(cfg: PpoConfig, name: string) {
@@ -121,6 +135,45 @@ describe("the wasm-simd learner against the TF.js learner", () => {
     wasm.close();
   });
 
+  it("gives the same losses and gradients on a minibatch with value-loss clipping, which changes them", async () => {
+    const cfg = PpoConfigSchema.parse({ clipValueLoss: true });
+    const { tfLearner, wasm } = await pair(cfg, "grads-vclip");
+    const batch = makeBatch(tfLearner, 12, VALUE_NOISE);
+    const share = clippedValueShare(batch, tfLearner.values(batch.obs, N), cfg.clipCoef);
+    expect(share, "a share of rows clip").toBeGreaterThan(0.4);
+    expect(share, "and a share do not").toBeLessThan(0.8);
+    const rows = Array.from({ length: 64 }, (_, i) => (i * 37) % N);
+    const a = tfLearner.gradients(batch, rows);
+    const b = wasm.gradients(batch, rows);
+    a.stats.forEach((s, i) => expect(Math.abs(s - b.stats[i]), `stat ${i}: ${s} vs ${b.stats[i]}`).toBeLessThanOrEqual(1e-5 * Math.abs(s) + 1e-7));
+    let at = 0;
+    for (const shape of momentShapes(path.join(dir, "grads-vclip"))) {
+      const size = shape.reduce((x, y) => x * y, 1);
+      expectClose(`gradient ${shape.join("×")} at ${at}`, a.grads.subarray(at, at + size), b.grads.subarray(at, at + size));
+      at += size;
+    }
+    // the same minibatch without clipping: a smaller value loss, other value gradients, the same policy ones
+    const off = await pair(PpoConfigSchema.parse({}), "grads-vclip-off");
+    const c = off.tfLearner.gradients(batch, rows);
+    expect(a.stats[1], "clipped value loss ≥ unclipped").toBeGreaterThan(c.stats[1] * 1.05);
+    const policyParams = momentShapes(path.join(dir, "grads-vclip")).slice(0, 2 * (cfg.hidden.length + 1)).reduce((n, s) => n + s.reduce((x, y) => x * y, 1), 0);
+    expectClose("policy gradients unchanged by value clipping", c.grads.subarray(0, policyParams), a.grads.subarray(0, policyParams));
+    expect(Math.abs(a.grads.at(-1)! - c.grads.at(-1)!), "the value head's bias gradient moves").toBeGreaterThan(1e-3);
+    wasm.close();
+    off.wasm.close();
+  });
+
+  it("takes the same minibatch step with value-loss clipping", async () => {
+    const cfg = PpoConfigSchema.parse({ numSteps: 64, minibatchSize: 64, updateEpochs: 1, clipValueLoss: true });
+    const { tfLearner, wasm } = await pair(cfg, "step-vclip");
+    const batch = makeBatch(tfLearner, 13, VALUE_NOISE);
+    const sa = tfLearner.update(batch, 64, 3e-4, new Rng(1).next);
+    const sb = wasm.update(batch, 64, 3e-4, new Rng(1).next);
+    expect(Math.abs(sa.valueLoss - sb.valueLoss), `value loss ${sa.valueLoss} vs ${sb.valueLoss}`).toBeLessThanOrEqual(1e-5 * Math.abs(sa.valueLoss) + 1e-7);
+    await expectSameState(tfLearner, wasm, "step-vclip");
+    wasm.close();
+  });
+
   it("takes the same minibatch step", async () => {
     const cfg = PpoConfigSchema.parse({ numSteps: 64, minibatchSize: 64, updateEpochs: 1 });
     const { tfLearner, wasm } = await pair(cfg, "step");
@@ -136,11 +189,12 @@ describe("the wasm-simd learner against the TF.js learner", () => {
     ["clipped gradients, no target-KL stop", {}],
     ["unclipped gradients", { maxGradNorm: 1e9 }],
     ["the target-KL stop", { targetKl: 0.002 }],
+    ["value-loss clipping", { clipValueLoss: true }],
   ] as const) {
     it(`takes the same full 10-epoch update with ${label}`, async () => {
       const cfg = PpoConfigSchema.parse({ numSteps: N, ...overrides });
       const { tfLearner, wasm } = await pair(cfg, label.replace(/\W+/g, "-"));
-      const batch = makeBatch(tfLearner, 14);
+      const batch = makeBatch(tfLearner, 14, cfg.clipValueLoss ? VALUE_NOISE : 0);
       const sa = tfLearner.update(batch, N, 3e-4, new Rng(2).next);
       const sb = wasm.update(batch, N, 3e-4, new Rng(2).next);
       expect(sb.epochs).toBe(sa.epochs);

@@ -10,7 +10,7 @@ const PAGE = 65536;
 /** Rows of one inference chunk: replays and batched decisions go through in pieces of this size. */
 export const INFER_ROWS = 256;
 /** Words of a job descriptor (kernels/mlp.ts ppoGrad). */
-const JOB_WORDS = 17;
+const JOB_WORDS = 19;
 
 export interface NetLayout {
   /** Widths d0 … dL. */
@@ -46,12 +46,13 @@ export interface Layout {
   adamM: number;
   adamV: number;
   threads: ThreadLayout[];
-  /** The minibatch (or an inference chunk): observations, actions, old log-probabilities, advantages, returns. */
+  /** The minibatch (or an inference chunk): observations, actions, old log-probabilities, advantages, returns, old values. */
   x: number;
   actions: number;
   oldLogp: number;
   adv: number;
   ret: number;
+  oldValues: number;
   /** Rows the minibatch buffers hold. */
   batchRows: number;
   /** Worker control words (Int32): generation, stop, then one done word per thread. */
@@ -105,6 +106,7 @@ export function planLayout(obsSize: number, hidden: number[], actions: number, m
   const oldLogp = alloc.take(4 * batchRows);
   const adv = alloc.take(4 * batchRows);
   const ret = alloc.take(4 * batchRows);
+  const oldValues = alloc.take(4 * batchRows);
   const control = alloc.take(4 * (2 + threads));
   const widest = Math.max(...policyDims, ...valueDims);
   const threadLayouts: ThreadLayout[] = [];
@@ -126,7 +128,7 @@ export function planLayout(obsSize: number, hidden: number[], actions: number, m
     const vd = descriptor(v.net, valueT, grad);
     threadLayouts.push({ policyNet: pd.at, valueNet: vd.at, job: alloc.take(4 * JOB_WORDS), stats: alloc.take(8 * 5), grad, dLogits: alloc.take(4 * rows * actions), dValue: alloc.take(4 * rows), rows, descriptors: [pd, vd] });
   }
-  return { pages: Math.ceil(alloc.at / PAGE), params, policy: p.net, value: v.net, theta, adamM, adamV, threads: threadLayouts, x, actions: actionsAt, oldLogp, adv, ret, batchRows, control };
+  return { pages: Math.ceil(alloc.at / PAGE), params, policy: p.net, value: v.net, theta, adamM, adamV, threads: threadLayouts, x, actions: actionsAt, oldLogp, adv, ret, oldValues, batchRows, control };
 }
 
 /** Write every thread's network descriptors into the memory. */

@@ -1,10 +1,10 @@
 // The PPO numeric core on fused WebAssembly SIMD kernels (ppo.learner: wasm-simd, the default): the
 // same networks and math as the TF.js learner (src/rl/ppo.ts) — separate policy and value MLPs, tanh,
 // orthogonal init (gain √2 hidden, 0.01 policy head, 1 value head), Adam ε 1e-5, advantages normalized
-// per minibatch, clipped surrogate, value loss, entropy bonus, global gradient-norm clip, approx-KL and
-// clip fraction, target-KL stop — over one preallocated memory (layout.ts), each minibatch's gradient
-// split over `threads` threads (gradient-pool.ts). It reads and writes the TF.js Layers files and Adam
-// state of the TF.js learner, so runs move between the two.
+// per minibatch, clipped surrogate, value loss (clipped with ppo.clipValueLoss), entropy bonus, global
+// gradient-norm clip, approx-KL and clip fraction, target-KL stop — over one preallocated memory
+// (layout.ts), each minibatch's gradient split over `threads` threads (gradient-pool.ts). It reads and
+// writes the TF.js Layers files and Adam state of the TF.js learner, so runs move between the two.
 import { mkdirSync } from "node:fs";
 import { createHash } from "node:crypto";
 import os from "node:os";
@@ -70,6 +70,7 @@ export class WasmPpoLearner implements Learner {
       oldLogp: this.f32.subarray(layout.oldLogp / 4, layout.oldLogp / 4 + m),
       adv: this.f32.subarray(layout.adv / 4, layout.adv / 4 + m),
       ret: this.f32.subarray(layout.ret / 4, layout.ret / 4 + m),
+      oldValues: this.f32.subarray(layout.oldValues / 4, layout.oldValues / 4 + m),
     };
     if (threads > 1) this.pool = new GradientPool(kernelModule(), memory, layout);
   }
@@ -198,7 +199,7 @@ export class WasmPpoLearner implements Learner {
       this.i32.set([t.policyNet, t.valueNet, layout.x + 4 * start * this.obsSize, rows, layout.actions + 4 * start, layout.oldLogp + 4 * start, layout.adv + 4 * start, layout.ret + 4 * start, t.stats], w);
       // the clip bounds as TF.js forms them: 1 ± clip in double, then float32
       this.f32.set([1 / m, 1 - cfg.clipCoef, 1 + cfg.clipCoef, cfg.clipCoef, cfg.entCoef, cfg.vfCoef], w + 9);
-      this.i32.set([t.dLogits, t.dValue], w + 15);
+      this.i32.set([t.dLogits, t.dValue, layout.oldValues + 4 * start, cfg.clipValueLoss ? 1 : 0], w + 15);
     });
   }
 

@@ -4,6 +4,7 @@ import { DEFAULT_ACTION_SCHEME } from "../src/kernel/actions.ts";
 import { POSITION_INPUTS } from "../src/kernel/observation.ts";
 import { replayActions, replayPolicy } from "../src/kernel/replay.ts";
 import { learnerPolicy } from "../src/rl/run-policy.ts";
+import { DEFAULT_OBS_CLIP } from "../src/rl/config.ts";
 import { PpoConfigSchema } from "../src/rl/learner.ts";
 import { openLearner } from "../src/rl/learners.ts";
 import { Rng } from "../src/core/random.ts";
@@ -32,12 +33,12 @@ export async function run(): Promise<BenchResult[]> {
   // the default learner's inference (ppo.learner: wasm-simd); bench ppo sets it beside TF.js's
   const source = await openLearner(PpoConfigSchema.parse({}), "infer");
   const backend = source.description;
-  const learner = learnerPolicy(source.create(FEATURE_COUNT, 1));
+  const learner = learnerPolicy(source.create(FEATURE_COUNT, 1), DEFAULT_OBS_CLIP);
   replayPolicy(learner, DEFAULT_ACTION_SCHEME, data, { from: 0, to: 20_000 }, sim, false, DEFAULT_RISK_CONFIG); // warm-up
   t0 = performance.now();
   replayPolicy(learner, DEFAULT_ACTION_SCHEME, data, range, sim, false, DEFAULT_RISK_CONFIG);
   const evalSeconds = (performance.now() - t0) / 1000;
-  const withPosition = learnerPolicy(source.create(FEATURE_COUNT + POSITION_INPUTS, 1));
+  const withPosition = learnerPolicy(source.create(FEATURE_COUNT + POSITION_INPUTS, 1), DEFAULT_OBS_CLIP);
   t0 = performance.now();
   replayPolicy(withPosition, DEFAULT_ACTION_SCHEME, data, { from: 0, to: SEQUENTIAL_BARS }, sim, true, DEFAULT_RISK_CONFIG);
   const sequentialSeconds = (performance.now() - t0) / 1000;

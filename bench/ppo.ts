@@ -18,6 +18,7 @@ import { parseTrainConfig } from "../src/rl/config.ts";
 import { type Learner, type LearnerName, PpoConfigSchema } from "../src/rl/learner.ts";
 import { openLearner } from "../src/rl/learners.ts";
 import { learnerPolicy } from "../src/rl/run-policy.ts";
+import { DEFAULT_OBS_CLIP } from "../src/rl/config.ts";
 import { syntheticMarket } from "../src/rl/synthetic.ts";
 import { trainOn } from "../src/rl/trainer.ts";
 import { SimConfigSchema } from "../src/sim/config.ts";
@@ -91,7 +92,7 @@ export async function run(): Promise<BenchResult[]> {
   const perBar = Object.fromEntries(
     Object.entries(learners).map(([k, { l }]) => {
       const n = bars[k as LearnerName];
-      const policy = learnerPolicy(l);
+      const policy = learnerPolicy(l, DEFAULT_OBS_CLIP);
       return [k, n / timeIt(() => replayPolicy(policy, DEFAULT_ACTION_SCHEME, data, { from: 0, to: n }, sim, true, DEFAULT_RISK_CONFIG), 1)];
     }),
   );

@@ -15,6 +15,7 @@ import { observationSize } from "../src/kernel/observation.ts";
 import { PpoConfigSchema } from "../src/rl/learner.ts";
 import { openLearner } from "../src/rl/learners.ts";
 import { learnerPolicy } from "../src/rl/run-policy.ts";
+import { DEFAULT_OBS_CLIP } from "../src/rl/config.ts";
 import { SimConfigSchema } from "../src/sim/config.ts";
 import { PaperClient } from "../src/trade/execution.ts";
 import { SessionFeatures } from "../src/trade/features.ts";
@@ -40,7 +41,7 @@ export async function run(): Promise<BenchResult[]> {
   const { cols, n, manifest } = await sampleInputs("rlt-bench-trade-");
   const source = await openLearner(PpoConfigSchema.parse({}), "infer");
   const backend = source.description;
-  const policy = learnerPolicy(source.create(observationSize(true), 1));
+  const policy = learnerPolicy(source.create(observationSize(true), 1), DEFAULT_OBS_CLIP);
   const features = new SessionFeatures(manifest);
   const session = new TradeSession({ id: "bench", symbol: "BTCUSDT", policy, actions: DEFAULT_ACTION_SCHEME, positionInObs: true, features, execution: new PaperClient(SimConfigSchema.parse({}), { symbol: "BTCUSDT" }) });
   for (let i = 0; i < WARMUP_BARS; i++) features.push(barAt(cols, i));
@@ -83,7 +84,7 @@ export async function exchangeLatency(): Promise<BenchResult[]> {
   const sim = SimConfigSchema.parse({ stopLossPct: 0.01 });
   const venue = new BinanceVenue({ exchange: "local", restUrl: ex.restUrl, wsUrl: ex.wsUrl, ...key });
   const execution = await ExchangeClient.open({ venue, journal, symbol: "BTCUSDT", session: "bench", sim, risk: RiskConfigSchema.parse({}), adopt: false, onWarning: () => {} });
-  const policy = learnerPolicy((await openLearner(PpoConfigSchema.parse({}), "infer")).create(observationSize(true), 2));
+  const policy = learnerPolicy((await openLearner(PpoConfigSchema.parse({}), "infer")).create(observationSize(true), 2), DEFAULT_OBS_CLIP);
   const features = new SessionFeatures(manifest);
   for (let i = 0; i < first; i++) features.push(barAt(cols, i));
   const session = new TradeSession({ id: "bench", symbol: "BTCUSDT", policy, actions: DEFAULT_ACTION_SCHEME, positionInObs: true, features, execution });

@@ -67,7 +67,7 @@ describe("look-ahead check", () => {
     const { tf } = await loadTf();
     // an untrained network is a policy like any other: what it decides at bar t may only depend on bars ≤ t
     const learner = TfPpoLearner.create(tf, cfg.ppo, FEATURE_COUNT + 3, 4);
-    const r = checkLookahead(cols, { points: 3, policy: { policy: learnerPolicy(learner), positionInObs: true, actions: cfg.env.actions, sim: cfg.sim, reward: cfg.reward, window: 300 } });
+    const r = checkLookahead(cols, { points: 3, policy: { policy: learnerPolicy(learner, cfg.env.obsClip), positionInObs: true, actions: cfg.env.actions, sim: cfg.sim, reward: cfg.reward, window: 300 } });
     expect(r.leak).toBeUndefined();
     expect(r.cuts.map((c) => c.decisionsCompared)).toEqual([1, 15, 301]);
   });

@@ -12,7 +12,7 @@ import { type EnvData, TradingEnv } from "../rl/env.ts";
 import type { ActionScheme } from "../kernel/actions.ts";
 import { type Policy, decide } from "../kernel/policy.ts";
 import type { SimConfig } from "../sim/config.ts";
-import type { RewardConfig } from "../rl/reward.ts";
+import { type RewardConfig, rewardScale } from "../rl/reward.ts";
 import { isoMinute } from "../core/time.ts";
 
 export interface PolicyUnderCheck {
@@ -171,7 +171,9 @@ const POSITION_NAMES = ["side", "unrealized_pnl", "time_in_position"];
 function compareDecisions(p: PolicyUnderCheck, t: number, original: EnvData, altered: EnvData): { compared: number; leak?: Leak } {
   const from = Math.max(0, t - p.window);
   const run = (data: EnvData) => {
-    const env = new TradingEnv(data, { episodeBars: t - from + 1, positionInObs: p.positionInObs, actions: p.actions, episodeStarts: [from] }, p.sim, p.reward, () => 0);
+    // the policy clips its own inputs (learnerPolicy); the reward is not compared, its scale is the window's
+    const rewardScaleOfWindow = rewardScale(data.market.close, { from, to: t + 1 }, p.sim);
+    const env = new TradingEnv(data, { episodeBars: t - from + 1, positionInObs: p.positionInObs, actions: p.actions, obsClip: null, episodeStarts: [from], rewardScale: rewardScaleOfWindow }, p.sim, p.reward, () => 0);
     let obs = env.reset(from);
     const out: { obs: Float32Array; action: number }[] = [];
     for (let bar = from; bar <= t; bar++) {

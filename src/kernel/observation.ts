@@ -40,6 +40,13 @@ export function writeFeatures(out: Float32Array, offset: number, features: Float
   }
 }
 
+/** Every input clipped to ±clip in place (null: unchanged), the same in training, evaluation and trading; returns obs. */
+export function clipObservation(obs: Float32Array, clip: number | null): Float32Array {
+  if (clip === null) return obs;
+  for (let i = 0; i < obs.length; i++) obs[i] = obs[i] > clip ? clip : obs[i] < -clip ? -clip : obs[i];
+  return obs;
+}
+
 /** Bars in the current position after a step: +1 while the same position lives on, 1 for a new one. */
 export function nextHolding(holding: number, before: Side, after: Side, closedThisStep: number): number {
   if (after === 0) return 0;

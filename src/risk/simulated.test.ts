@@ -125,7 +125,7 @@ describe("the training environment under the risk engine", () => {
   it("a step says when its target was denied and what the engine raised, so the agent learns under the limits", () => {
     const bars: Bar[] = [flat, flat, [100, 100, 97, 97], [97, 97, 97, 97], [97, 97, 97, 97]];
     const data = { features: new Float64Array(bars.length * FEATURE_COUNT), market: market(bars) };
-    const env = new TradingEnv(data, { actions: "long-short-keep", episodeBars: 10, positionInObs: true, episodeStarts: [0] }, simCfg(), RewardConfigSchema.parse({}), () => 0, RiskConfigSchema.parse({ dailyLossLimit: 0.02 }));
+    const env = new TradingEnv(data, { actions: "long-short-keep", episodeBars: 10, positionInObs: true, obsClip: null, episodeStarts: [0], rewardScale: { unit: 1e-3, exposure: 1.5 } }, simCfg(), RewardConfigSchema.parse({}), () => 0, RiskConfigSchema.parse({ dailyLossLimit: 0.02 }));
     env.reset(0);
     expect(env.step(BUY)).toMatchObject({ riskEvents: [], fills: 1 });
     expect(env.step(BUY).denial).toBeUndefined();

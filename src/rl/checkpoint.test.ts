@@ -25,7 +25,7 @@ describe("an environment restored from its snapshot", () => {
     const times = Array.from({ length: 10 }, (_, i) => data.openTime[0] + (i + 1) * 8 * 3_600_000);
     const withFunding = { ...data, funding: { timeMs: Float64Array.from(times), rate: Float64Array.from(times, (_, i) => (i % 2 ? 1e-4 : -2e-4)) } };
     const sim = SimConfigSchema.parse({ stopLossPct: 0.004, takeProfitPct: 0.01 });
-    const make = (rng: Rng) => new TradingEnv(withFunding, { episodeBars: 200, positionInObs: true, actions: "long-short-keep", episodeStarts: [0, 500, 1000, 1500, 2000] }, sim, RewardConfigSchema.parse({}), () => rng.next());
+    const make = (rng: Rng) => new TradingEnv(withFunding, { episodeBars: 200, positionInObs: true, actions: "long-short-keep", obsClip: 5, episodeStarts: [0, 500, 1000, 1500, 2000], rewardScale: { unit: 1e-3, exposure: 1.5 } }, sim, RewardConfigSchema.parse({}), () => rng.next());
     const rngA = new Rng(9);
     const a = make(rngA);
     a.reset();

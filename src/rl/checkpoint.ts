@@ -9,6 +9,7 @@ import { z } from "zod";
 import { DataError, UsageError } from "../core/errors.ts";
 import { writeDirAtomically } from "../core/staging.ts";
 import { EnvStateSchema } from "./env.ts";
+import { RewardNormalizerStateSchema } from "./reward-normalizer.ts";
 import { readJsonFile } from "./model-io.ts";
 import { RUN_FILES } from "./run-files.ts";
 
@@ -32,6 +33,8 @@ export const TrainerStateSchema = z
     evalsWithoutBest: z.number().int().min(0),
     /** This update's metrics.csv row, appended on resume when the run stopped before writing it. */
     metricsRow: z.record(z.string(), f64),
+    /** The running reward normalization (ppo.normalizeReward). */
+    rewardNorm: RewardNormalizerStateSchema.optional(),
   })
   .strict();
 export type TrainerState = z.infer<typeof TrainerStateSchema>;

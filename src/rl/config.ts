@@ -6,7 +6,7 @@ import { z } from "zod";
 import { formatIssues } from "../core/config.ts";
 import { envValue } from "../core/env.ts";
 import { ConfigError } from "../core/errors.ts";
-import { ACTION_SCHEMES, DEFAULT_ACTION_SCHEME } from "../kernel/actions.ts";
+import { ACTION_SCHEMES, DEFAULT_ACTION_SCHEME, LEGACY_ACTION_SCHEME } from "../kernel/actions.ts";
 import { DEFAULT_RISK_CONFIG, RiskConfigSchema } from "../risk/index.ts";
 import { SimConfigSchema } from "../sim/config.ts";
 import { PpoConfigSchema } from "./learner.ts";
@@ -15,6 +15,15 @@ import { RewardConfigSchema } from "./reward.ts";
 /** A run name is a folder name under runs/: no separators, no spaces. */
 export const RUN_NAME_PATTERN = /^[\w.-]+$/;
 export const RUN_NAME_RULE = "letters, digits, '.', '_' and '-' only";
+
+/** Normalized features beyond ±5 standard deviations are outliers (a volume burst): clipped, they cannot swamp the first layer. */
+export const DEFAULT_OBS_CLIP = 5;
+
+/**
+ * What a saved run's config.yaml means for keys it lacks: the behaviour of the rlt that wrote it,
+ * not today's defaults (so an old run evaluates and trades as it was trained).
+ */
+const LEGACY_RUN_DEFAULTS = { env: { actions: LEGACY_ACTION_SCHEME, obsClip: null }, ppo: { normalizeReward: false, clipValueLoss: false } } as const;
 
 // Every object is strict: a misspelled key (`maxUpdate: 1`) is an error naming its path, never a
 // silently kept default.
@@ -35,8 +44,10 @@ export const TrainConfigSchema = z
         positionInObs: z.boolean().default(true),
         /** What the three actions ask of the position (src/kernel/actions.ts); runs without the key mean the default. */
         actions: z.enum(ACTION_SCHEMES).default(DEFAULT_ACTION_SCHEME),
+        /** Clip every observation input to ±this before the networks see it (null = off); training, evaluation and trading alike. */
+        obsClip: z.number().positive().nullable().default(DEFAULT_OBS_CLIP),
       })
-      .default({ episodeBars: 1440, positionInObs: true, actions: DEFAULT_ACTION_SCHEME }),
+      .default({ episodeBars: 1440, positionInObs: true, actions: DEFAULT_ACTION_SCHEME, obsClip: DEFAULT_OBS_CLIP }),
     sim: SimConfigSchema.default(SimConfigSchema.parse({})),
     /** Risk limits training, evaluation and trading share (docs/risk.md); runs without the key mean the defaults. */
     risk: RiskConfigSchema.default(DEFAULT_RISK_CONFIG),
@@ -70,6 +81,17 @@ export function parseTrainConfig(raw: unknown, source: string): TrainConfig {
   const parsed = TrainConfigSchema.safeParse(raw);
   if (!parsed.success) throw new ConfigError(`invalid training config ${source}:\n${formatIssues(parsed.error.issues, TrainConfigSchema)}`, { hint: "see configs/ppo.yaml for every field and its default" });
   return parsed.data;
+}
+
+/** A run's own config.yaml: keys written by an older rlt are absent and keep that rlt's meaning. */
+export function parseSavedRunConfig(raw: unknown, source: string): TrainConfig {
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return parseTrainConfig(raw, source);
+  const r = raw as Record<string, unknown>;
+  const section = (key: "env" | "ppo") => {
+    const given = r[key];
+    return given !== null && typeof given === "object" && !Array.isArray(given) ? { ...LEGACY_RUN_DEFAULTS[key], ...given } : given === undefined ? { ...LEGACY_RUN_DEFAULTS[key] } : given;
+  };
+  return parseTrainConfig({ ...r, env: section("env"), ppo: section("ppo") }, source);
 }
 
 export function loadTrainConfig(file: string): TrainConfig {

@@ -4,12 +4,12 @@
 // cannot know what "Hold" keeps.
 import { z } from "zod";
 import { type ActionScheme, targetPosition } from "../kernel/actions.ts";
-import { nextHolding, observationSize, writeObservation } from "../kernel/observation.ts";
+import { clipObservation, nextHolding, observationSize, writeObservation } from "../kernel/observation.ts";
 import { type ReplayData, simPositionView } from "../kernel/replay.ts";
 import { DEFAULT_RISK_CONFIG, type Denial, type RiskConfig, RiskEngine, type RiskEvent } from "../risk/index.ts";
 import type { SimConfig } from "../sim/config.ts";
 import { FuturesSimulator, SimStateSchema, type Trade } from "../sim/simulator.ts";
-import { type RewardComponents, type RewardConfig, RewardStateSchema, RewardTracker } from "./reward.ts";
+import { type RewardComponents, type RewardConfig, type RewardScale, RewardStateSchema, RewardTracker } from "./reward.ts";
 
 /** Row-major n × 30 normalized features, the market they came from and its funding. */
 export type EnvData = ReplayData;
@@ -18,8 +18,12 @@ export interface EnvConfig {
   actions: ActionScheme;
   episodeBars: number;
   positionInObs: boolean;
+  /** Inputs clipped to ±this (null: none). */
+  obsClip: number | null;
   /** Bars where an episode may start (the first bar of each day of the range). */
   episodeStarts: number[];
+  /** The reward's unit (rewardScale over the training range). */
+  rewardScale: RewardScale;
 }
 
 export interface StepOutput {
@@ -68,7 +72,7 @@ export class TradingEnv {
   ) {
     // the same risk engine as evaluation and trading: the agent learns under the limits it will trade under
     this.sim = new FuturesSimulator(simCfg, data.market, data.funding, { symbol: data.symbol, risk: new RiskEngine(riskCfg, simCfg) });
-    this.reward = new RewardTracker(rewardCfg);
+    this.reward = new RewardTracker(rewardCfg, cfg.rewardScale);
     if (cfg.episodeStarts.length === 0) throw new Error("internal: no episode starts");
   }
 
@@ -108,9 +112,7 @@ export class TradingEnv {
       equityUsdt: r.equityUsdt,
       fills: r.fills,
       halfSpreadBps: r.halfSpreadBps,
-      side: this.sim.side,
-      positionPnlUsdt: this.sim.unrealizedPnlUsdt(),
-      holdingBars: this.holding,
+      closed: r.closed,
     });
     const terminated = r.equityUsdt <= this.sim.cfg.initialEquityUsdt * RUIN_FRACTION;
     const truncated = !terminated && (this.sim.bar - this.start >= this.cfg.episodeBars || this.sim.bar >= this.data.market.open.length - 1);
@@ -120,6 +122,6 @@ export class TradingEnv {
   private observe(): Float32Array {
     const obs = new Float32Array(this.obsSize);
     writeObservation(obs, this.data.features, this.sim.bar, this.cfg.positionInObs ? simPositionView(this.sim, this.holding) : undefined);
-    return obs;
+    return clipObservation(obs, this.cfg.obsClip);
   }
 }

@@ -35,6 +35,8 @@ export const PpoConfigSchema = z.strictObject({
   maxGradNorm: z.number().positive().default(0.5),
   /** Stop an update's epochs early once approx-KL exceeds this (null = never). */
   targetKl: z.number().positive().nullable().default(null),
+  /** Divide rewards by a running estimate of the discounted return's standard deviation (SB3 VecNormalize's norm_reward). */
+  normalizeReward: z.boolean().default(true),
   hidden: z.array(z.number().int().positive()).default([128, 64, 32]),
 });
 export type PpoConfig = z.infer<typeof PpoConfigSchema>;

@@ -5,7 +5,7 @@ import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { DataError } from "../core/errors.ts";
 import type { FeatureManifest } from "../features/artifact.ts";
-import { type TrainConfig, parseTrainConfig } from "./config.ts";
+import { type TrainConfig, parseSavedRunConfig } from "./config.ts";
 import type { Splits } from "./data.ts";
 import { readJsonFile } from "./model-io.ts";
 import { MODEL_PARTS, type ModelChoice, RUN_FILES, modelFolderName } from "./run-files.ts";
@@ -56,7 +56,7 @@ export function readRun(dir: string, use?: string): TrainingRun {
   return {
     dir,
     name: path.basename(dir),
-    cfg: parseTrainConfig(rawConfig, configFile),
+    cfg: parseSavedRunConfig(rawConfig, configFile),
     info,
     manifest: readJsonFile(path.join(dir, RUN_FILES.manifest), hint) as FeatureManifest,
   };

@@ -2,7 +2,7 @@
 // trained) into a kernel Policy, checked against the run's config. Evaluation, walk-forward, the
 // look-ahead check and trading all call it.
 import { DataError } from "../core/errors.ts";
-import { observationSize } from "../kernel/observation.ts";
+import { clipObservation, observationSize } from "../kernel/observation.ts";
 import type { Policy } from "../kernel/policy.ts";
 import type { TrainConfig } from "./config.ts";
 import type { Learner } from "./learner.ts";
@@ -18,12 +18,14 @@ export interface LoadedPolicy {
   dir: string;
 }
 
-/** A learner's deterministic policy as the kernel sees it. */
-export function learnerPolicy(learner: Learner): Policy {
+/** A learner's deterministic policy as the kernel sees it, with the run's observation clip (env.obsClip). */
+export function learnerPolicy(learner: Learner, obsClip: number | null): Policy {
+  // the kernel's observation buffers are its own: clip a copy
+  const input = (obs: Float32Array) => (obsClip === null ? obs : clipObservation(obs.slice(), obsClip));
   return {
     obsSize: learner.obsSize,
-    decideBatch: (obs, rows) => learner.greedy(obs, rows),
-    probabilities: (obs, rows) => learner.probabilities(obs, rows),
+    decideBatch: (obs, rows) => learner.greedy(input(obs), rows),
+    probabilities: (obs, rows) => learner.probabilities(input(obs), rows),
   };
 }
 
@@ -40,5 +42,5 @@ export async function loadPolicyFrom(cfg: TrainConfig, dir: string, what = dir):
   const backend = source.description;
   const expected = observationSize(cfg.env.positionInObs);
   if (learner.obsSize !== expected) throw new DataError(`${what} takes ${learner.obsSize} inputs; the run's config (env.positionInObs: ${cfg.env.positionInObs}) gives ${expected}`, { hint: "the model and config.yaml of a run belong together: restore the run's own config" });
-  return { policy: learnerPolicy(learner), learner, backend, dir };
+  return { policy: learnerPolicy(learner, cfg.env.obsClip), learner, backend, dir };
 }

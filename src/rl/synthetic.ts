@@ -19,15 +19,21 @@ export interface SyntheticMarketOptions {
   switchProbability?: number;
   /** Features other than the leading one: Gaussian noise (true) or zeros. */
   noiseFeatures?: boolean;
+  /** A third, driftless regime between up and down (the regime then moves to one of the other two at a switch). */
+  neutralRegime?: boolean;
+  /** Per-bar noise sd in the driftless regime (default: noise). */
+  neutralNoise?: number;
+  /** false: feature 0 is noise like the others and nothing leads the market (a market with no signal). */
+  leadingFeature?: boolean;
 }
 
 export function syntheticMarket(o: SyntheticMarketOptions): TrainingData {
-  const { bars: n, drift = 0.001, noise = 0.0005, switchProbability = 0.05, noiseFeatures = true } = o;
+  const { bars: n, drift = 0.001, noise = 0.0005, switchProbability = 0.05, noiseFeatures = true, neutralRegime = false, neutralNoise = noise, leadingFeature = true } = o;
   const rng = new Rng(o.seed);
   const gauss = () => gaussian(rng.next);
   const regime = new Int8Array(n);
   regime[0] = 1;
-  for (let i = 1; i < n; i++) regime[i] = rng.next() < switchProbability ? -regime[i - 1] : regime[i - 1];
+  for (let i = 1; i < n; i++) regime[i] = rng.next() < switchProbability ? nextRegime(regime[i - 1], neutralRegime, rng) : regime[i - 1];
   const t0 = Date.UTC(2024, 0, 1);
   const openTime = new Float64Array(n);
   const open = new Float64Array(n);
@@ -39,13 +45,13 @@ export function syntheticMarket(o: SyntheticMarketOptions): TrainingData {
   for (let i = 0; i < n; i++) {
     openTime[i] = t0 + i * 60_000;
     open[i] = price;
-    price *= 1 + regime[i] * drift + noise * gauss();
+    price *= 1 + regime[i] * drift + (regime[i] === 0 ? neutralNoise : noise) * gauss();
     close[i] = price;
     // a quiet bar range: stops and liquidation stay out of the way
     high[i] = Math.max(open[i], close[i]) * 1.0001;
     low[i] = Math.min(open[i], close[i]) * 0.9999;
     // the decision at bar i's close trades bar i+1: feature 0 leads it
-    features[i * FEATURE_COUNT] = i + 1 < n ? regime[i + 1] : regime[i];
+    features[i * FEATURE_COUNT] = !leadingFeature ? gauss() : i + 1 < n ? regime[i + 1] : regime[i];
     if (noiseFeatures) for (let j = 1; j < FEATURE_COUNT; j++) features[i * FEATURE_COUNT + j] = gauss();
   }
   return {
@@ -68,4 +74,11 @@ export function syntheticMarket(o: SyntheticMarketOptions): TrainingData {
       contentSha256: "",
     },
   };
+}
+
+/** The regime after a switch: the other of up and down, or with the neutral regime either of the two others. */
+function nextRegime(current: number, neutral: boolean, rng: Rng): -1 | 0 | 1 {
+  if (!neutral) return current > 0 ? -1 : 1;
+  const others = ([-1, 0, 1] as const).filter((r) => r !== current);
+  return others[rng.next() < 0.5 ? 0 : 1];
 }

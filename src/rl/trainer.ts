@@ -21,7 +21,8 @@ import { appendMetricsRow, repairMetrics, replaceFile, startMetrics } from "./me
 import { readJsonFile } from "./model-io.ts";
 import type { Learner } from "./learner.ts";
 import { type LearnerSource, openLearner } from "./learners.ts";
-import { REWARD_COMPONENTS } from "./reward.ts";
+import { REWARD_COMPONENTS, rewardScale } from "./reward.ts";
+import { RewardNormalizer } from "./reward-normalizer.ts";
 import { RUN_FILES } from "./run-files.ts";
 
 export interface TrainOptions {
@@ -110,12 +111,14 @@ async function trainLocked(cfg: TrainConfig, data: TrainingData, opts: TrainOpti
   const E = cfg.ppo.numEnvs;
   // the environments draw their episode starts from the trainer's one generator
   let rng = new Rng(cfg.seed);
-  const envs = Array.from({ length: E }, () => new TradingEnv(data, { ...cfg.env, episodeStarts: starts }, cfg.sim, cfg.reward, () => rng.next(), cfg.risk));
+  const scale = rewardScale(data.market.close, split.train, cfg.sim);
+  const envs = Array.from({ length: E }, () => new TradingEnv(data, { ...cfg.env, episodeStarts: starts, rewardScale: scale }, cfg.sim, cfg.reward, () => rng.next(), cfg.risk));
   const obsSize = envs[0].obsSize;
   let nextObs = new Float32Array(E * obsSize);
   const epReturn = new Float64Array(E);
   const epComponents = envs.map(() => Object.fromEntries(REWARD_COMPONENTS.map((c) => [c, 0])) as Record<string, number>);
   const metricsFile = path.join(opts.runDir, RUN_FILES.metrics);
+  const normalizer = cfg.ppo.normalizeReward ? new RewardNormalizer(E, cfg.ppo.gamma) : undefined;
   let learner: Learner;
   let state: TrainerState;
   if (opts.resume) {
@@ -123,6 +126,10 @@ async function trainLocked(cfg: TrainConfig, data: TrainingData, opts: TrainOpti
     checkFits(ck.rollout, ck.learner.obsSize, E, obsSize, opts.runDir);
     learner = ck.learner;
     state = ck.trainer;
+    if (normalizer) {
+      if (!state.rewardNorm) throw new UsageError(`${opts.runDir}/checkpoint was trained without ppo.normalizeReward`, { hint: `resume with the run's own config (${path.join(opts.runDir, RUN_FILES.config)})` });
+      normalizer.restore(state.rewardNorm);
+    }
     rng = new Rng(state.rngState);
     ck.rollout.envs.forEach((saved, e) => {
       let obs: Float32Array;
@@ -180,13 +187,17 @@ async function trainLocked(cfg: TrainConfig, data: TrainingData, opts: TrainOpti
       obsBuf.set(nextObs, t * E * obsSize);
       const { actions, logp, values } = learner.act(nextObs, E, { deterministic: false, random: rng.next });
       const following = new Float32Array(E * obsSize);
+      const outs = envs.map((env, e) => env.step(actions[e]));
+      const dones = outs.map((o) => (o.terminated || o.truncated ? 1 : 0));
+      const rewards = Float64Array.from(outs, (o) => o.reward);
+      normalizer?.normalize(rewards, dones);
       for (let e = 0; e < E; e++) {
         const i = t * E + e;
+        const out = outs[e];
         actBuf[i] = actions[e];
         logpBuf[i] = logp[e];
         valBuf[i] = values[e];
-        const out = envs[e].step(actions[e]);
-        let reward = out.reward;
+        let reward = rewards[e];
         epReturn[e] += out.reward;
         stepRewardSum += out.reward;
         for (const c of REWARD_COMPONENTS) epComponents[e][c] += out.components[c];
@@ -195,7 +206,7 @@ async function trainLocked(cfg: TrainConfig, data: TrainingData, opts: TrainOpti
           reward += cfg.ppo.gamma * learner.values(out.obs, 1)[0];
         }
         rewBuf[i] = reward;
-        doneBuf[i] = out.terminated || out.truncated ? 1 : 0;
+        doneBuf[i] = dones[e];
         if (doneBuf[i]) {
           finished.push({ ret: epReturn[e], equity: out.equityUsdt, comps: { ...epComponents[e] } });
           epReturn[e] = 0;
@@ -236,7 +247,7 @@ async function trainLocked(cfg: TrainConfig, data: TrainingData, opts: TrainOpti
 
     // ---- evaluate on validation, keep the best, stop early ----
     if (state.update % cfg.training.evalEvery === 0 || state.update === cfg.training.maxUpdates) {
-      const val = replayPolicy(learnerPolicy(learner), cfg.env.actions, data, split.validation, cfg.sim, cfg.env.positionInObs, cfg.risk);
+      const val = replayPolicy(learnerPolicy(learner, cfg.env.obsClip), cfg.env.actions, data, split.validation, cfg.sim, cfg.env.positionInObs, cfg.risk);
       row["val/total_return"] = val.totalReturn;
       row["val/sharpe"] = val.sharpe;
       if (val.totalReturn > state.bestValidationReturn) {
@@ -249,6 +260,7 @@ async function trainLocked(cfg: TrainConfig, data: TrainingData, opts: TrainOpti
     // ---- checkpoint, then the metrics row that refers to it ----
     state.rngState = rng.state;
     state.metricsRow = row;
+    if (normalizer) state.rewardNorm = normalizer.snapshot();
     await writeCheckpoint(opts.runDir, state, rolloutState(envs, nextObs, obsSize, epReturn, epComponents), (dir) => learner.writeTo(dir));
     if (killAfter === state.update) process.kill(process.pid, "SIGKILL");
     appendMetricsRow(metricsFile, row);

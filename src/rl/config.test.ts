@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { parse as parseYaml, stringify as toYaml } from "yaml";
 import { configRefusal as refusal } from "../../test/helpers/errors.ts";
 import { tempDir } from "../../test/helpers/files.ts";
-import { loadTrainConfig, parseTrainConfig } from "./config.ts";
+import { loadTrainConfig, parseSavedRunConfig, parseTrainConfig } from "./config.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 
@@ -44,9 +44,25 @@ describe("training config strict keys", () => {
 
   it("still reads configs/ppo.yaml and a run's saved config.yaml (rlt's own output has no extra keys)", () => {
     const cfg = loadTrainConfig(path.join(ROOT, "configs/ppo.yaml"));
-    expect(cfg.training.maxUpdates).toBe(8);
+    expect(cfg.training.maxUpdates).toBe(60);
+    expect(cfg.env.actions).toBe("step");
+    expect(loadTrainConfig(path.join(ROOT, "configs/ppo-overnight.yaml")).training).toMatchObject({ maxUpdates: 3000, earlyStopPatience: 30 });
     const withOptionals = parseTrainConfig({ ...cfg, sim: { ...cfg.sim, stopLossPct: 0.02 } }, "test");
     // what trainer.ts writes into runs/<name>/config.yaml, read back as run-dir.ts does
     expect(parseTrainConfig(parseYaml(toYaml(withOptionals)), "config.yaml")).toEqual(withOptionals);
+  });
+
+  it("reads a run saved by an older rlt with that rlt's meaning: keep-the-position actions, no clipping, no reward normalization", () => {
+    const old = { features: "f", env: { episodeBars: 1440, positionInObs: true }, ppo: { learningRate: 3e-4 } };
+    const saved = parseSavedRunConfig(old, "config.yaml");
+    expect(saved.env).toMatchObject({ actions: "long-short-keep", obsClip: null });
+    expect(saved.ppo).toMatchObject({ normalizeReward: false, clipValueLoss: false });
+    // no sections at all: the same
+    expect(parseSavedRunConfig({ features: "f" }, "config.yaml").env.actions).toBe("long-short-keep");
+    // what a new run writes keeps its own values; a new config without the keys gets today's defaults
+    const fresh = parseTrainConfig({ features: "f" }, "test");
+    expect(fresh.env).toMatchObject({ actions: "step", obsClip: 5 });
+    expect(fresh.ppo.normalizeReward).toBe(true);
+    expect(parseSavedRunConfig(parseYaml(toYaml(fresh)), "config.yaml")).toEqual(fresh);
   });
 });

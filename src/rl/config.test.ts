@@ -46,7 +46,7 @@ describe("training config strict keys", () => {
     const cfg = loadTrainConfig(path.join(ROOT, "configs/ppo.yaml"));
     expect(cfg.training.maxUpdates).toBe(60);
     expect(cfg.env.actions).toBe("step");
-    expect(loadTrainConfig(path.join(ROOT, "configs/ppo-overnight.yaml")).training).toMatchObject({ maxUpdates: 3000, earlyStopPatience: 30 });
+    expect(loadTrainConfig(path.join(ROOT, "configs/ppo-overnight.yaml")).training).toMatchObject({ maxUpdates: 20000, earlyStopPatience: 30 });
     const withOptionals = parseTrainConfig({ ...cfg, sim: { ...cfg.sim, stopLossPct: 0.02 } }, "test");
     // what trainer.ts writes into runs/<name>/config.yaml, read back as run-dir.ts does
     expect(parseTrainConfig(parseYaml(toYaml(withOptionals)), "config.yaml")).toEqual(withOptionals);

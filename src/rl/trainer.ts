@@ -1,7 +1,8 @@
 // `rlt train`: PPO, top to bottom — setup, then per update: rollout, GAE, learn, log, evaluate,
 // checkpoint. Metric names follow CleanRL (charts/*, losses/*) plus reward/* for each component.
 import { BAR_MS, barCloseMs } from "../core/time.ts";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { parse as parseYaml } from "yaml";
 import path from "node:path";
 import { stringify as toYaml } from "yaml";
 import { DataError, RltError, UsageError } from "../core/errors.ts";
@@ -11,7 +12,7 @@ import { Rng } from "../core/random.ts";
 import { isDiskFull, removeDeadStaging } from "../core/staging.ts";
 import { type ArtifactExpectation, type FeatureManifest, expectationFrom } from "../features/artifact.ts";
 import { type RolloutState, type TrainerState, checkpointDir, hasCheckpoint, readCheckpoint, writeCheckpoint } from "./checkpoint.ts";
-import type { TrainConfig } from "./config.ts";
+import { type TrainConfig, parseSavedRunConfig } from "./config.ts";
 import { type Range, type Splits, type TrainingData, episodeStarts, loadTrainingData, splitByTime } from "./data.ts";
 import { TradingEnv } from "./env.ts";
 import { replayPolicy } from "../kernel/replay.ts";
@@ -124,6 +125,7 @@ async function trainLocked(cfg: TrainConfig, data: TrainingData, opts: TrainOpti
   if (opts.resume) {
     const ck = await readCheckpoint(opts.runDir, (dir) => source.load(dir, "require"));
     checkFits(ck.rollout, ck.learner.obsSize, E, obsSize, opts.runDir);
+    checkSameMeaning(cfg, opts.runDir);
     learner = ck.learner;
     state = ck.trainer;
     if (normalizer) {
@@ -312,6 +314,22 @@ function checkFits(rollout: RolloutState, learnerObsSize: number, numEnvs: numbe
   if (rollout.envs.length !== numEnvs) throw new UsageError(`${runDir}/checkpoint holds ${rollout.envs.length} environments, the config asks for ppo.numEnvs ${numEnvs}`, { hint });
   const sizes = new Set([learnerObsSize, ...rollout.envs.map((r) => r.nextObs.length)]);
   if (sizes.size !== 1 || !sizes.has(obsSize)) throw new UsageError(`${runDir}/checkpoint was trained on observations of ${[...sizes].join(" / ")} inputs, the config gives ${obsSize} (env.positionInObs)`, { hint });
+}
+
+/**
+ * A resumed run keeps what its actions, inputs and reward mean: a config that changes them (or an
+ * older run resumed with today's defaults for keys its config.yaml lacks) would train a different agent
+ * under the same name.
+ */
+function checkSameMeaning(cfg: TrainConfig, runDir: string): void {
+  const file = path.join(runDir, RUN_FILES.config);
+  if (!existsSync(file)) return;
+  const saved = parseSavedRunConfig(parseYaml(readFileSync(file, "utf8")), file);
+  const meaning = (c: TrainConfig) => ({ env: c.env, reward: c.reward, normalizeReward: c.ppo.normalizeReward, clipValueLoss: c.ppo.clipValueLoss });
+  const a = meaning(saved);
+  const b = meaning(cfg);
+  const differs = (Object.keys(a) as (keyof typeof a)[]).filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]));
+  if (differs.length) throw new UsageError(`--resume: the config changes the run's ${differs.join(", ")} (${runDir} was trained with ${differs.map((k) => `${k} ${JSON.stringify(a[k])}`).join("; ")})`, { hint: `resume with the run's own config (${file}); only training.* may change` });
 }
 
 /** A full disk anywhere in a run is an operational error that says what to do, never a stack trace. */

@@ -9,8 +9,8 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { createReporter } from "../src/core/log.ts";
-import { agentBehaviour } from "../src/eval/behaviour.ts";
-import { loadData, rowsOf, tradeAll } from "../src/eval/run.ts";
+import { spreadOf } from "../src/eval/group-stats.ts";
+import { behaviourAgainstBaselines, loadData, rowsOf, tradeAll } from "../src/eval/run.ts";
 import { type TrainConfig, loadTrainConfigForCommand, parseTrainConfig } from "../src/rl/config.ts";
 import { REWARD_COMPONENTS, REWARD_WEIGHTS } from "../src/rl/reward.ts";
 import { readRun } from "../src/rl/run-dir.ts";
@@ -79,11 +79,7 @@ async function evaluate(runDir: string, split: "test" | "validation") {
   const rows = rowsOf(data.openTime, run.info.splitMs[split]);
   const { policy } = await loadRunPolicy(run, "best");
   const runs = tradeAll(policy, data, rows, run, { randomRepeats: 1, momentumBars: 60, seed: 1 });
-  const behaviour = agentBehaviour(runs.agent, [
-    { name: "buy & hold", position: runs.bh.position },
-    { name: "flat", position: runs.none.position },
-    { name: "momentum", position: runs.mom.position },
-  ]);
+  const behaviour = behaviourAgainstBaselines(runs);
   return { agent: runs.agent.totalReturn, bh: runs.bh.totalReturn, behaviour };
 }
 
@@ -134,8 +130,11 @@ function table(rows: Row[], names: string[]): string {
   ];
   for (const name of names) {
     const rs = rows.filter((r) => r.variant === name);
-    const med = (f: (r: Row) => number) => median(rs.map(f));
-    const range = (f: (r: Row) => number) => `${pct(med(f))} (${pct(Math.min(...rs.map(f)))} … ${pct(Math.max(...rs.map(f)))})`;
+    const med = (f: (r: Row) => number) => spreadOf(rs.map(f)).median;
+    const range = (f: (r: Row) => number) => {
+      const s = spreadOf(rs.map(f));
+      return `${pct(s.median)} (${pct(s.min)} … ${pct(s.max)})`;
+    };
     lines.push(
       `| ${name} | ${med((r) => r.tradesPerDay).toFixed(1)} | ${(100 * med((r) => r.long)).toFixed(0)} / ${(100 * med((r) => r.short)).toFixed(0)} / ${(100 * med((r) => r.flat)).toFixed(0)} | ${rs.filter((r) => r.degenerate).length} of ${rs.length} | ${range((r) => r.validationReturn)} | ${range((r) => r.testReturn)} |`,
     );
@@ -143,11 +142,6 @@ function table(rows: Row[], names: string[]): string {
   const bh = rows[0]?.buyAndHoldTest;
   lines.push("", `Medians over seeds ${[...new Set(rows.map((r) => r.seed))].join(", ")} (min … max in brackets); buy & hold on the test range: ${pct(bh)}.`);
   return `${lines.join("\n")}\n`;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
 function pct(x: number): string {

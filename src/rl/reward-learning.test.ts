@@ -9,10 +9,9 @@ import { tempDir } from "../../test/helpers/sample-store.ts";
 import { createReporter } from "../core/log.ts";
 import { quantile } from "../core/sorted.ts";
 import { type TrainingData } from "./data.ts";
-import { agentBehaviour, returnVsZero, returnVsZeroLine } from "../eval/behaviour.ts";
+import { returnVsZero, returnVsZeroLine } from "../eval/behaviour.ts";
 import { blockBootstrap } from "../eval/bootstrap.ts";
-import { buyAndHold, flat, momentum, randomPolicy } from "../eval/baselines.ts";
-import { replayPolicy, replayTargets } from "../kernel/replay.ts";
+import { behaviourAgainstBaselines, tradeAll } from "../eval/run.ts";
 import { barReturns } from "../sim/metrics.ts";
 import { parseTrainConfig } from "./config.ts";
 import { splitByTime } from "./data.ts";
@@ -33,18 +32,11 @@ async function trainAndTest(data: TrainingData, name: string) {
   await trainOn(cfg, data, { runDir, resume: false, reporter: quiet });
   const { policy } = await loadPolicyFrom(cfg, path.join(runDir, "best"));
   const test = splitByTime(BARS, 0.7, 0.15, 60).test;
-  const rule = (r: Parameters<typeof replayTargets>[4]) => replayTargets(data, test, cfg.sim, false, r, cfg.risk);
-  const agent = replayPolicy(policy, cfg.env.actions, data, test, cfg.sim, true, cfg.risk);
-  const bh = rule(buyAndHold);
-  const none = rule(flat);
-  const mom = rule(momentum(data.market, test, 60));
-  const randoms = Array.from({ length: 40 }, (_, k) => rule(randomPolicy(1 + k)).totalReturn);
-  const randomP95 = quantile(Float64Array.from(randoms).sort(), 0.95);
-  const behaviour = agentBehaviour(agent, [
-    { name: "buy & hold", position: bh.position },
-    { name: "flat", position: none.position },
-    { name: "momentum", position: mom.position },
-  ]);
+  // the agent and the baselines as rlt eval trades them: buy & hold, flat, momentum 60, 40 seeded random policies
+  const runs = tradeAll(policy, data, test, { cfg }, { randomRepeats: 40, momentumBars: 60, seed: 1 });
+  const { agent, bh, none, mom } = runs;
+  const randomP95 = quantile(Float64Array.from(runs.randoms, (r) => r.totalReturn).sort(), 0.95);
+  const behaviour = behaviourAgainstBaselines(runs);
   const bootstrap = blockBootstrap(barReturns(agent.equity), barReturns(none.equity), { samples: 1000, blockBars: 60, seed: 1 });
   return { cfg, agent, bh, none, mom, randomP95, behaviour, bootstrap };
 }

@@ -43,23 +43,29 @@ export function readRun(dir: string, use?: string): TrainingRun {
   const required = [RUN_FILES.config, RUN_FILES.info, RUN_FILES.manifest];
   const missing = required.filter((f) => !existsSync(path.join(dir, f)));
   if (missing.length) throw new DataError(`${dir} is not a complete run: ${missing.join(", ")} missing`, { hint: "rlt train writes these; re-run it or point --run at another run" });
-  const hint = "rlt train wrote it with the run, so it was changed afterwards: restore it from a copy or train the run again";
-  const info = readJsonFile(path.join(dir, RUN_FILES.info), hint) as RunInfo;
+  const info = readJsonFile(path.join(dir, RUN_FILES.info), CHANGED_HINT) as RunInfo;
   if (!info?.splitMs) throw new DataError(`${dir}/run.json has no time ranges (splitMs): the run was written by an older rlt`, { hint: "train it again" });
+  return {
+    dir,
+    name: path.basename(dir),
+    cfg: readRunConfig(dir),
+    info,
+    manifest: readJsonFile(path.join(dir, RUN_FILES.manifest), CHANGED_HINT) as FeatureManifest,
+  };
+}
+
+const CHANGED_HINT = "rlt train wrote it with the run, so it was changed afterwards: restore it from a copy or train the run again";
+
+/** A run's own config.yaml, with the meaning of the rlt that wrote it (parseSavedRunConfig). */
+export function readRunConfig(dir: string): TrainConfig {
   const configFile = path.join(dir, RUN_FILES.config);
   let rawConfig: unknown;
   try {
     rawConfig = parseYaml(readFileSync(configFile, "utf8"));
   } catch (err) {
-    throw new DataError(`${configFile} is not valid YAML: ${(err as Error).message.split("\n")[0]}`, { cause: err, hint });
+    throw new DataError(`${configFile} is not valid YAML: ${(err as Error).message.split("\n")[0]}`, { cause: err, hint: CHANGED_HINT });
   }
-  return {
-    dir,
-    name: path.basename(dir),
-    cfg: parseSavedRunConfig(rawConfig, configFile),
-    info,
-    manifest: readJsonFile(path.join(dir, RUN_FILES.manifest), hint) as FeatureManifest,
-  };
+  return parseSavedRunConfig(rawConfig, configFile);
 }
 
 /** The model folder to trade: best (selected on validation) unless the final one is asked for. */

@@ -1,8 +1,7 @@
 // `rlt train`: PPO, top to bottom — setup, then per update: rollout, GAE, learn, log, evaluate,
 // checkpoint. Metric names follow CleanRL (charts/*, losses/*) plus reward/* for each component.
 import { BAR_MS, barCloseMs } from "../core/time.ts";
-import { existsSync, readFileSync } from "node:fs";
-import { parse as parseYaml } from "yaml";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { stringify as toYaml } from "yaml";
 import { DataError, RltError, UsageError } from "../core/errors.ts";
@@ -12,7 +11,7 @@ import { Rng } from "../core/random.ts";
 import { isDiskFull, removeDeadStaging } from "../core/staging.ts";
 import { type ArtifactExpectation, type FeatureManifest, expectationFrom } from "../features/artifact.ts";
 import { type RolloutState, type TrainerState, checkpointDir, hasCheckpoint, readCheckpoint, writeCheckpoint } from "./checkpoint.ts";
-import { type TrainConfig, parseSavedRunConfig } from "./config.ts";
+import type { TrainConfig } from "./config.ts";
 import { type Range, type Splits, type TrainingData, episodeStarts, loadTrainingData, splitByTime } from "./data.ts";
 import { TradingEnv } from "./env.ts";
 import { replayPolicy } from "../kernel/replay.ts";
@@ -24,6 +23,7 @@ import type { Learner } from "./learner.ts";
 import { type LearnerSource, openLearner } from "./learners.ts";
 import { REWARD_COMPONENTS, rewardScale } from "./reward.ts";
 import { RewardNormalizer } from "./reward-normalizer.ts";
+import { readRunConfig } from "./run-dir.ts";
 import { RUN_FILES } from "./run-files.ts";
 
 export interface TrainOptions {
@@ -324,7 +324,7 @@ function checkFits(rollout: RolloutState, learnerObsSize: number, numEnvs: numbe
 function checkSameMeaning(cfg: TrainConfig, runDir: string): void {
   const file = path.join(runDir, RUN_FILES.config);
   if (!existsSync(file)) return;
-  const saved = parseSavedRunConfig(parseYaml(readFileSync(file, "utf8")), file);
+  const saved = readRunConfig(runDir);
   const meaning = (c: TrainConfig) => ({ env: c.env, reward: c.reward, normalizeReward: c.ppo.normalizeReward, clipValueLoss: c.ppo.clipValueLoss });
   const a = meaning(saved);
   const b = meaning(cfg);

@@ -14,6 +14,7 @@ import { registerRecord } from "../commands/record.ts";
 import { registerReport } from "../commands/report.ts";
 import { registerTrade } from "../commands/trade.ts";
 import { registerTrain } from "../commands/train.ts";
+import { registerTune } from "../commands/tune.ts";
 import { EXIT, RltError, exitCodeOf } from "./core/errors.ts";
 import { maskUrlsIn } from "./core/url.ts";
 
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerRecord(program);
   registerFeatures(program);
   registerTrain(program);
+  registerTune(program);
   registerEval(program);
   registerTrade(program);
   registerReport(program);

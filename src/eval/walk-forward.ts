@@ -113,7 +113,7 @@ export async function walkForward(opts: Omit<EvalOptions, "split" | "fromMs" | "
 }
 
 /** The artifact's raw features normalized with parameters fitted on the training rows only. */
-function refitNormalization(data: TrainingData, train: Range): TrainingData {
+export function refitNormalization(data: TrainingData, train: Range): TrainingData {
   const m = data.manifest;
   const methods = m.features.map((f) => f.norm.method);
   const window = m.features.find((f) => f.norm.window)?.norm.window ?? DEFAULT_ROLLING_WINDOW;

@@ -1,4 +1,5 @@
 // `rlt tune`: the shapes the search, the trial runner, the two back-ends and the report share.
+import type { ArtifactExpectation } from "../features/artifact.ts";
 
 /** One searched parameter: a dotted path into the training config (`ppo.learningRate`, `reward.w2`). */
 export type ParamSpec =
@@ -39,8 +40,8 @@ export interface TrialJob {
    * `rlt features` built the same artifact: its manifest must match `expect`).
    */
   train: Record<string, unknown>;
-  /** One feature artifact per symbol. */
-  symbols: { symbol: string; features: string }[];
+  /** One feature artifact per symbol, with what its manifest must hold (a worker's copy that differs is refused). */
+  symbols: { symbol: string; features: string; expect: ArtifactExpectation }[];
   seeds: number[];
   /** Walk-forward folds (0: the config's own train / validation / test split). */
   folds: number;

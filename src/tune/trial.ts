@@ -14,6 +14,7 @@ import { MODEL_PARTS, RUN_FILES, modelFolderName } from "../rl/run-files.ts";
 import { loadPolicyFrom } from "../rl/run-policy.ts";
 import { trainOn } from "../rl/trainer.ts";
 import { barCloseMs } from "../core/time.ts";
+import { median } from "./objective.ts";
 import type { RangeFigures, TrialJob, TrialOutcome, UnitResult } from "./types.ts";
 
 /** Momentum lookback of the test-range baseline, as `rlt eval` defaults it. */
@@ -104,13 +105,6 @@ export function unitDirName(symbol: string, fold: number, seed: number): string 
 
 function figures(run: PolicyRun, range: Range, data: TrainingData, degenerate: boolean): RangeFigures {
   return { fromMs: data.openTime[range.from], toMs: barCloseMs(data.openTime[range.to - 1]), totalReturn: run.totalReturn, sharpe: run.sharpe, trades: run.trades.length, degenerate };
-}
-
-function median(xs: number[]): number {
-  if (!xs.length) return Number.NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 /** What the record says of a failure: an operational error's message and hint; a bug says it is one. */

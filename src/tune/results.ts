@@ -11,7 +11,7 @@ import { applyParams, type TuneConfig } from "./config.ts";
 import { TUNE_FILES } from "./store.ts";
 import type { SearchSpace, TrialRecord, UnitResult } from "./types.ts";
 
-type ColumnType = "DOUBLE" | "BIGINT" | "VARCHAR" | "BOOLEAN";
+type ColumnType = "DOUBLE" | "INTEGER" | "VARCHAR" | "BOOLEAN";
 
 /** A unit's columns are suffixed with it: `val_sharpe__BTCUSDT_seed2`, `…__BTCUSDT_fold1_seed2` with folds. */
 export function unitSuffix(u: Pick<UnitResult, "symbol" | "fold" | "seed">): string {
@@ -21,13 +21,13 @@ export function unitSuffix(u: Pick<UnitResult, "symbol" | "fold" | "seed">): str
 const UNIT_COLUMNS: { name: string; type: ColumnType; value: (u: UnitResult) => unknown }[] = [
   { name: "val_return", type: "DOUBLE", value: (u) => u.validation.totalReturn },
   { name: "val_sharpe", type: "DOUBLE", value: (u) => u.validation.sharpe },
-  { name: "val_trades", type: "BIGINT", value: (u) => u.validation.trades },
+  { name: "val_trades", type: "INTEGER", value: (u) => u.validation.trades },
   { name: "test_return", type: "DOUBLE", value: (u) => u.test.totalReturn },
   { name: "test_sharpe", type: "DOUBLE", value: (u) => u.test.sharpe },
-  { name: "test_trades", type: "BIGINT", value: (u) => u.test.trades },
+  { name: "test_trades", type: "INTEGER", value: (u) => u.test.trades },
   { name: "test_degenerate", type: "BOOLEAN", value: (u) => u.test.degenerate },
   { name: "test_buy_and_hold_return", type: "DOUBLE", value: (u) => u.test.baselines.buyAndHold },
-  { name: "best_update", type: "BIGINT", value: (u) => u.bestUpdate },
+  { name: "best_update", type: "INTEGER", value: (u) => u.bestUpdate },
 ];
 
 /** A parameter's column is a number when every value its spec can give is one, else the value's JSON. */
@@ -38,11 +38,11 @@ function paramType(space: SearchSpace, key: string): ColumnType {
 }
 
 export async function writeTrialsParquet(dir: string, space: SearchSpace, records: TrialRecord[]): Promise<string> {
-  const columns: Record<string, ColumnType> = { trial_id: "BIGINT", status: "VARCHAR", objective: "DOUBLE", test_objective: "DOUBLE" };
+  const columns: Record<string, ColumnType> = { trial_id: "INTEGER", status: "VARCHAR", objective: "DOUBLE", test_objective: "DOUBLE" };
   for (const key of Object.keys(space)) columns[`param.${key}`] = paramType(space, key);
   const suffixes = [...new Set(records.flatMap((r) => r.units.map(unitSuffix)))];
   for (const s of suffixes) for (const c of UNIT_COLUMNS) columns[`${c.name}__${s}`] = c.type;
-  Object.assign(columns, { wall_seconds: "DOUBLE", worker: "VARCHAR", attempts: "BIGINT", started_at: "VARCHAR", finished_at: "VARCHAR", error: "VARCHAR" });
+  Object.assign(columns, { wall_seconds: "DOUBLE", worker: "VARCHAR", attempts: "INTEGER", started_at: "VARCHAR", finished_at: "VARCHAR", error: "VARCHAR" });
   const rows = records.map((r) => {
     const row: Record<string, unknown> = { trial_id: r.id, status: r.status, objective: r.objective, test_objective: r.testObjective };
     for (const key of Object.keys(space)) row[`param.${key}`] = columns[`param.${key}`] === "DOUBLE" ? (r.params[key] ?? null) : JSON.stringify(r.params[key] ?? null);

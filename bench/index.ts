@@ -22,6 +22,7 @@ const benches: Record<string, () => Promise<{ run: Bench }>> = {
   ppo: () => import("./ppo.ts"),
   eval: () => import("./eval.ts"),
   trade: () => import("./trade.ts"),
+  tune: () => import("./tune.ts"),
 };
 
 const only = process.argv.slice(2);

@@ -15,6 +15,7 @@ import { sampleDataDir, tempDir } from "./helpers/sample-store.ts";
 
 let work: string;
 let base: string;
+let dataDir: string;
 
 const readRecord = (dir: string, id: number): TrialRecord => JSON.parse(readFileSync(path.join(dir, "trials", `${id}.json`), "utf8"));
 
@@ -35,7 +36,7 @@ async function parquetRows(file: string): Promise<Record<string, unknown>[]> {
 }
 
 beforeAll(async () => {
-  const dataDir = await sampleDataDir();
+  dataDir = await sampleDataDir();
   work = tempDir("rlt-tune-");
   const features = path.join(work, "features");
   expect(rlt(["features", "BTCUSDT", "--data-dir", dataDir, "--out", features]).status).toBe(0);
@@ -133,6 +134,28 @@ describe("rlt tune on the local pool", () => {
     expect(refused.status).toBe(2);
     expect(refused.stderr).toMatch(/holds another search/);
     expectNoStackTrace(refused.stderr);
+  });
+
+  it("trains every symbol × walk-forward fold × seed of a trial, the objective on the folds' validation returns; the wall-time budget stops starting trials", async () => {
+    const tunes = path.join(work, "tunes");
+    const pattern = path.join(work, "by-symbol", "{symbol}");
+    expect(rlt(["features", "BTCUSDT", "--data-dir", dataDir, "--out", pattern.replace("{symbol}", "BTCUSDT")]).status).toBe(0);
+    const cfg = tuneConfig("folds", { symbols: ["BTCUSDT"], featuresPattern: pattern, objective: { metric: "return", folds: 2 }, seeds: [1], budget: { trials: 1 } });
+    const r = rlt(["tune", "--config", cfg, "--tunes-dir", tunes]);
+    expect(r.status, r.stderr).toBe(0);
+    const rec = readRecord(path.join(tunes, "folds"), 0);
+    expect(rec.units.map((u) => [u.symbol, u.fold, u.seed])).toEqual([["BTCUSDT", 1, 1], ["BTCUSDT", 2, 1]]);
+    // fold 2 validates and tests after fold 1
+    expect(rec.units[1].validation.fromMs).toBeGreaterThan(rec.units[0].test.fromMs);
+    expect(rec.objective).toBeCloseTo((rec.units[0].validation.totalReturn + rec.units[1].validation.totalReturn) / 2, 12);
+    expect(existsSync(path.join(tunes, "folds", "trials", "0", "BTCUSDT", "fold-2", "seed-1", "config.yaml"))).toBe(true);
+    const rows = await parquetRows(path.join(tunes, "folds", "trials.parquet"));
+    expect(Object.keys(rows[0])).toEqual(expect.arrayContaining(["val_return__BTCUSDT_fold1_seed1", "test_return__BTCUSDT_fold2_seed1"]));
+
+    // a budget of 5 trials and 1.2 s: the first trial starts, none after it
+    const wall = rlt(["tune", "--config", tuneConfig("wall", { budget: { trials: 5, wallMinutes: 0.02 }, seeds: [1] }), "--tunes-dir", tunes, "--parallel", "1"]);
+    expect(wall.status, wall.stderr).toBe(0);
+    expect(wall.stdout).toMatch(/1 of 5 trials recorded .*stopped by wall-time/);
   });
 
   it("refuses a space path the training config does not have, before any trial runs", () => {

@@ -15,6 +15,7 @@ import { registerReport } from "../commands/report.ts";
 import { registerTrade } from "../commands/trade.ts";
 import { registerTrain } from "../commands/train.ts";
 import { registerTune } from "../commands/tune.ts";
+import { registerWorker } from "../commands/worker.ts";
 import { EXIT, RltError, exitCodeOf } from "./core/errors.ts";
 import { maskUrlsIn } from "./core/url.ts";
 
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   registerFeatures(program);
   registerTrain(program);
   registerTune(program);
+  registerWorker(program);
   registerEval(program);
   registerTrade(program);
   registerReport(program);

@@ -1,11 +1,11 @@
-// `rlt --help` stays fast: it must not load DuckDB, TensorFlow.js, the learner's WebAssembly kernels or
-// the exchange client (house style rule 10).
+// `rlt --help` stays fast: it must not load DuckDB, TensorFlow.js, the learner's WebAssembly kernels,
+// the exchange client or BullMQ and its Redis client (house style rule 10).
 import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 
 const root = path.resolve(import.meta.dirname, "..");
-const HEAVY = ["@duckdb/", "@tensorflow/", "binance-api-node", "apache-arrow", "wasm/"];
+const HEAVY = ["@duckdb/", "@tensorflow/", "binance-api-node", "apache-arrow", "wasm/", "bullmq", "ioredis"];
 
 // A module-resolution hook that prints every bare specifier resolved while the CLI runs, and every
 // relative one into the kernels' folder (src/rl/wasm/).

@@ -83,6 +83,8 @@ export function objectiveChart(points: ObjectivePoint[], metric: "sharpe" | "ret
     yDomain: yExt ? padDomain(yExt, 0.08) : [0, 1],
     xKind: "linear",
     xLabel: "trial id",
+    // trial ids are integers: no more ticks than ids, so none falls between two
+    xTarget: xExt ? Math.max(1, Math.min(8, xExt[1] - xExt[0])) : 1,
     yLabel: metric === "sharpe" ? "Sharpe" : "return",
     yTickLabel,
     yTicks: yExt ? undefined : [],

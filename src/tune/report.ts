@@ -66,7 +66,8 @@ function paramNames(space: SearchSpace, records: TrialRecord[]): string[] {
 const unitFigure = (u: UnitResult, range: "validation" | "test", metric: ObjectiveMetric) =>
   num(metric === "sharpe" ? u[range].sharpe : u[range].totalReturn);
 
-const unitName = (u: UnitResult) => `${u.symbol} fold ${u.fold} seed ${u.seed}`;
+// fold 0 is the config's own split: no fold to name
+const unitName = (u: UnitResult) => `${u.symbol}${u.fold > 0 ? ` fold ${u.fold}` : ""} seed ${u.seed}`;
 
 interface Column<T> {
   label: string;
@@ -190,7 +191,7 @@ function baselinesSection(best: TrialRecord | undefined): { html: string; verdic
   ];
   const columns: Column<UnitResult>[] = [
     { label: "Symbol", cell: (u) => ({ text: u.symbol }) },
-    { label: "Fold", num: true, cell: (u) => ({ text: String(u.fold) }) },
+    { label: "Fold", num: true, cell: (u) => ({ text: u.fold > 0 ? String(u.fold) : "—" }) },
     { label: "Seed", num: true, cell: (u) => ({ text: String(u.seed) }) },
     ...figures.map(([label, get, show]): Column<UnitResult> => ({ label, num: true, cell: (u) => ({ text: show(get(u)) }) })),
     { label: "Test degenerate", cell: (u) => ({ text: u.test.degenerate ? "degenerate" : "", cls: u.test.degenerate ? "flag" : "" }) },

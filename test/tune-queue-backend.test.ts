@@ -47,7 +47,7 @@ function trial(id: number, tune = "qb"): TrialJob {
 }
 
 function startWorker(queueName: string): RltChild {
-  const w = spawnRlt(["worker", "--queue", redis!.url, "--queue-name", queueName, "--lock-seconds", String(LOCK_SECONDS), "--cwd", work]);
+  const w = spawnRlt(["worker", "--queue", redis!.url, "--queue-name", queueName, "--lock-seconds", String(LOCK_SECONDS), "--concurrency", "1", "--cwd", work]);
   let out = "";
   w.child.stdout!.on("data", (d) => (out += d));
   Object.assign(w, { stdoutSoFar: () => out });

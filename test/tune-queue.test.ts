@@ -41,7 +41,7 @@ function background(args: string[]): RltChild {
   return p;
 }
 const out = (p: RltChild) => outputs.get(p)!;
-const worker = (queueName: string) => background(["worker", "--queue", redis!.url, "--queue-name", queueName, "--lock-seconds", String(LOCK_SECONDS)]);
+const worker = (queueName: string) => background(["worker", "--queue", redis!.url, "--queue-name", queueName, "--lock-seconds", String(LOCK_SECONDS), "--concurrency", "1"]);
 const nameOf = (w: RltChild) => /worker (\S+): waiting for trials/.exec(out(w))![1];
 const startsOf = (w: RltChild, tune: string, id: number) => out(w).match(new RegExp(`trial ${tune} #${id} started`, "g"))?.length ?? 0;
 

@@ -124,7 +124,7 @@ describe("renderTuneReport", () => {
       ],
     });
     const page = renderTuneReport(input([best, okTrial(2, 1)]));
-    const verdict = "Trial 1 does not beat buy &amp; hold after costs on test: median test return -1.00% against buy &amp; hold&#39;s 2.00%, better on 1 of 3 units.";
+    const verdict = "Trial 1 does not beat buy &amp; hold after costs on test: median test return -1.00% against buy &amp; hold&#39;s 2.00%, better on 1 of 3 units. It loses money where staying flat returns 0.00%.";
     expect(byId(page, "verdict-buy-and-hold", "p")).toBe(verdict);
     expect(byId(page, "warnings", "div")).toContain(verdict);
     expect(byId(page, "degenerate-units", "p")).toContain("BTCUSDT fold 1 seed 3.");

@@ -128,9 +128,12 @@ export function buyAndHoldVerdict(best: TrialRecord): BaselineVerdict | undefine
   const won = units.filter((u) => num(u.test.totalReturn) > num(u.test.baselines.buyAndHold)).length;
   const beats = agent > bh;
   const on = `median test return ${pct(agent)} against buy & hold's ${pct(bh)}, better on ${won} of ${plural(units.length, "unit")}`;
+  // beating buy & hold in a falling market can still mean losing money: staying out is the other bar
+  const flat = spreadOf(units.map((u) => num(u.test.baselines.flat))).median;
+  const againstFlat = agent < flat ? ` It loses money where staying flat returns ${pct(flat)}.` : "";
   return beats
-    ? { beats, text: `Trial ${best.id} beats buy & hold after costs on test: ${on}.` }
-    : { beats, text: `Trial ${best.id} does not beat buy & hold after costs on test: ${on}.` };
+    ? { beats, text: `Trial ${best.id} beats buy & hold after costs on test: ${on}.${againstFlat}` }
+    : { beats, text: `Trial ${best.id} does not beat buy & hold after costs on test: ${on}.${againstFlat}` };
 }
 
 function summarySection(input: TuneReportInput, ranked: TrialRecord[], names: string[]): string {

@@ -41,7 +41,6 @@ function trial(id: number, tune = "qb"): TrialJob {
     symbols,
     seeds: [1],
     folds: 0,
-    metric: "sharpe",
     randomRepeats: 2,
   };
 }

@@ -14,7 +14,7 @@ import { MODEL_PARTS, RUN_FILES, modelFolderName } from "../rl/run-files.ts";
 import { loadPolicyFrom } from "../rl/run-policy.ts";
 import { trainOn } from "../rl/trainer.ts";
 import { barCloseMs } from "../core/time.ts";
-import { median } from "./objective.ts";
+import { spreadOf } from "../eval/group-stats.ts";
 import type { RangeFigures, TrialJob, TrialOutcome, UnitResult } from "./types.ts";
 
 /** Momentum lookback of the test-range baseline, as `rlt eval` defaults it. */
@@ -90,7 +90,7 @@ async function trainUnits(job: TrialJob, opts: TrialRunOptions, units: UnitResul
           validation: figures(val.agent, split.validation, foldData, behaviourAgainstBaselines(val).verdict.degenerate),
           test: {
             ...figures(test.agent, split.test, foldData, behaviourAgainstBaselines(test).verdict.degenerate),
-            baselines: { buyAndHold: test.bh.totalReturn, flat: test.none.totalReturn, momentum: test.mom.totalReturn, randomMedian: median(test.randoms.map((r) => r.totalReturn)) },
+            baselines: { buyAndHold: test.bh.totalReturn, flat: test.none.totalReturn, momentum: test.mom.totalReturn, randomMedian: spreadOf(test.randoms.map((r) => r.totalReturn)).median },
           },
         });
       }

@@ -69,7 +69,6 @@ export async function runTune(cfg: TuneConfig, opts: TuneOptions): Promise<TuneS
       symbols,
       seeds: cfg.seeds,
       folds: cfg.objective.folds,
-      metric: cfg.metric,
       randomRepeats: cfg.randomRepeats,
     });
     const observations = (): Observation[] => [...records.values()].map((r) => ({ params: r.params, objective: r.objective }));

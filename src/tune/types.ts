@@ -45,7 +45,6 @@ export interface TrialJob {
   seeds: number[];
   /** Walk-forward folds (0: the config's own train / validation / test split). */
   folds: number;
-  metric: ObjectiveMetric;
   /** Seeded random baselines traded on each test range. */
   randomRepeats: number;
 }

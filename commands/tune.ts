@@ -58,7 +58,8 @@ export function registerTune(program: Command): void {
       if (opts.json) printJson({ ...summary, outputs });
       else for (const line of outputs.lines) process.stdout.write(`${line}\n`);
       if (summary.stoppedBy === "interrupted") {
-        throw new RltError(`tune interrupted: ${summary.records.length} of ${cfg.budget.trials} trials recorded; the trials that were running are not`, { hint: `continue with the same command: rlt tune --config ${file}${opts.queue ? ` --queue ${opts.queue}` : ""} (recorded trials are not run again)` });
+        const again = [`rlt tune --config ${file}`, opts.queue && `--queue ${opts.queue}`, opts.queueName !== "rlt-trials" && `--queue-name ${opts.queueName}`, opts.tunesDir !== "tunes" && `--tunes-dir ${opts.tunesDir}`, opts.parallel && `--parallel ${opts.parallel}`].filter(Boolean).join(" ");
+        throw new RltError(`tune interrupted: ${summary.records.length} of ${cfg.budget.trials} trials recorded; the trials that were running are not`, { hint: `continue with the same command: ${again} (recorded trials are not run again)` });
       }
     });
 

@@ -70,6 +70,11 @@ export async function serveTrialRequest(proc: NodeJS.Process = process): Promise
   // training yields to the event loop between updates: a closed channel (the parent died) ends the child there
   const parentGone = () => proc.exit(1);
   proc.on("disconnect", parentGone);
+  // the parent decides when a trial ends (SIGKILL when it aborts, the channel's close when it dies): a
+  // Ctrl-C on the terminal or systemd's SIGTERM reaches the whole process group, and must not end a
+  // trial that a worker stopping gracefully is waiting for
+  const ignore = () => undefined;
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) proc.on(signal, ignore);
   const request = await new Promise<ChildRequest>((resolve) => proc.once("message", (m) => resolve(m as ChildRequest)));
   const { runTrial } = await import("./trial.ts");
   const { createReporter } = await import("../core/log.ts");

@@ -87,8 +87,7 @@ export function loadTuneConfig(file: string, dataDirFlag?: string): TuneConfig {
   const parsed = TuneConfigSchema.safeParse(raw ?? {});
   if (!parsed.success) throw new ConfigError(`invalid tune config ${file}:\n${formatIssues(parsed.error.issues, TuneConfigSchema)}`, { hint: "see configs/tune.yaml for every field" });
   const t = parsed.data;
-  const source = `${file} (space)`;
-  checkSpace(t.space as SearchSpace, source);
+  checkSpace(t.space as SearchSpace, file);
   const reserved = Object.keys(t.space).filter((p) => RESERVED_PATHS.includes(p));
   if (reserved.length) throw new ConfigError(`${file}: space.${reserved[0]} cannot be searched`, { hint: "seeds, symbols and budget.updatesPerTrial set a trial's seed, data and length" });
   const baseFile = path.resolve(t.base);

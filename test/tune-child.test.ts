@@ -1,7 +1,7 @@
 // A trial's child process (src/tune/child.ts) on the bundled sample: it ends when its parent decides,
 // not when a Ctrl-C or systemd's SIGTERM reaches the whole process group (a worker stopping gracefully
 // waits for its trial); an abort kills it; a trial that cannot train is a failed outcome, not a throw.
-import { readFileSync, readdirSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { expectationFrom } from "../src/features/artifact.ts";
@@ -9,24 +9,13 @@ import { runTrialInChild } from "../src/tune/child.ts";
 import type { TrialJob } from "../src/tune/types.ts";
 import { rlt } from "./helpers/cli.ts";
 import { until } from "./helpers/poll.ts";
+import { childrenOf } from "./helpers/processes.ts";
 import { sampleDataDir, tempDir } from "./helpers/sample-store.ts";
 
 let job: TrialJob;
 
-/** This process's children running `rlt tune-trial`. */
-function trialChildren(): number[] {
-  return readdirSync("/proc")
-    .filter((n) => /^\d+$/.test(n))
-    .filter((n) => {
-      try {
-        const stat = readFileSync(`/proc/${n}/stat`, "utf8");
-        return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === process.pid && readFileSync(`/proc/${n}/cmdline`, "utf8").includes("tune-trial");
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
+const trialChildren = () => childrenOf(process.pid, "tune-trial");
+
 
 beforeAll(async () => {
   const dataDir = await sampleDataDir();

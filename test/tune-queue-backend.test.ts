@@ -3,7 +3,7 @@
 // trial child gone with it), every trial is delivered exactly once, a trial that finished while no
 // tuner was collecting is collected by the next tuner's re-submission instead of running again, and
 // delivered jobs are removed from Redis. Skipped with one line where redis-server is not installed.
-import { readFileSync, readdirSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { Queue, Worker } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -13,6 +13,7 @@ import { openQueueBackend, trialJobId } from "../src/tune/queue.ts";
 import type { Delivery, TrialBackend, TrialJob } from "../src/tune/types.ts";
 import { type RltChild, expectNoStackTrace, rlt, spawnRlt } from "./helpers/cli.ts";
 import { until } from "./helpers/poll.ts";
+import { childrenOf } from "./helpers/processes.ts";
 import { startRedis } from "./helpers/redis.ts";
 import { sampleDataDir, tempDir } from "./helpers/sample-store.ts";
 
@@ -55,22 +56,6 @@ function startWorker(queueName: string): RltChild {
 }
 const stdoutOf = (w: RltChild) => (w as RltChild & { stdoutSoFar(): string }).stdoutSoFar();
 
-/** Pids of the live processes whose parent is `pid` (Linux /proc). */
-function childrenOf(pid: number): number[] {
-  const out: number[] = [];
-  for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      // the command name in parentheses may hold spaces: the fields after its closing one are fixed
-      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (Number(fields[1]) === pid && fields[0] !== "Z") out.push(Number(name));
-    } catch {
-      // gone while listing
-    }
-  }
-  return out;
-}
 const alive = (pid: number) => {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");

@@ -11,6 +11,7 @@ import { openDuck } from "../src/data/duck.ts";
 import type { TrialRecord } from "../src/tune/types.ts";
 import { type RltChild, rlt, spawnRlt } from "./helpers/cli.ts";
 import { until } from "./helpers/poll.ts";
+import { childrenOf } from "./helpers/processes.ts";
 import { startRedis } from "./helpers/redis.ts";
 import { sampleDataDir, tempDir } from "./helpers/sample-store.ts";
 
@@ -44,18 +45,6 @@ const out = (p: RltChild) => outputs.get(p)!;
 const worker = (queueName: string) => background(["worker", "--queue", redis!.url, "--queue-name", queueName, "--lock-seconds", String(LOCK_SECONDS), "--concurrency", "1"]);
 const nameOf = (w: RltChild) => /worker (\S+): waiting for trials/.exec(out(w))![1];
 const startsOf = (w: RltChild, tune: string, id: number) => out(w).match(new RegExp(`trial ${tune} #${id} started`, "g"))?.length ?? 0;
-
-function childrenOf(pid: number): number[] {
-  return readdirSync("/proc").filter((n) => {
-    if (!/^\d+$/.test(n)) return false;
-    try {
-      const stat = readFileSync(`/proc/${n}/stat`, "utf8");
-      return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === pid;
-    } catch {
-      return false;
-    }
-  }).map(Number);
-}
 
 async function parquetRows(file: string): Promise<Record<string, unknown>[]> {
   const { instance, conn } = await openDuck();

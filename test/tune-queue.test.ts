@@ -3,17 +3,16 @@
 // that trial attempted twice and recorded once, every trial exactly once; a tuner killed mid-search
 // collects, on restart, the trial a worker finished meanwhile instead of running it again.
 // Skipped with one line where redis-server is not installed.
-import { readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify as toYaml } from "yaml";
-import { openDuck } from "../src/data/duck.ts";
-import type { TrialRecord } from "../src/tune/types.ts";
 import { type RltChild, rlt, spawnRlt } from "./helpers/cli.ts";
 import { until } from "./helpers/poll.ts";
 import { childrenOf } from "./helpers/processes.ts";
 import { startRedis } from "./helpers/redis.ts";
 import { sampleDataDir, tempDir } from "./helpers/sample-store.ts";
+import { readTrialRecord, trialsParquetRows } from "./helpers/tune-records.ts";
 
 const redis = await startRedis();
 const LOCK_SECONDS = 2;
@@ -45,17 +44,6 @@ const out = (p: RltChild) => outputs.get(p)!;
 const worker = (queueName: string) => background(["worker", "--queue", redis!.url, "--queue-name", queueName, "--lock-seconds", String(LOCK_SECONDS), "--concurrency", "1"]);
 const nameOf = (w: RltChild) => /worker (\S+): waiting for trials/.exec(out(w))![1];
 const startsOf = (w: RltChild, tune: string, id: number) => out(w).match(new RegExp(`trial ${tune} #${id} started`, "g"))?.length ?? 0;
-
-async function parquetRows(file: string): Promise<Record<string, unknown>[]> {
-  const { instance, conn } = await openDuck();
-  try {
-    return (await conn.runAndReadAll(`SELECT trial_id, status, attempts, worker FROM read_parquet('${file}') ORDER BY trial_id`)).getRowObjectsJS() as Record<string, unknown>[];
-  } finally {
-    conn.closeSync();
-    instance.closeSync();
-  }
-}
-const readRecord = (dir: string, id: number): TrialRecord => JSON.parse(readFileSync(path.join(dir, "trials", `${id}.json`), "utf8"));
 
 describe.skipIf(!redis)("rlt tune --queue with rlt worker processes", () => {
   beforeAll(async () => {
@@ -91,14 +79,14 @@ describe.skipIf(!redis)("rlt tune --queue with rlt worker processes", () => {
     expect(end.stderr).toMatch(new RegExp(`trial ${killedId} ok in [\\d.]+ s on ${nameOf(survivor)} \\(attempt 2\\)`));
 
     const dir = path.join(tunes, "tq");
-    const rows = await parquetRows(path.join(dir, "trials.parquet"));
+    const rows = await trialsParquetRows(dir);
     expect(rows.map((r) => r.trial_id)).toEqual([0, 1, 2, 3]);
     expect(readdirSync(path.join(dir, "trials")).filter((f) => f.endsWith(".json")).sort()).toEqual(["0.json", "1.json", "2.json", "3.json"]);
     for (const row of rows) {
       const id = Number(row.trial_id);
       expect(row.status).toBe("ok");
       expect(row.attempts).toBe(id === killedId ? 2 : 1);
-      expect(readRecord(dir, id).attempts).toBe(row.attempts);
+      expect(readTrialRecord(dir, id).attempts).toBe(row.attempts);
       // run by a worker of this machine, the killed trial by the survivor
       expect(row.worker).toMatch(/^\S+:\d+$/);
       if (id === killedId) expect(row.worker).toBe(nameOf(survivor));
@@ -128,7 +116,7 @@ describe.skipIf(!redis)("rlt tune --queue with rlt worker processes", () => {
     expect(again.stderr).toMatch(/resuming .*tr: 1 trials recorded, 1 started and not recorded/);
     expect(again.stdout).toMatch(/3 of 3 trials recorded \(0 failed; 2 by this run\)/);
     for (const id of [0, 1, 2]) expect(startsOf(w, "tr", id), `trial ${id}`).toBe(1);
-    expect(readRecord(path.join(tunes, "tr"), 1)).toMatchObject({ status: "ok", attempts: 1, worker: nameOf(w) });
+    expect(readTrialRecord(path.join(tunes, "tr"), 1)).toMatchObject({ status: "ok", attempts: 1, worker: nameOf(w) });
     w.child.kill("SIGTERM");
     expect((await w.done).code).toBe(0);
   });

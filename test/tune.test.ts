@@ -6,33 +6,20 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml, stringify as toYaml } from "yaml";
-import { openDuck } from "../src/data/duck.ts";
 import { parseTrainConfig } from "../src/rl/config.ts";
-import type { TrialRecord } from "../src/tune/types.ts";
 import { expectNoStackTrace, rlt, spawnRlt } from "./helpers/cli.ts";
 import { until } from "./helpers/poll.ts";
 import { sampleDataDir, tempDir } from "./helpers/sample-store.ts";
+import { readTrialRecord, trialsParquetRows } from "./helpers/tune-records.ts";
 
 let work: string;
 let base: string;
 let dataDir: string;
 
-const readRecord = (dir: string, id: number): TrialRecord => JSON.parse(readFileSync(path.join(dir, "trials", `${id}.json`), "utf8"));
-
 function tuneConfig(name: string, extra: Record<string, unknown>): string {
   const file = path.join(work, `${name}.yaml`);
   writeFileSync(file, toYaml({ name, base, method: "tpe", space: { "ppo.learningRate": { log: [0.0001, 0.003] }, "reward.w2": { range: [0, 1] }, "ppo.hidden": { choice: [[32], [64, 32]] } }, budget: { trials: 5 }, seeds: [1, 2], search: { startupTrials: 2 }, randomRepeats: 3, ...extra }));
   return file;
-}
-
-async function parquetRows(file: string): Promise<Record<string, unknown>[]> {
-  const { instance, conn } = await openDuck();
-  try {
-    return (await conn.runAndReadAll(`SELECT * FROM read_parquet('${file}') ORDER BY trial_id`)).getRowObjectsJS() as Record<string, unknown>[];
-  } finally {
-    conn.closeSync();
-    instance.closeSync();
-  }
 }
 
 beforeAll(async () => {
@@ -53,10 +40,10 @@ describe("rlt tune on the local pool", () => {
     expect(r.stdout).toMatch(/optimistically biased on validation/);
     expect(r.stderr).toMatch(/local pool of 2 processes/);
     const dir = path.join(tunes, "local");
-    const rows = await parquetRows(path.join(dir, "trials.parquet"));
+    const rows = await trialsParquetRows(dir);
     expect(rows.map((row) => row.trial_id)).toEqual([0, 1, 2, 3, 4]);
     for (const row of rows) {
-      const rec = readRecord(dir, Number(row.trial_id));
+      const rec = readTrialRecord(dir, Number(row.trial_id));
       expect(row.status).toBe("ok");
       expect(row.worker).toBe("local");
       expect(row.attempts).toBe(1);
@@ -76,7 +63,7 @@ describe("rlt tune on the local pool", () => {
     const best = rows.reduce((a, b) => ((b.objective as number) > (a.objective as number) ? b : a));
     expect(r.stdout).toContain(`best: trial ${best.trial_id},`);
     const bestCfg = parseYaml(readFileSync(path.join(dir, "best.yaml"), "utf8"));
-    const bestRec = readRecord(dir, Number(best.trial_id));
+    const bestRec = readTrialRecord(dir, Number(best.trial_id));
     expect(bestCfg.ppo.learningRate).toBe(bestRec.params["ppo.learningRate"]);
     expect(bestCfg.reward.w2).toBe(bestRec.params["reward.w2"]);
     expect(bestCfg.ppo.hidden).toEqual(bestRec.params["ppo.hidden"]);
@@ -96,12 +83,12 @@ describe("rlt tune on the local pool", () => {
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/2 of 2 trials recorded \(1 failed/);
     const dir = path.join(tunes, "crash");
-    const failed = readRecord(dir, 1);
+    const failed = readTrialRecord(dir, 1);
     expect(failed).toMatchObject({ status: "failed", objective: null, params: { "env.episodeBars": 100000 } });
     expect(failed.error).toMatch(/not more than one 100000-bar episode/);
-    expect(readRecord(dir, 0).status).toBe("ok");
+    expect(readTrialRecord(dir, 0).status).toBe("ok");
     expect(r.stdout).toContain("best: trial 0,");
-    const rows = await parquetRows(path.join(dir, "trials.parquet"));
+    const rows = await trialsParquetRows(dir);
     expect(rows.map((row) => [row.trial_id, row.status])).toEqual([[0, "ok"], [1, "failed"]]);
     expect(String(rows[1].error)).toMatch(/100000-bar episode/);
   });
@@ -125,8 +112,8 @@ describe("rlt tune on the local pool", () => {
     expect(again.stderr).not.toMatch(/trial [01] started/);
     expect(again.stdout).toMatch(/4 of 4 trials recorded \(0 failed; 2 by this run\)/);
     [0, 1].forEach((id, k) => expect(readFileSync(path.join(dir, "trials", `${id}.json`), "utf8")).toBe(before[k]));
-    expect(readRecord(dir, 2).params).toEqual(proposals[2].params);
-    expect((await parquetRows(path.join(dir, "trials.parquet"))).map((row) => row.trial_id)).toEqual([0, 1, 2, 3]);
+    expect(readTrialRecord(dir, 2).params).toEqual(proposals[2].params);
+    expect((await trialsParquetRows(dir)).map((row) => row.trial_id)).toEqual([0, 1, 2, 3]);
 
     // the same name with another search is refused, naming what to do
     const changed = tuneConfig("resume", { budget: { trials: 4 }, seeds: [1, 2, 3] });
@@ -143,13 +130,13 @@ describe("rlt tune on the local pool", () => {
     const cfg = tuneConfig("folds", { symbols: ["BTCUSDT"], featuresPattern: pattern, objective: { metric: "return", folds: 2 }, seeds: [1], budget: { trials: 1 } });
     const r = rlt(["tune", "--config", cfg, "--tunes-dir", tunes]);
     expect(r.status, r.stderr).toBe(0);
-    const rec = readRecord(path.join(tunes, "folds"), 0);
+    const rec = readTrialRecord(path.join(tunes, "folds"), 0);
     expect(rec.units.map((u) => [u.symbol, u.fold, u.seed])).toEqual([["BTCUSDT", 1, 1], ["BTCUSDT", 2, 1]]);
     // fold 2 validates and tests after fold 1
     expect(rec.units[1].validation.fromMs).toBeGreaterThan(rec.units[0].test.fromMs);
     expect(rec.objective).toBeCloseTo((rec.units[0].validation.totalReturn + rec.units[1].validation.totalReturn) / 2, 12);
     expect(existsSync(path.join(tunes, "folds", "trials", "0", "BTCUSDT", "fold-2", "seed-1", "config.yaml"))).toBe(true);
-    const rows = await parquetRows(path.join(tunes, "folds", "trials.parquet"));
+    const rows = await trialsParquetRows(path.join(tunes, "folds"));
     expect(Object.keys(rows[0])).toEqual(expect.arrayContaining(["val_return__BTCUSDT_fold1_seed1", "test_return__BTCUSDT_fold2_seed1"]));
 
     // a budget of 5 trials and 1.2 s: the first trial starts, none after it

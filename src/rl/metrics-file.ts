@@ -39,7 +39,7 @@ export function appendMetricsRow(file: string, row: Record<string, number>): voi
     } catch {
       // a torn last line is dropped by the next --resume anyway
     }
-    throw diskError(err, `the metrics row of update ${row.update}`, file);
+    throw diskError(err, `the metrics row of update ${row.update}`, file, TRAIN_CONTINUE);
   }
 }
 
@@ -75,8 +75,14 @@ export function repairMetrics(file: string, update: number, row: Record<string, 
   return notes;
 }
 
-/** A small file replaced whole: written beside it, then renamed over it (a crash leaves the old one or the new one). */
-export function replaceFile(file: string, text: string, what: string): void {
+/** How a training run continues after a full disk stopped it writing. */
+const TRAIN_CONTINUE = "continue with rlt train --resume";
+
+/**
+ * A small file replaced whole: written beside it, then renamed over it (a crash leaves the old one or
+ * the new one). On a full disk the error's hint ends with `then`: how the writer's command continues.
+ */
+export function replaceFile(file: string, text: string, what: string, then = TRAIN_CONTINUE): void {
   removeDeadStaging(file);
   const tmp = stagingDirFor(file);
   try {
@@ -84,11 +90,11 @@ export function replaceFile(file: string, text: string, what: string): void {
     renameSync(tmp, file);
   } catch (err) {
     rmSync(tmp, { force: true });
-    throw diskError(err, what, file);
+    throw diskError(err, what, file, then);
   }
 }
 
-function diskError(err: unknown, what: string, file: string): unknown {
+function diskError(err: unknown, what: string, file: string, then: string): unknown {
   if (!isDiskFull(err)) return err;
-  return new RltError(`no space left on the device while writing ${what} to ${file}; the file was left as it was`, { cause: err, hint: "free space on that filesystem, then continue with rlt train --resume" });
+  return new RltError(`no space left on the device while writing ${what} to ${file}; the file was left as it was`, { cause: err, hint: `free space on that filesystem, then ${then}` });
 }

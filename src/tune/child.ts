@@ -6,6 +6,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { failedOutcome } from "./outcome.ts";
 import type { TrialJob, TrialOutcome } from "./types.ts";
 
 const RLT_ENTRY = path.resolve(import.meta.dirname, "../../bin/rlt.js");
@@ -33,7 +34,7 @@ export interface TrialChildOptions {
  */
 export function runTrialInChild(job: TrialJob, opts: TrialChildOptions): Promise<TrialOutcome> {
   const workDir = mkdtempSync(path.join(tmpdir(), `rlt-trial-${job.id}-`));
-  const startedAt = new Date();
+  const startedMs = Date.now();
   const child = spawn(process.execPath, [RLT_ENTRY, "tune-trial"], { stdio: ["ignore", "ignore", "pipe", "ipc"], env: { ...process.env, RLT_CONFIG: "" } });
   let stderr = "";
   child.stderr?.on("data", (d) => (stderr = (stderr + d).slice(-STDERR_TAIL)));
@@ -59,8 +60,7 @@ export function runTrialInChild(job: TrialJob, opts: TrialChildOptions): Promise
     }
   });
   function died(error: string): TrialOutcome {
-    const now = new Date();
-    return { status: "failed", error, units: [], wallSeconds: (now.getTime() - startedAt.getTime()) / 1000, worker: opts.worker, startedAt: startedAt.toISOString(), finishedAt: now.toISOString(), files: {} };
+    return failedOutcome(error, opts.worker, startedMs);
   }
 }
 

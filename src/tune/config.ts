@@ -9,6 +9,7 @@ import { z } from "zod";
 import { formatIssues } from "../core/config.ts";
 import { ConfigError } from "../core/errors.ts";
 import { RUN_NAME_PATTERN, RUN_NAME_RULE, type TrainConfig, loadTrainConfigForCommand, parseTrainConfig } from "../rl/config.ts";
+import { shownPath } from "../rl/run-group.ts";
 import { checkSpace, sampleParams } from "./space.ts";
 import type { ObjectiveMetric, Params, SearchSpace } from "./types.ts";
 import { Rng } from "../core/random.ts";
@@ -97,20 +98,15 @@ export function loadTuneConfig(file: string, dataDirFlag?: string): TuneConfig {
   // one trial per core: a trial's learner threads are fixed in its config (threads change the weights), 1 unless the base sets them
   const fixed = (c: TrainConfig): TrainConfig => ({ ...c, name: t.name, ppo: { ...c.ppo, threads: c.ppo.threads ?? 1 }, training: { ...c.training, maxUpdates: t.budget.updatesPerTrial ?? c.training.maxUpdates } });
   const train = parseTrainConfig(fixed(resolved), baseFile);
-  const trainRaw = { ...(train as unknown as Record<string, unknown>), features: shown(train.features), dataDir: train.dataDir ? shown(train.dataDir) : undefined };
-  const symbolsResolved = t.symbols ? t.symbols.map((symbol) => ({ symbol, features: t.featuresPattern.replaceAll("{symbol}", symbol) })) : [{ symbol: "", features: shown(train.features) }];
+  // paths relative to where rlt runs when they lie below it: a worker resolves them against its own
+  const trainRaw = { ...(train as unknown as Record<string, unknown>), features: shownPath(train.features), dataDir: train.dataDir ? shownPath(train.dataDir) : undefined };
+  const symbolsResolved = t.symbols ? t.symbols.map((symbol) => ({ symbol, features: t.featuresPattern.replaceAll("{symbol}", symbol) })) : [{ symbol: "", features: shownPath(train.features) }];
   checkParamsApply(t.space as SearchSpace, train, file);
   const fingerprint = createHash("sha256")
     .update(JSON.stringify({ train: trainRaw, space: t.space, method: t.method, objective: t.objective, seeds: t.seeds, symbols: symbolsResolved, search: t.search, randomRepeats: t.randomRepeats }))
     .digest("hex")
     .slice(0, 12);
   return { ...t, file, train, trainRaw, symbolsResolved, metric: t.objective.metric, fingerprint };
-}
-
-/** A path relative to where rlt runs when it lies below it (a worker resolves it against its own), else absolute. */
-function shown(p: string): string {
-  const rel = path.relative(process.cwd(), p);
-  return rel && !rel.startsWith("..") && !path.isAbsolute(rel) ? rel : p;
 }
 
 /** A trial's training config: the base with the parameters set at their dotted paths. */

@@ -1,6 +1,6 @@
 // After a search (finished or interrupted): trials.parquet, best.yaml and report.html from its records,
 // and the lines the command prints.
-import path from "node:path";
+import { shownPath } from "../rl/run-group.ts";
 import type { TuneConfig } from "./config.ts";
 import { writeBestConfig, writeTrialsParquet } from "./results.ts";
 import { writeTuneReport } from "./report-data.ts";
@@ -19,18 +19,14 @@ export async function writeTuneOutputs(cfg: TuneConfig, s: TuneSummary): Promise
   const bestConfig = s.best ? writeBestConfig(s.dir, cfg, s.best) : undefined;
   const { html: report } = writeTuneReport(s.dir);
   const failed = s.records.filter((r) => r.status === "failed").length;
-  const shown = (p: string) => {
-    const rel = path.relative(process.cwd(), p);
-    return rel && !rel.startsWith("..") ? rel : p;
-  };
   const lines = [
-    `tune ${shown(s.dir)}: ${s.records.length} of ${cfg.budget.trials} trials recorded (${failed} failed; ${s.recordedNow} by this run${s.duplicates ? `, ${s.duplicates} repeated deliveries ignored` : ""}); stopped by ${s.stoppedBy}`,
+    `tune ${shownPath(s.dir)}: ${s.records.length} of ${cfg.budget.trials} trials recorded (${failed} failed; ${s.recordedNow} by this run${s.duplicates ? `, ${s.duplicates} repeated deliveries ignored` : ""}); stopped by ${s.stoppedBy}`,
     s.best
       ? `best: trial ${s.best.id}, validation ${cfg.metric} ${s.best.objective!.toFixed(4)} (median of ${s.best.units.length}), test ${s.best.testObjective?.toFixed(4) ?? "—"} — the best of ${s.records.length} trials is optimistically biased on validation: judge it on test; ${formatParams(s.best.params)}`
       : "best: none (no trial finished)",
-    ...(bestConfig ? [`best config: ${shown(bestConfig)} (rlt train --config ${shown(bestConfig)} --seeds ${cfg.seeds.join(",")})`] : []),
-    `trials: ${shown(parquet)}`,
-    `report: ${shown(report)}`,
+    ...(bestConfig ? [`best config: ${shownPath(bestConfig)} (rlt train --config ${shownPath(bestConfig)} --seeds ${cfg.seeds.join(",")})`] : []),
+    `trials: ${shownPath(parquet)}`,
+    `report: ${shownPath(report)}`,
   ];
   return { parquet, bestConfig, report, lines };
 }

@@ -5,6 +5,7 @@
 // tuner's re-submission of a trial a no-op that collects the existing job instead of running it again.
 import { Job, Queue } from "bullmq";
 import { bullConnection, parseRedisUrl, probeRedis } from "./redis-url.ts";
+import { failedOutcome } from "./outcome.ts";
 import type { Delivery, TrialBackend, TrialJob, TrialOutcome } from "./types.ts";
 
 export const DEFAULT_QUEUE_NAME = "rlt-trials";
@@ -60,19 +61,19 @@ export async function openQueueBackend(url: string, opts: QueueBackendOptions): 
     const job = await Job.fromId<TrialJob, TrialOutcome>(queue, id);
     if (!job) {
       // gone from Redis (flushed, or a Redis without persistence restarted): never ran to an end here
-      return { job: trial, attempts: 0, outcome: failedOutcome(`the trial's job ${id} vanished from the queue (was Redis restarted or flushed?)`, undefined) };
+      return { job: trial, attempts: 0, outcome: jobFailure(`the trial's job ${id} vanished from the queue (was Redis restarted or flushed?)`, undefined) };
     }
     if (!job.finishedOn) return undefined;
     const state = await job.getState();
     if (state === "completed") {
       delivered.push(job);
       const outcome = job.returnvalue;
-      if (!isOutcome(outcome)) return { job: trial, attempts: job.attemptsStarted, outcome: failedOutcome(`the worker returned no trial outcome (is it another rlt version?)`, job) };
+      if (!isOutcome(outcome)) return { job: trial, attempts: job.attemptsStarted, outcome: jobFailure(`the worker returned no trial outcome (is it another rlt version?)`, job) };
       return { job: trial, attempts: job.attemptsStarted, outcome };
     }
     if (state === "failed") {
       delivered.push(job);
-      return { job: trial, attempts: job.attemptsStarted, outcome: failedOutcome(job.failedReason || "the job failed", job) };
+      return { job: trial, attempts: job.attemptsStarted, outcome: jobFailure(job.failedReason || "the job failed", job) };
     }
     return undefined;
   };
@@ -127,19 +128,9 @@ function isOutcome(v: unknown): v is TrialOutcome {
 }
 
 /** The outcome of a job that ended without one (stalled too often, the processor threw, vanished). */
-function failedOutcome(error: string, job: Job | undefined): TrialOutcome {
+function jobFailure(error: string, job: Job | undefined): TrialOutcome {
+  // the worker writes its name into the job's progress when it starts an attempt
   const progress = (job?.progress ?? {}) as { worker?: unknown };
-  const startedMs = job?.processedOn ?? job?.timestamp ?? Date.now();
-  const finishedMs = job?.finishedOn ?? Date.now();
-  return {
-    status: "failed",
-    error,
-    units: [],
-    wallSeconds: Math.max(0, (finishedMs - startedMs) / 1000),
-    // the worker writes its name into the job's progress when it starts an attempt
-    worker: typeof progress.worker === "string" ? progress.worker : "unknown",
-    startedAt: new Date(startedMs).toISOString(),
-    finishedAt: new Date(finishedMs).toISOString(),
-    files: {},
-  };
+  const worker = typeof progress.worker === "string" ? progress.worker : "unknown";
+  return failedOutcome(error, worker, job?.processedOn ?? job?.timestamp ?? Date.now(), job?.finishedOn ?? Date.now());
 }

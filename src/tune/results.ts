@@ -8,7 +8,7 @@ import { lit, openDuck } from "../data/duck.ts";
 import { stagingDirFor } from "../core/staging.ts";
 import { replaceFile } from "../rl/metrics-file.ts";
 import { applyParams, type TuneConfig } from "./config.ts";
-import { TUNE_FILES } from "./store.ts";
+import { TUNE_CONTINUE, TUNE_FILES } from "./store.ts";
 import type { SearchSpace, TrialRecord, UnitResult } from "./types.ts";
 
 type ColumnType = "DOUBLE" | "INTEGER" | "VARCHAR" | "BOOLEAN";
@@ -80,10 +80,7 @@ export function writeBestConfig(dir: string, cfg: TuneConfig, best: TrialRecord)
     `# train it: rlt train --config ${file} --seeds ${cfg.seeds.join(",")}`,
     `# searched: ${Object.keys(cfg.space).join(", ")}`,
   ];
-  replaceFile(file, `${header.join("\n")}\n${toYaml(withoutUndefined(train))}`, "the best trial's config");
+  // yaml leaves out keys whose value is undefined (a base config without dataDir)
+  replaceFile(file, `${header.join("\n")}\n${toYaml(train)}`, "the best trial's config", TUNE_CONTINUE);
   return file;
-}
-
-function withoutUndefined(o: Record<string, unknown>): Record<string, unknown> {
-  return JSON.parse(JSON.stringify(o)) as Record<string, unknown>;
 }

@@ -21,6 +21,9 @@ export const TUNE_FILES = {
   lock: "tune.lock",
 } as const;
 
+/** How a search continues after a full disk stopped it writing (replaceFile's hint). */
+export const TUNE_CONTINUE = "run the same rlt tune again: the trials recorded so far are kept";
+
 export interface TuneHeader {
   kind: "rlt-tune";
   name: string;
@@ -43,7 +46,7 @@ export interface Proposal {
 export function openTuneDir(dir: string, header: TuneHeader): { resumed: boolean } {
   const file = path.join(dir, TUNE_FILES.tune);
   if (existsSync(file)) {
-    const saved = readJson<TuneHeader>(file, "rlt tune wrote it when the search started");
+    const saved = readTuneHeader(dir);
     if (saved.fingerprint !== header.fingerprint) {
       throw new UsageError(`${dir} holds another search (started ${saved.createdAt} from ${saved.config}): its base config, space, method, objective, seeds or symbols differ`, {
         hint: "resume it with the config it was started with, or give this search another name (name: in the tune config)",
@@ -52,8 +55,13 @@ export function openTuneDir(dir: string, header: TuneHeader): { resumed: boolean
     return { resumed: true };
   }
   makeDirs(path.join(dir, TUNE_FILES.trials));
-  replaceFile(file, `${JSON.stringify(header, null, 2)}\n`, "the tune's header");
+  replaceFile(file, `${JSON.stringify(header, null, 2)}\n`, "the tune's header", TUNE_CONTINUE);
   return { resumed: false };
+}
+
+/** tune.json: the search as it was started (the caller has checked the file exists). */
+export function readTuneHeader(dir: string): TuneHeader {
+  return readJson<TuneHeader>(path.join(dir, TUNE_FILES.tune), "rlt tune wrote it when the search started");
 }
 
 export function readProposals(dir: string): Proposal[] {
@@ -62,7 +70,7 @@ export function readProposals(dir: string): Proposal[] {
 }
 
 export function writeProposals(dir: string, proposals: Proposal[]): void {
-  replaceFile(path.join(dir, TUNE_FILES.proposals), `${JSON.stringify(proposals, null, 1)}\n`, "the tune's proposals");
+  replaceFile(path.join(dir, TUNE_FILES.proposals), `${JSON.stringify(proposals, null, 1)}\n`, "the tune's proposals", TUNE_CONTINUE);
 }
 
 export function recordFile(dir: string, id: number): string {
@@ -96,7 +104,7 @@ export async function recordTrial(dir: string, record: TrialRecord, files: Recor
       }
     });
   }
-  replaceFile(file, `${JSON.stringify(record, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v), 2)}\n`, `trial ${record.id}'s record`);
+  replaceFile(file, `${JSON.stringify(record, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v), 2)}\n`, `trial ${record.id}'s record`, TUNE_CONTINUE);
   return true;
 }
 

@@ -2,13 +2,13 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { DataError } from "../core/errors.ts";
-import { type FeatureManifest, expectationFrom } from "../features/artifact.ts";
+import { type FeatureManifest, MANIFEST_FILE, expectationFrom } from "../features/artifact.ts";
 import type { TuneConfig } from "./config.ts";
 import type { TrialJob } from "./types.ts";
 
-export async function readJobSymbols(cfg: TuneConfig): Promise<TrialJob["symbols"]> {
+export function readJobSymbols(cfg: TuneConfig): TrialJob["symbols"] {
   return cfg.symbolsResolved.map(({ symbol, features }) => {
-    const manifestFile = path.resolve(features, "manifest.json");
+    const manifestFile = path.resolve(features, MANIFEST_FILE);
     if (!existsSync(manifestFile)) {
       throw new DataError(`the feature artifact ${features}${symbol ? ` of ${symbol}` : ""} is missing (${manifestFile})`, { hint: `build it with: rlt features ${symbol || "SYMBOL"}${symbol ? ` --out ${features}` : ""}` });
     }

@@ -40,7 +40,7 @@ export async function runTune(cfg: TuneConfig, opts: TuneOptions): Promise<TuneS
   const started = now();
   makeDirs(dir);
   return withLock(path.join(dir, TUNE_FILES.lock), { purpose: `the search ${dir}`, onWait: (m) => reporter.warn(m), signal: opts.signal }, async () => {
-    const symbols = await readJobSymbols(cfg);
+    const symbols = readJobSymbols(cfg);
     const { resumed } = openTuneDir(dir, {
       kind: "rlt-tune",
       name: cfg.name,

@@ -1,7 +1,8 @@
 // Hand-built tune trial records for the tune report's tests: no training, every figure chosen so that
-// the page's medians, best trial and verdicts are known in advance.
-import { mkdirSync, writeFileSync } from "node:fs";
+// the page's medians, best trial and verdicts are known in advance; and the readers of what rlt tune wrote.
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { openDuck } from "../../src/data/duck.ts";
 import type { SearchSpace, TrialRecord, UnitResult } from "../../src/tune/types.ts";
 
 export const TUNE_SPACE: SearchSpace = {
@@ -82,4 +83,20 @@ export function writeTuneFolder(dir: string, records: TrialRecord[], tune: Recor
   );
   for (const r of records) writeFileSync(path.join(dir, "trials", `${r.id}.json`), JSON.stringify(r, null, 2));
   return dir;
+}
+
+/** trials/<id>.json of a tune's folder. */
+export function readTrialRecord(dir: string, id: number): TrialRecord {
+  return JSON.parse(readFileSync(path.join(dir, "trials", `${id}.json`), "utf8")) as TrialRecord;
+}
+
+/** Every row of a tune's trials.parquet, by trial id, as JS values (integer columns as numbers). */
+export async function trialsParquetRows(dir: string): Promise<Record<string, unknown>[]> {
+  const { instance, conn } = await openDuck();
+  try {
+    return (await conn.runAndReadAll(`SELECT * FROM read_parquet('${path.join(dir, "trials.parquet")}') ORDER BY trial_id`)).getRowObjectsJS() as Record<string, unknown>[];
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
 }
